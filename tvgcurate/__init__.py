@@ -1,0 +1,3 @@
+"""tvgcurate: build and curate temporal video grounding training sets."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from tvgcurate.cli import main
+
+main()
