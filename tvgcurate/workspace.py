@@ -151,7 +151,9 @@ class Workspace:
             if v.version == version:
                 return v
         known = ", ".join(str(v.version) for v in self.versions(name)) or "none"
-        raise WorkspaceError(f"{self.root}: table '{name}' has no version {version} (known: {known})")
+        raise WorkspaceError(
+            f"{self.root}: table '{name}' has no version {version} (known: {known})"
+        )
 
     def log(self, name: str | None = None) -> list[TableVersion]:
         names = [name] if name else self.tables()
@@ -196,23 +198,21 @@ class Workspace:
                     on_disk.append(int(p.stem[1:]))
         return max(known + on_disk + [0]) + 1
 
+    def _stage_path(self, name: str) -> Path:
+        tdir = self.root / "tables" / name
+        tdir.mkdir(parents=True, exist_ok=True)
+        stamp = f"{_dt.datetime.now().timestamp():.6f}"
+        return tdir / f".incoming-{os.getpid()}-{stamp}.parquet"
+
     @contextlib.contextmanager
     def writer(
         self, name: str, schema: pa.Schema, command: str | None = None, note: str = ""
     ) -> Iterator[pq.ParquetWriter]:
         """Stream record batches into a new version; it becomes current only on success."""
-        tdir = self.root / "tables" / name
-        tdir.mkdir(parents=True, exist_ok=True)
-        tmp = tdir / f".incoming-{os.getpid()}-{_dt.datetime.now().timestamp():.6f}.parquet"
-        try:
+        with self.transaction(command) as tx:
+            tmp = tx.stage_path(name, note)
             with pq.ParquetWriter(tmp, schema, compression="zstd") as w:
                 yield w
-            with open(tmp, "rb+") as fh:
-                os.fsync(fh.fileno())
-            self._commit(name, tmp, command, note)
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                tmp.unlink()
 
     def write(
         self,
@@ -223,41 +223,61 @@ class Workspace:
         validate: bool = True,
     ) -> TableVersion:
         """Write `table` as the next version of `name` and make it current."""
-        if validate:
-            try:
-                table = schemas.conform(name, table)
-            except schemas.SchemaError as exc:
-                raise WorkspaceError(str(exc)) from None
-        with self.writer(name, table.schema, command, note) as w:
-            w.write_table(table, row_group_size=256_000)
+        with self.transaction(command) as tx:
+            tx.write(name, table, note=note, validate=validate)
         tv = self.current(name)
         assert tv is not None
         return tv
 
-    def _commit(self, name: str, tmp: Path, command: str | None, note: str) -> None:
-        rows = pq.ParquetFile(tmp).metadata.num_rows
-        digest = file_sha256(tmp)
+    @contextlib.contextmanager
+    def transaction(self, command: str | None = None) -> Iterator[Transaction]:
+        """Stage several tables (and manifest metadata) and make them current in one commit.
+
+        Nothing becomes visible unless the block finishes; staged files are removed otherwise.
+        """
+        tx = Transaction(self, command if command is not None else current_command())
+        try:
+            yield tx
+            tx.commit()
+        finally:
+            tx.cleanup()
+
+    def _commit(self, staged: list[tuple[str, Path, str]], command: str, meta: dict) -> None:
+        prepared = []
+        for name, tmp, note in staged:
+            with open(tmp, "rb+") as fh:
+                os.fsync(fh.fileno())
+            prepared.append(
+                (name, tmp, note, pq.ParquetFile(tmp).metadata.num_rows, file_sha256(tmp))
+            )
         with self._lock():
             manifest = self.manifest()
-            entry = manifest["tables"].setdefault(name, {"current": None, "versions": []})
-            version = self._next_version(name)
-            final = self.root / "tables" / name / f"v{version:04d}.parquet"
-            os.replace(tmp, final)
-            fsync_dir(final.parent)
-            tv = TableVersion(
-                table=name,
-                version=version,
-                file=str(final.relative_to(self.root)),
-                rows=rows,
-                sha256=digest,
-                command=command if command is not None else current_command(),
-                parent=entry["current"],
-                created=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="microseconds"),
-                note=note,
-            )
-            entry["versions"].append(asdict(tv))
-            entry["current"] = version
+            now = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="microseconds")
+            for name, tmp, note, rows, digest in prepared:
+                entry = manifest["tables"].setdefault(name, {"current": None, "versions": []})
+                version = self._next_version(name)
+                final = self.root / "tables" / name / f"v{version:04d}.parquet"
+                os.replace(tmp, final)
+                fsync_dir(final.parent)
+                tv = TableVersion(
+                    table=name,
+                    version=version,
+                    file=str(final.relative_to(self.root)),
+                    rows=rows,
+                    sha256=digest,
+                    command=command,
+                    parent=entry["current"],
+                    created=now,
+                    note=note,
+                )
+                entry["versions"].append(asdict(tv))
+                entry["current"] = version
+            manifest.update(meta)
             self._save_manifest(manifest)
+
+    def meta(self, key: str, default=None):
+        """A workspace-level setting kept in the manifest (e.g. `media_root`)."""
+        return self.manifest().get(key, default)
 
     def checkout(self, name: str, version: int) -> TableVersion:
         """Make an existing version current again; nothing is rewritten or deleted."""
@@ -275,3 +295,43 @@ class Workspace:
             )
             self._save_manifest(manifest)
         return tv
+
+
+class Transaction:
+    """Tables staged for one atomic manifest update (see Workspace.transaction)."""
+
+    def __init__(self, ws: Workspace, command: str):
+        self.ws, self.command = ws, command
+        self.staged: list[tuple[str, Path, str]] = []
+        self.meta: dict = {}
+        self._done = False
+
+    def stage_path(self, name: str, note: str = "") -> Path:
+        if any(n == name for n, _, _ in self.staged):
+            raise WorkspaceError(f"table '{name}' is staged twice in one transaction")
+        tmp = self.ws._stage_path(name)
+        self.staged.append((name, tmp, note))
+        return tmp
+
+    def write(self, name: str, table: pa.Table, note: str = "", validate: bool = True) -> None:
+        if validate:
+            try:
+                table = schemas.conform(name, table)
+            except schemas.SchemaError as exc:
+                raise WorkspaceError(str(exc)) from None
+        pq.write_table(
+            table, self.stage_path(name, note), compression="zstd", row_group_size=256_000
+        )
+
+    def set_meta(self, key: str, value) -> None:
+        self.meta[key] = value
+
+    def commit(self) -> None:
+        if self.staged or self.meta:
+            self.ws._commit(self.staged, self.command, self.meta)
+        self._done = True
+
+    def cleanup(self) -> None:
+        for _, tmp, _ in self.staged:
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()

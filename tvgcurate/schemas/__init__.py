@@ -44,6 +44,10 @@ SAMPLES = pa.schema(
         ("origin", pa.string()),
         ("parent_sample_id", pa.string()),
         ("needs_review", pa.bool_()),
+        # Synthetic rows (build-irrelevant): the query the negative came from, and the
+        # similarity that justified it (max cosine to the target video's true queries).
+        ("donor_sample_id", pa.string()),
+        ("similarity", pa.float64()),
     ]
 )
 
@@ -172,7 +176,9 @@ def conform(name: str, table: pa.Table) -> pa.Table:
     for cname in REQUIRED.get(name, ()):
         nulls = out.column(cname).null_count
         if nulls:
-            raise SchemaError(f"table '{name}': required column '{cname}' has {nulls} null value(s)")
+            raise SchemaError(
+                f"table '{name}': required column '{cname}' has {nulls} null value(s)"
+            )
     return out
 
 

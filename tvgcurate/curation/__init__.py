@@ -1,0 +1,1 @@
+"""Curation stages: ingest, keyframes (SAA), irrelevant pairs (PIR), audit."""

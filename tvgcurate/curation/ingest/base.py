@@ -1,0 +1,110 @@
+"""What every source reader shares: the registry, the result type, split and source inference."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+
+from tvgcurate.errors import InputError
+
+
+@dataclass
+class Reject:
+    """One source row that was not ingested, and why."""
+
+    path: str
+    line: int | None
+    field: str | None
+    reason: str
+    raw: str = ""
+
+    def error(self) -> InputError:
+        return InputError(self.path, self.line, self.field, self.reason)
+
+
+@dataclass
+class ReadResult:
+    """Rows in the samples schema (without split/source ids filled when unknown) plus rejects."""
+
+    table: pa.Table
+    rejects: list[Reject] = field(default_factory=list)
+    durations: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One input file with what the user or its name says about it."""
+
+    path: Path
+    split: str
+    source: str
+    on_error: str  # "fail" or "skip"
+    durations: dict[str, float] = field(default_factory=dict, hash=False, compare=False)
+
+
+Reader = Callable[[SourceFile], ReadResult]
+READERS: dict[str, Reader] = {}
+SNIFFERS: list[tuple[str, Callable[[Path, bytes], bool]]] = []
+
+
+def register_reader(name: str, sniff: Callable[[Path, bytes], bool] | None = None):
+    """Register a source reader (and optionally how to recognise its files) under `name`."""
+
+    def deco(fn: Reader) -> Reader:
+        READERS[name] = fn
+        if sniff is not None:
+            SNIFFERS.append((name, sniff))
+        return fn
+
+    return deco
+
+
+def detect_format(path: Path) -> str:
+    """The registered format whose sniffer accepts `path` (first 64 KiB), or an InputError."""
+    with open(path, "rb") as fh:
+        head = fh.read(65536)
+    head = head.removeprefix(b"\xef\xbb\xbf")
+    for name, sniff in SNIFFERS:
+        if sniff(path, head):
+            return name
+    raise InputError(
+        path, None, None, f"cannot tell the format; pass --format ({'|'.join(sorted(READERS))})"
+    )
+
+
+_SPLIT_RE = [
+    (re.compile(r"(^|[^a-z])val_?2([^a-z0-9]|$)"), "val2"),
+    (re.compile(r"(^|[^a-z])(val|valid|validation|val_?1)([^a-z]|$)"), "val"),
+    (re.compile(r"(^|[^a-z])test([^a-z]|$)"), "test"),
+    (re.compile(r"(^|[^a-z])train([^a-z]|$)"), "train"),
+]
+
+
+def infer_split(path: Path) -> str | None:
+    """The split named in a file name (train, val, val2, test), or None."""
+    name = path.name.lower()
+    for rx, split in _SPLIT_RE:
+        if rx.search(name):
+            return split
+    return None
+
+
+_SOURCE_HINTS = [
+    ("charades", "charades-sta"),
+    ("activitynet", "activitynet"),
+    ("anet", "activitynet"),
+]
+_SOURCE_HINTS += [("highlight", "qvhighlights"), ("qvh", "qvhighlights"), ("tacos", "tacos")]
+
+
+def infer_source(path: Path, default: str) -> str:
+    """The dataset a QVH-line file holds, from its name (Lighthouse names them by dataset)."""
+    name = path.name.lower()
+    for hint, source in _SOURCE_HINTS:
+        if hint in name:
+            return source
+    return default

@@ -1,0 +1,124 @@
+"""Charades-STA native annotations: `VIDEO_ID START END##SENTENCE` lines.
+
+Durations are not in these files. They come from a `Charades_v1_<split>.csv` (its `id` and
+`length` columns), given as a SOURCE or lying beside the txt file, else from probing the
+video (ingest fills them from the videos table). The file is small (tens of thousands of
+lines), so a line loop with one regex is the clearest reader.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+
+import pyarrow as pa
+
+from tvgcurate.curation.ingest.base import ReadResult, Reject, SourceFile, register_reader
+from tvgcurate.errors import InputError
+from tvgcurate.schemas import WINDOWS
+
+LINE = re.compile(r"^(?P<vid>\S+)\s+(?P<start>\S+)\s+(?P<end>\S+?)##(?P<query>.*)$")
+
+
+def _sniff(path: Path, head: bytes) -> bool:
+    first = head.split(b"\n", 1)[0].decode("utf-8", "replace").rstrip("\r")
+    return path.suffix.lower() == ".txt" and "##" in first
+
+
+def _sniff_csv(path: Path, head: bytes) -> bool:
+    return path.suffix.lower() == ".csv" and b"length" in head.split(b"\n", 1)[0]
+
+
+def read_durations_csv(path: Path) -> dict[str, float]:
+    """`id` -> `length` (seconds) from a Charades_v1_*.csv."""
+    out: dict[str, float] = {}
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        reader = csv.DictReader(fh)
+        if (
+            not reader.fieldnames
+            or "id" not in reader.fieldnames
+            or "length" not in reader.fieldnames
+        ):
+            raise InputError(
+                path, 1, "length", "a Charades csv needs the columns 'id' and 'length'"
+            )
+        for lineno, row in enumerate(reader, start=2):
+            try:
+                out[row["id"]] = float(row["length"])
+            except (TypeError, ValueError):
+                raise InputError(
+                    path, lineno, "length", f"not a number: {row['length']!r}"
+                ) from None
+    return out
+
+
+def sibling_durations(path: Path) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for csv_path in sorted(path.parent.glob("Charades_v1_*.csv")):
+        out.update(read_durations_csv(csv_path))
+    return out
+
+
+def _number(text: str) -> float | None:
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if value == value else None  # NaN is not a time
+
+
+@register_reader("charades-sta", sniff=_sniff)
+def read_charades(sf: SourceFile) -> ReadResult:
+    durations = {**sibling_durations(sf.path), **sf.durations}
+    rows: dict[str, list] = {
+        k: [] for k in ("source_qid", "video_id", "query", "windows", "duration_s", "source_line")
+    }
+    rejects: list[Reject] = []
+    qid = 0
+    with open(sf.path, encoding="utf-8-sig", newline="") as fh:
+        for lineno, line in enumerate(fh, start=1):
+            line = line.rstrip("\r\n")
+            if not line.strip():
+                continue
+            m = LINE.match(line)
+            problem = None
+            if m is None:
+                problem = (None, "expected 'VIDEO_ID START END##SENTENCE'")
+            else:
+                start, end = _number(m["start"]), _number(m["end"])
+                if start is None:
+                    problem = ("start", f"not a number: {m['start']!r}")
+                elif end is None:
+                    problem = ("end", f"not a number: {m['end']!r}")
+            if problem is not None:
+                rej = Reject(str(sf.path), lineno, problem[0], problem[1], line[:2000])
+                if sf.on_error != "skip":
+                    raise rej.error()
+                rejects.append(rej)
+                qid += 1
+                continue
+            rows["source_qid"].append(str(qid))
+            rows["video_id"].append(m["vid"])
+            rows["query"].append(m["query"])
+            rows["windows"].append([{"start": start, "end": end}])
+            rows["duration_s"].append(durations.get(m["vid"]))
+            rows["source_line"].append(lineno)
+            qid += 1
+    schema = pa.schema(
+        [
+            ("source_qid", pa.string()),
+            ("video_id", pa.string()),
+            ("query", pa.string()),
+            ("windows", WINDOWS),
+            ("duration_s", pa.float64()),
+            ("source_line", pa.int64()),
+        ]
+    )
+    return ReadResult(pa.table(rows, schema=schema), rejects)
+
+
+@register_reader("charades-csv", sniff=_sniff_csv)
+def read_charades_csv(sf: SourceFile) -> ReadResult:
+    """A Charades_v1_*.csv holds no samples, only durations for the Charades-STA files."""
+    return ReadResult(pa.table({}), durations=read_durations_csv(sf.path))

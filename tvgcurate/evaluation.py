@@ -1,0 +1,382 @@
+"""Evaluate predictions against ground truth: loading, matching and report (`tvgcurate eval`).
+
+Inputs, each from a file or a workspace:
+
+- predictions: a reference-format jsonl (``qid``, ``pred_relevant_windows`` ``[[s, e, score],
+  ...]`` ranked, first = top-1; optional ``refused``: bool) or a run id of a workspace's
+  ``predictions`` table (``run_id``, ``sample_id``, ``windows``, ``refused``);
+- ground truth: a QVHighlights-format jsonl (``qid``, ``relevant_windows``; an empty list
+  marks an irrelevant query) or a workspace's ``samples`` table (optionally one split;
+  ``relevance == "irrelevant"`` rows count as having no window).
+
+A prediction finds its GT query by key: the qid as text, or the workspace ``sample_id``; a
+native qid also finds the workspace sample whose ``source_qid`` it is, and a sample id
+``source:split:qid`` finds the qid in a jsonl. GT queries without a prediction count as
+refusals (and misses); predictions without a GT query are left out and counted.
+The numbers are :func:`tvgcurate.metrics.evaluate`'s.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from tvgcurate import metrics
+from tvgcurate.errors import InputError, TvgError
+from tvgcurate.workspace import MANIFEST, Workspace, atomic_write_bytes
+
+
+@dataclass
+class EvalConfig:
+    """What `tvgcurate eval` evaluates."""
+
+    predictions: str = field(
+        metadata={"help": "A reference-format jsonl, or a run id of the workspace's predictions."}
+    )
+    gt: Path = field(metadata={"help": "A QVHighlights-format jsonl, or a workspace directory."})
+    workspace: Path | None = field(
+        default=None,
+        metadata={"help": "Workspace holding the predictions run (default: --gt if a workspace)."},
+    )
+    split: str | None = field(
+        default=None, metadata={"help": "Only GT samples of this split (workspace GT only)."}
+    )
+    out: Path | None = field(default=None, metadata={"help": "Write the metrics JSON here."})
+    max_pred_windows: int = field(
+        default=metrics.MAX_PRED_WINDOWS,
+        metadata={"help": "Predicted windows per query used for mAP (the reference uses 10)."},
+    )
+
+    def __post_init__(self) -> None:
+        self.gt = Path(self.gt)
+        if self.max_pred_windows < 1:
+            raise TvgError(f"max_pred_windows must be >= 1 (got {self.max_pred_windows})")
+        if self.split is not None and not is_workspace(self.gt):
+            raise TvgError(
+                f"--split applies to a workspace GT; {self.gt} is a file "
+                "(filter the jsonl, or pass the workspace as --gt)"
+            )
+
+
+@dataclass
+class Predictions:
+    """Per query: windows ``(k, 3)`` in ranked order and whether the model refused."""
+
+    windows: dict[str, np.ndarray]
+    refused: dict[str, bool]
+    source: str
+
+
+@dataclass
+class GroundTruth:
+    """Per query: windows ``(m, 2)`` (empty = irrelevant), plus extra keys that find a query."""
+
+    windows: dict[str, np.ndarray]
+    aliases: dict[str, str | None]  # other key -> query key (None: ambiguous)
+    source: str
+
+
+def is_workspace(path: Path) -> bool:
+    return Path(path).is_dir() and (Path(path) / MANIFEST).exists()
+
+
+# -- jsonl ---------------------------------------------------------------------------------
+
+
+def _key(value: object, path: Path, line: int, name: str) -> str:
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise InputError(path, line, name, f"expected an integer or a string, got {value!r}")
+    return str(value)
+
+
+def _windows(
+    value: object, width: int, path: Path | str, line: int | None, name: str
+) -> np.ndarray:
+    """Validate a list of ``[start, end(, score)]`` numbers into a float array ``(k, width)``.
+
+    Prediction windows without a score (``width == 3``, two numbers each) get score 0, so
+    they keep their listed order.
+    """
+    what = "[start, end, score]" if width == 3 else "[start, end]"
+    if not isinstance(value, list):
+        raise InputError(path, line, name, f"expected a list of {what}, got {value!r}"[:200])
+    if not value:
+        return np.zeros((0, width))
+    try:
+        arr = np.array(value)
+    except ValueError:
+        arr = None
+    if arr is None or arr.ndim != 2 or arr.dtype.kind not in "iuf":
+        raise InputError(
+            path, line, name, f"expected a list of {what} numbers, got {value!r}"[:200]
+        )
+    arr = arr.astype(float)
+    if width == 3 and arr.shape[1] == 2:
+        arr = np.concatenate([arr, np.zeros((len(arr), 1))], axis=1)
+    if arr.shape[1] != width:
+        raise InputError(path, line, name, f"each window must be {what}, got {value[0]!r}")
+    _check_windows(arr, path, line, name)
+    return arr
+
+
+def _check_windows(arr: np.ndarray, path: Path | str, line: int | None, name: str) -> None:
+    bad = ~np.isfinite(arr).all(axis=1)
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise InputError(path, line, f"{name}[{i}]", f"not a finite number: {arr[i].tolist()}")
+    back = arr[:, 1] < arr[:, 0]
+    if back.any():
+        i = int(np.argmax(back))
+        raise InputError(
+            path, line, f"{name}[{i}]", f"end {arr[i, 1]:g} is before start {arr[i, 0]:g}"
+        )
+
+
+def _records(path: Path):
+    """(line number, dict) for each non-empty line of a jsonl file."""
+    try:
+        fh = open(path, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(path, None, None, f"cannot read: {exc.strerror or exc}") from None
+    with fh:
+        for lineno, text in enumerate(fh, 1):
+            if not text.strip():
+                continue
+            try:
+                rec = json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise InputError(path, lineno, None, f"not valid JSON: {exc.msg}") from None
+            if not isinstance(rec, dict):
+                raise InputError(path, lineno, None, "expected a JSON object")
+            yield lineno, rec
+
+
+def load_predictions_jsonl(path: Path) -> Predictions:
+    """A reference-format prediction file (moment_detr's ``pred_relevant_windows``)."""
+    path = Path(path)
+    windows: dict[str, np.ndarray] = {}
+    refused: dict[str, bool] = {}
+    for lineno, rec in _records(path):
+        if "qid" not in rec:
+            raise InputError(path, lineno, "qid", "missing")
+        key = _key(rec["qid"], path, lineno, "qid")
+        if key in windows:
+            raise InputError(path, lineno, "qid", f"duplicate qid {key}")
+        if "pred_relevant_windows" not in rec:
+            raise InputError(path, lineno, "pred_relevant_windows", "missing")
+        windows[key] = _windows(
+            rec["pred_relevant_windows"], 3, path, lineno, "pred_relevant_windows"
+        )
+        flag = rec.get("refused", False)
+        if not isinstance(flag, bool):
+            raise InputError(path, lineno, "refused", f"expected true or false, got {flag!r}")
+        refused[key] = flag
+    return Predictions(windows, refused, str(path))
+
+
+def load_gt_jsonl(path: Path) -> GroundTruth:
+    """A QVHighlights-format annotation file (``qid``, ``relevant_windows``)."""
+    path = Path(path)
+    windows: dict[str, np.ndarray] = {}
+    for lineno, rec in _records(path):
+        if "qid" not in rec:
+            raise InputError(path, lineno, "qid", "missing")
+        key = _key(rec["qid"], path, lineno, "qid")
+        if key in windows:
+            raise InputError(path, lineno, "qid", f"duplicate qid {key}")
+        if "relevant_windows" not in rec:
+            raise InputError(
+                path,
+                lineno,
+                "relevant_windows",
+                "missing (a test split without annotations cannot be evaluated; "
+                "use [] for an irrelevant query)",
+            )
+        windows[key] = _windows(rec["relevant_windows"], 2, path, lineno, "relevant_windows")
+    return GroundTruth(windows, {}, str(path))
+
+
+# -- workspace -----------------------------------------------------------------------------
+
+
+def _window_lists(column: pa.ChunkedArray, fields: tuple[str, ...]) -> list[np.ndarray]:
+    """Split a list<struct> column into one ``(k, len(fields))`` array per row."""
+    col = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
+    col = pc.fill_null(col, pa.scalar([], type=col.type))
+    flat = col.flatten()
+    values = (
+        np.stack(
+            [flat.field(f).to_numpy(zero_copy_only=False).astype(float) for f in fields], axis=1
+        )
+        if len(flat)
+        else np.zeros((0, len(fields)))
+    )
+    offsets = col.offsets.to_numpy()
+    offsets = offsets - offsets[0]
+    return np.split(values, offsets[1:-1]) if len(col) else []
+
+
+def _check_rows(arrays: list[np.ndarray], where: str, name: str, ids: list[str]) -> None:
+    for i, arr in enumerate(arrays):
+        if len(arr) and (not np.isfinite(arr).all() or (arr[:, 1] < arr[:, 0]).any()):
+            _check_windows(arr, f"{where} (row {i}, {ids[i]})", None, name)
+
+
+def load_gt_workspace(ws: Workspace, split: str | None = None) -> GroundTruth:
+    """The ``samples`` table (one split, if given) as ground truth keyed by ``sample_id``."""
+    table = ws.read("samples")
+    where = str(ws.path_of("samples")) if ws.has("samples") else f"{ws.root} samples"
+    if table.num_rows == 0:
+        raise InputError(where, None, None, "the samples table is empty; run `tvgcurate ingest`")
+    for name in ("sample_id", "windows"):
+        if name not in table.column_names:
+            raise InputError(where, None, name, "missing column")
+    if split is not None:
+        if "split" not in table.column_names:
+            raise InputError(where, None, "split", "missing column (needed by --split)")
+        splits = sorted({s for s in table.column("split").to_pylist() if s is not None})
+        table = table.filter(pc.equal(table.column("split"), split))
+        if table.num_rows == 0:
+            raise TvgError(f"{where}: no samples in split '{split}' (splits: {', '.join(splits)})")
+    ids = table.column("sample_id").to_pylist()
+    arrays = _window_lists(table.column("windows"), ("start", "end"))
+    _check_rows(arrays, where, "windows", ids)
+    if "relevance" in table.column_names:
+        for i, rel in enumerate(table.column("relevance").to_pylist()):
+            if rel == "irrelevant":
+                arrays[i] = arrays[i][:0]
+    windows: dict[str, np.ndarray] = {}
+    for i, sid in enumerate(ids):
+        if sid in windows:
+            raise InputError(f"{where} (row {i})", None, "sample_id", f"duplicate sample id {sid}")
+        windows[sid] = arrays[i]
+    aliases: dict[str, str | None] = {}
+    if "source_qid" in table.column_names:
+        for sid, qid in zip(ids, table.column("source_qid").to_pylist()):
+            if qid is not None and qid not in windows:
+                aliases[qid] = None if qid in aliases else sid
+    return GroundTruth(windows, aliases, where)
+
+
+def load_predictions_workspace(ws: Workspace, run_id: str) -> Predictions:
+    """One run of the ``predictions`` table, keyed by ``sample_id``."""
+    table = ws.read("predictions")
+    where = str(ws.path_of("predictions")) if ws.has("predictions") else f"{ws.root} predictions"
+    runs = table.column("run_id")
+    table = table.filter(pc.equal(runs, run_id))
+    if table.num_rows == 0:
+        known = sorted({r for r in runs.to_pylist() if r is not None})
+        raise TvgError(
+            f"{run_id!r} is neither a prediction file nor a run in {where} "
+            f"(runs: {', '.join(known) or 'none'})"
+        )
+    ids = table.column("sample_id").to_pylist()
+    arrays = _window_lists(table.column("windows"), ("start", "end", "score"))
+    for arr in arrays:  # a missing score keeps the listed order
+        arr[np.isnan(arr[:, 2]), 2] = 0.0
+    _check_rows(arrays, where, "windows", ids)
+    flags = (
+        table.column("refused").to_pylist()
+        if "refused" in table.column_names
+        else [False] * len(ids)
+    )
+    windows: dict[str, np.ndarray] = {}
+    refused: dict[str, bool] = {}
+    for i, sid in enumerate(ids):
+        if sid in windows:
+            raise InputError(
+                f"{where} (row {i})",
+                None,
+                "sample_id",
+                f"duplicate sample id {sid} in run {run_id}",
+            )
+        windows[sid] = arrays[i]
+        refused[sid] = bool(flags[i])
+    return Predictions(windows, refused, f"{where} run {run_id}")
+
+
+# -- matching and the report -------------------------------------------------------------
+
+
+def _resolve(key: str, gt: GroundTruth) -> str | None:
+    if key in gt.windows:
+        return key
+    if key in gt.aliases:
+        target = gt.aliases[key]
+        if target is None:
+            raise InputError(
+                gt.source,
+                None,
+                "source_qid",
+                f"qid {key} matches several samples; use sample ids or --split",
+            )
+        return target
+    tail = key.split(":", 2)[-1]  # source:split:qid -> qid
+    return tail if tail != key and tail in gt.windows else None
+
+
+def evaluate_loaded(preds: Predictions, gt: GroundTruth, max_pred_windows: int = 10) -> dict:
+    """Match predictions to GT queries and compute the metrics (reference layout + extra)."""
+    matched: dict[str, str] = {}
+    unmatched = 0
+    for key in preds.windows:
+        target = _resolve(key, gt)
+        if target is None:
+            unmatched += 1
+        elif target in matched:
+            raise InputError(
+                preds.source,
+                None,
+                "qid",
+                f"{matched[target]} and {key} both name GT query {target}",
+            )
+        else:
+            matched[target] = key
+    if not matched:
+        raise TvgError(
+            f"no prediction in {preds.source} names a query of {gt.source} "
+            "(are they the same dataset and split?)"
+        )
+    keys = list(gt.windows)
+    empty = np.zeros((0, 3))
+    pred_windows = [preds.windows[matched[k]] if k in matched else empty for k in keys]
+    refused = [preds.refused[matched[k]] if k in matched else False for k in keys]
+    result = metrics.evaluate(
+        pred_windows, [gt.windows[k] for k in keys], refused, max_pred_windows=max_pred_windows
+    )
+    result["extra"]["missing_predictions"] = len(keys) - len(matched)
+    result["extra"]["unmatched_predictions"] = unmatched
+    result["extra"]["predictions"] = preds.source
+    result["extra"]["ground_truth"] = gt.source
+    return result
+
+
+def load_inputs(cfg: EvalConfig) -> tuple[Predictions, GroundTruth]:
+    gt_ws = Workspace(cfg.gt) if cfg.gt.is_dir() else None
+    gt = load_gt_workspace(gt_ws, cfg.split) if gt_ws else load_gt_jsonl(cfg.gt)
+    pred_path = Path(cfg.predictions)
+    if pred_path.is_file():
+        return load_predictions_jsonl(pred_path), gt
+    if pred_path.suffix in (".jsonl", ".json") or pred_path.is_dir():
+        raise InputError(pred_path, None, None, "no such prediction file")
+    ws = Workspace(cfg.workspace) if cfg.workspace else gt_ws
+    if ws is None:
+        raise TvgError(
+            f"{cfg.predictions!r} is not a file; to read a run of a workspace's predictions, "
+            "pass the workspace with --workspace (or as --gt)"
+        )
+    return load_predictions_workspace(ws, cfg.predictions), gt
+
+
+def run_eval(cfg: EvalConfig) -> dict:
+    """Load, evaluate, and write ``cfg.out`` (JSON, the reference layout plus "extra")."""
+    preds, gt = load_inputs(cfg)
+    result = evaluate_loaded(preds, gt, cfg.max_pred_windows)
+    if cfg.out is not None:
+        atomic_write_bytes(Path(cfg.out), (json.dumps(result, indent=4) + "\n").encode("utf-8"))
+    return result

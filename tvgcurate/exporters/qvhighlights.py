@@ -1,0 +1,56 @@
+"""QVHighlights native jsonl (qid, query, duration, vid, relevant_clip_ids, saliency_scores,
+relevant_windows). Ingesting a native file and exporting it again gives the same records."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyarrow as pa
+
+from tvgcurate.exporters.base import ExportContext, Exporter, register
+from tvgcurate.exporters.numbers import plain, qid_value
+
+
+def qvh_record(row: dict) -> dict:
+    rec = {
+        "qid": qid_value(row["source_qid"])
+        if row.get("source_qid") is not None
+        else row["sample_id"],
+        "query": row["query"],
+        "duration": plain(row["duration_s"]),
+        "vid": row["video_id"],
+    }
+    if row.get("relevant_clip_ids") is not None:
+        rec["relevant_clip_ids"] = row["relevant_clip_ids"]
+    if row.get("saliency") is not None:
+        rec["saliency_scores"] = row["saliency"]
+    if row.get("windows") is not None:
+        rec["relevant_windows"] = [[plain(w["start"]), plain(w["end"])] for w in row["windows"]]
+    return rec
+
+
+@register("qvhighlights")
+class QVHighlightsExporter(Exporter):
+    def write(self, samples: pa.Table, out: Path, ctx: ExportContext) -> int:
+        cols = [
+            c
+            for c in (
+                "sample_id",
+                "source_qid",
+                "query",
+                "duration_s",
+                "video_id",
+                "relevant_clip_ids",
+                "saliency",
+                "windows",
+            )
+            if c in samples.column_names
+        ]
+        n = 0
+        with open(out, "w", encoding="utf-8", newline="\n") as fh:
+            for batch in samples.select(cols).to_batches(max_chunksize=50_000):
+                for row in batch.to_pylist():
+                    fh.write(json.dumps(qvh_record(row), ensure_ascii=False) + "\n")
+                    n += 1
+        return n

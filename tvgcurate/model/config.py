@@ -1,0 +1,255 @@
+"""Training configuration: dataclasses with help, a YAML recipe for defaults, flags on top.
+
+A recipe is YAML with one section per dataclass::
+
+    model: tiny
+    tiny:   {hidden_size: 128, num_layers: 4}
+    inputs: {frames: keyframes, max_frames: 16}
+    sft:    {learning_rate: 5.0e-4, max_steps: 300}
+    grpo:   {num_generations: 8, rewards: [format, iou, refusal], loss_type: dapo}
+
+Precedence: dataclass defaults < recipe < `--set section.key=value` and named CLI flags.
+Unknown keys are errors that list the valid ones. Any TRL option without a field here goes
+in `trl_args` of its stage and is passed to SFTConfig / GRPOConfig untouched.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tvgcurate.errors import TvgError
+from tvgcurate.model.inputs import InputConfig
+from tvgcurate.model.tiny import TinyConfig
+
+STAGES = ("sft", "grpo", "both")
+
+
+class ConfigError(TvgError):
+    """A recipe or override is invalid."""
+
+
+@dataclass
+class StageConfig:
+    """Options shared by both stages (names as in transformers' TrainingArguments)."""
+
+    learning_rate: float = field(default=5e-4, metadata={"help": "Peak learning rate."})
+    max_steps: int = field(default=100, metadata={"help": "Optimizer steps (-1: use epochs)."})
+    num_train_epochs: float = field(default=1.0, metadata={"help": "Epochs when max_steps is -1."})
+    per_device_train_batch_size: int = field(
+        default=8, metadata={"help": "Rows per device per step (GRPO: completions, not prompts)."}
+    )
+    gradient_accumulation_steps: int = field(default=1, metadata={"help": "Accumulation steps."})
+    warmup_ratio: float = field(default=0.05, metadata={"help": "Share of steps to warm up."})
+    lr_scheduler_type: str = field(default="cosine", metadata={"help": "transformers scheduler."})
+    weight_decay: float = field(default=0.0, metadata={"help": "AdamW weight decay."})
+    max_grad_norm: float = field(default=1.0, metadata={"help": "Gradient clipping norm."})
+    bf16: bool = field(default=False, metadata={"help": "bf16 mixed precision (GPU, or CPU autocast)."})
+    gradient_checkpointing: bool = field(default=False, metadata={"help": "Trade compute for memory."})
+    logging_steps: int = field(default=1, metadata={"help": "Log every N steps."})
+    save_steps: int = field(default=50, metadata={"help": "Checkpoint every N steps."})
+    save_total_limit: int | None = field(default=2, metadata={"help": "Checkpoints kept."})
+    irrelevant_share: float | None = field(
+        default=None,
+        metadata={
+            "help": "Share of irrelevant/partial rows in the training data (0..1); None keeps the "
+            "workspace's mix. Fewer irrelevant rows than needed: all are used."
+        },
+    )
+    trl_args: dict[str, Any] = field(
+        default_factory=dict,
+        metadata={"help": "Any other SFTConfig / GRPOConfig option, passed through unchanged."},
+    )
+
+    def __post_init__(self):
+        if self.irrelevant_share is not None and not 0.0 <= self.irrelevant_share < 1.0:
+            raise ConfigError(f"irrelevant_share must be in [0, 1), got {self.irrelevant_share}")
+        if self.learning_rate <= 0:
+            raise ConfigError(f"learning_rate must be > 0, got {self.learning_rate}")
+        if self.max_steps == 0:
+            raise ConfigError("max_steps must be > 0, or -1 to train by epochs")
+
+
+@dataclass
+class SFTStageConfig(StageConfig):
+    """Supervised fine-tuning on ETA answers (irrelevant/partial rows: the refusal)."""
+
+
+@dataclass
+class GRPOStageConfig(StageConfig):
+    """PIR-GRPO with TRL's GRPOTrainer; every TRL loss type and option is available."""
+
+    learning_rate: float = field(default=1e-4, metadata={"help": "Peak learning rate."})
+    lr_scheduler_type: str = field(default="constant", metadata={"help": "transformers scheduler."})
+    num_generations: int = field(default=8, metadata={"help": "Group size: completions per prompt."})
+    per_device_train_batch_size: int = field(
+        default=16, metadata={"help": "Completions per device per step (a multiple of the group)."}
+    )
+    max_completion_length: int = field(default=32, metadata={"help": "Generated tokens at most."})
+    temperature: float = field(default=1.0, metadata={"help": "Sampling temperature."})
+    beta: float = field(default=0.0, metadata={"help": "KL coefficient (0: no reference model)."})
+    loss_type: str = field(
+        default="dapo",
+        metadata={"help": "TRL loss type: grpo, dapo, dr_grpo, bnpo, cispo, ... (TRL validates)."},
+    )
+    scale_rewards: str = field(default="group", metadata={"help": "group | batch | none."})
+    rewards: list[str] = field(
+        default_factory=lambda: ["format", "iou", "refusal"],
+        metadata={"help": "Reward functions from tvgcurate.model.rewards.REWARDS."},
+    )
+    reward_weights: list[float] | None = field(
+        default=None, metadata={"help": "One weight per reward (default: all 1)."}
+    )
+    refusal_answer_score: float | None = field(
+        default=None,
+        metadata={"help": "Refusal reward of an answer on a relevant row (None: not scored)."},
+    )
+    irrelevant_share: float | None = field(
+        default=0.3, metadata={"help": "Share of irrelevant/partial prompts in GRPO data."}
+    )
+
+    def __post_init__(self):
+        super().__post_init__()
+        from tvgcurate.model.rewards import REWARDS
+
+        unknown = [r for r in self.rewards if r not in REWARDS]
+        if unknown:
+            raise ConfigError(f"unknown reward(s) {unknown}; known: {sorted(REWARDS)}")
+        if self.reward_weights is not None and len(self.reward_weights) != len(self.rewards):
+            raise ConfigError(
+                f"reward_weights has {len(self.reward_weights)} values for {len(self.rewards)} rewards"
+            )
+        if self.num_generations < 2:
+            raise ConfigError("num_generations must be >= 2 (GRPO compares completions in a group)")
+        if self.per_device_train_batch_size % self.num_generations:
+            raise ConfigError(
+                f"per_device_train_batch_size ({self.per_device_train_batch_size}) must be a "
+                f"multiple of num_generations ({self.num_generations}); it counts completions"
+            )
+
+
+@dataclass
+class TrainConfig:
+    """One `tvgcurate train` run."""
+
+    workspace: Path = field(default=Path("."), metadata={"help": "Workspace directory."})
+    output: Path = field(default=Path("runs/run"), metadata={"help": "Run directory."})
+    model: str = field(default="tiny", metadata={"help": "'tiny' or a local Qwen2(.5)-VL directory."})
+    stage: str = field(default="both", metadata={"help": "sft | grpo | both."})
+    train_split: str | None = field(default="train", metadata={"help": "Split to train on (None: all)."})
+    seed: int = field(default=0, metadata={"help": "Seed for data mixing and training."})
+    resume: bool = field(default=False, metadata={"help": "Resume each stage from its last checkpoint."})
+    attn_implementation: str | None = field(
+        default=None, metadata={"help": "e.g. flash_attention_2 or sdpa (real checkpoints)."}
+    )
+    torch_dtype: str = field(default="float32", metadata={"help": "float32 | bfloat16 | float16."})
+    report_to: list[str] = field(
+        default_factory=lambda: ["tensorboard"], metadata={"help": "Trainer loggers (or [])."}
+    )
+    inputs: InputConfig = field(default_factory=InputConfig)
+    tiny: TinyConfig = field(default_factory=TinyConfig)
+    sft: SFTStageConfig = field(default_factory=SFTStageConfig)
+    grpo: GRPOStageConfig = field(default_factory=GRPOStageConfig)
+
+    def __post_init__(self):
+        self.workspace, self.output = Path(self.workspace), Path(self.output)
+        if self.stage not in STAGES:
+            raise ConfigError(f"stage must be one of {', '.join(STAGES)}, got {self.stage!r}")
+        if self.model != "tiny" and not Path(self.model).is_dir():
+            raise ConfigError(
+                f"--model {self.model}: not 'tiny' and not a local checkpoint directory "
+                "(download the model first; nothing is fetched from a hub)"
+            )
+
+
+SECTIONS = {"inputs": InputConfig, "tiny": TinyConfig, "sft": SFTStageConfig, "grpo": GRPOStageConfig}
+
+
+def _build(cls, values: dict, where: str):
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(values) - names)
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {unknown}; valid: {sorted(names)}")
+    try:
+        return cls(**values)
+    except ConfigError:
+        raise
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+
+
+def load_recipe(path: str | Path) -> dict:
+    import yaml
+
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{path}: cannot read recipe: {exc}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: a recipe is a mapping of sections")
+    return data
+
+
+def parse_value(text: str):
+    """A `--set` value as YAML (numbers, booleans, lists, null), else the string."""
+    import yaml
+
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+
+
+def apply_sets(data: dict, sets: list[str]) -> dict:
+    """Apply `section.key=value` overrides to recipe data (new dict)."""
+    out = {k: (dict(v) if isinstance(v, dict) else v) for k, v in data.items()}
+    for item in sets:
+        if "=" not in item:
+            raise ConfigError(f"--set {item!r}: expected KEY=VALUE, e.g. --set sft.learning_rate=1e-4")
+        key, value = item.split("=", 1)
+        parts = key.strip().split(".")
+        if len(parts) == 1:
+            out[parts[0]] = parse_value(value)
+        elif len(parts) == 2 and parts[0] in SECTIONS:
+            out.setdefault(parts[0], {})[parts[1]] = parse_value(value)
+        elif len(parts) == 3 and parts[1] == "trl_args" and parts[0] in ("sft", "grpo"):
+            sec = out.setdefault(parts[0], {})
+            sec.setdefault("trl_args", {})[parts[2]] = parse_value(value)
+        else:
+            raise ConfigError(f"--set {key}: use KEY, SECTION.KEY ({', '.join(SECTIONS)})")
+    return out
+
+
+def build_config(
+    recipe: str | Path | None = None, sets: list[str] | None = None, **top: Any
+) -> TrainConfig:
+    """A TrainConfig from a recipe, `--set` overrides and top-level values (None = not given)."""
+    data = load_recipe(recipe) if recipe else {}
+    data = apply_sets(data, sets or [])
+    for k, v in top.items():
+        if v is not None:
+            data[k] = v
+    kwargs = {}
+    for name, cls in SECTIONS.items():
+        section = data.pop(name, None) or {}
+        if not isinstance(section, dict):
+            raise ConfigError(f"recipe section '{name}' must be a mapping")
+        kwargs[name] = _build(cls, section, f"section '{name}'")
+    data.pop("description", None)
+    return _build(TrainConfig, {**data, **kwargs}, "recipe")
+
+
+def to_dict(cfg) -> dict:
+    def conv(v):
+        if isinstance(v, Path):
+            return str(v)
+        if isinstance(v, dict):
+            return {k: conv(x) for k, x in v.items()}
+        if isinstance(v, list):
+            return [conv(x) for x in v]
+        return v
+
+    return conv(dataclasses.asdict(cfg))

@@ -1,0 +1,327 @@
+"""ETA inputs over SAA frames: one sample -> the interleaved conversation the model sees.
+
+For each keyframe of the sample's video, in time order: its fixed-width timestamp text
+(`eta.TimestampFormat.stamp`) then the frame as an image of its own SAA-budgeted size; then
+the query prompt. The target is the ETA answer, or the refusal for irrelevant/partial rows.
+The output uses TRL's vision message format (``{"type": "text"}`` / ``{"type": "image"}``
+parts) with the PIL images alongside, so SFTTrainer and GRPOTrainer take it as it is.
+
+Frames come from the `frames` cache table when `tvgcurate keyframes --cache-frames` filled it,
+otherwise they are decoded from the video with PyAV at the keyframe timestamps (one
+sequential pass per video) and resized to the keyframe's height x width.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tvgcurate.errors import WorkspaceError
+from tvgcurate.model.eta import REFUSAL, TimestampFormat
+
+DEFAULT_PROMPT = (
+    "Query: {query}\n"
+    "When does the query happen in the video? Answer <answer>start to end</answer> in seconds, "
+    "or <answer>none</answer> if it does not happen."
+)
+
+
+@dataclass
+class InputConfig:
+    """How samples become model inputs."""
+
+    prompt_template: str = field(
+        default=DEFAULT_PROMPT,
+        metadata={"help": "Text after the frames; `{query}` is replaced by the sample's query."},
+    )
+    frames: str = field(
+        default="keyframes",
+        metadata={
+            "help": "keyframes: SAA frames from the keyframes table (run `tvgcurate keyframes`); "
+            "uniform: `uniform_fps` frames of `uniform_tokens` tokens each, for ablation and tests."
+        },
+    )
+    max_frames: int | None = field(
+        default=None, metadata={"help": "Keep at most this many frames per sample (evenly spaced)."}
+    )
+    uniform_fps: float = field(default=1.0, metadata={"help": "Frame rate of `frames: uniform`."})
+    uniform_tokens: int = field(
+        default=4,
+        metadata={"help": "Visual tokens per frame of `frames: uniform` (28x28 px each)."},
+    )
+    timestamp_width: int | None = field(
+        default=None,
+        metadata={"help": "Digits before the decimal point (default: from the longest video)."},
+    )
+
+    def __post_init__(self):
+        if "{query}" not in self.prompt_template:
+            raise ValueError("prompt_template must contain '{query}'")
+        if self.frames not in ("keyframes", "uniform"):
+            raise ValueError(f"frames must be 'keyframes' or 'uniform', got {self.frames!r}")
+        if self.max_frames is not None and self.max_frames < 1:
+            raise ValueError("max_frames must be >= 1 (or None for all)")
+
+
+@dataclass
+class ModelInput:
+    """One sample as the model sees it."""
+
+    sample_id: str
+    prompt: list[dict]  # [{"role": "user", "content": [text/image parts]}]
+    images: list  # PIL images, in the order of the image parts
+    target: str  # ETA answer or refusal
+    timestamps: list[float]
+    relevance: str
+    gt_windows: list[list[float]]  # [] for irrelevant/partial rows
+    duration_s: float
+
+
+def target_answer(sample: dict, fmt: TimestampFormat) -> str:
+    """The answer a sample is trained towards: its first window in ETA numbers, or a refusal."""
+    windows = gt_windows(sample)
+    if not windows:
+        return REFUSAL
+    s, e = windows[0]
+    return fmt.answer(s, e)
+
+
+def gt_windows(sample: dict) -> list[list[float]]:
+    """Ground-truth windows of a relevant sample, sorted by start; [] for irrelevant/partial."""
+    if (sample.get("relevance") or "relevant") != "relevant":
+        return []
+    ws = [[float(w["start"]), float(w["end"])] for w in (sample.get("windows") or [])]
+    return sorted(ws)
+
+
+def select_frames(keyframes: Sequence[dict], max_frames: int | None) -> list[dict]:
+    """Keyframes in time order, evenly thinned to `max_frames`."""
+    kf = sorted(keyframes, key=lambda r: r["timestamp_s"])
+    if max_frames is None or len(kf) <= max_frames:
+        return kf
+    step = len(kf) / max_frames
+    return [kf[int(i * step)] for i in range(max_frames)]
+
+
+def uniform_keyframes(
+    video_id: str, duration_s: float, fps: float, tokens: int, aspect: float = 1.0
+) -> list[dict]:
+    """Keyframe rows at a fixed rate and equal size (the `uniform` frames of InputConfig)."""
+    side_w = max(1, round(math.sqrt(tokens * aspect)))
+    side_h = max(1, tokens // side_w)
+    n = max(1, int(duration_s * fps))
+    return [
+        {
+            "video_id": video_id,
+            "frame_index": i,
+            "timestamp_s": round((i + 0.5) / fps, 3),
+            "tokens": side_w * side_h,
+            "height": 28 * side_h,
+            "width": 28 * side_w,
+        }
+        for i in range(n)
+        if (i + 0.5) / fps < duration_s
+    ]
+
+
+def build_input(
+    sample: dict,
+    keyframes: Sequence[dict],
+    images: Sequence,
+    fmt: TimestampFormat,
+    cfg: InputConfig,
+) -> ModelInput:
+    """Interleave ETA stamps and frames, then the prompt; `images[i]` belongs to `keyframes[i]`."""
+    if len(images) != len(keyframes):
+        raise ValueError(f"{len(images)} images for {len(keyframes)} keyframes")
+    content: list[dict] = []
+    for kf in keyframes:
+        content.append({"type": "text", "text": fmt.stamp(kf["timestamp_s"])})
+        content.append({"type": "image"})
+    content.append({"type": "text", "text": cfg.prompt_template.format(query=sample["query"])})
+    return ModelInput(
+        sample_id=sample["sample_id"],
+        prompt=[{"role": "user", "content": content}],
+        images=list(images),
+        target=target_answer(sample, fmt),
+        timestamps=[float(k["timestamp_s"]) for k in keyframes],
+        relevance=sample.get("relevance") or "relevant",
+        gt_windows=gt_windows(sample),
+        duration_s=float(sample.get("duration_s") or 0.0),
+    )
+
+
+# -- frames -----------------------------------------------------------------------------
+
+
+def decode_frames(path: str | Path, keyframes: Sequence[dict]) -> list:
+    """Decode the frames nearest each keyframe timestamp in one sequential PyAV pass, resized
+    to each keyframe's width x height (PIL RGB). Raises on unreadable files."""
+    import av
+
+    wanted = sorted(range(len(keyframes)), key=lambda i: keyframes[i]["timestamp_s"])
+    out: list = [None] * len(keyframes)
+    if not wanted:
+        return out
+    j = 0
+    prev = None  # (time, frame)
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        for frame in container.decode(stream):
+            t = float(frame.time) if frame.time is not None else 0.0
+            while j < len(wanted) and t >= keyframes[wanted[j]]["timestamp_s"]:
+                target = keyframes[wanted[j]]["timestamp_s"]
+                use = frame
+                if prev is not None and abs(prev[0] - target) < abs(t - target):
+                    use = prev[1]
+                out[wanted[j]] = _resize(use, keyframes[wanted[j]])
+                j += 1
+            if j >= len(wanted):
+                break
+            prev = (t, frame)
+        while j < len(wanted) and prev is not None:  # timestamps past the last frame
+            out[wanted[j]] = _resize(prev[1], keyframes[wanted[j]])
+            j += 1
+    if any(o is None for o in out):
+        raise ValueError(f"{path}: no decodable frames")
+    return out
+
+
+def _resize(frame, kf: dict):
+    w, h = int(kf.get("width") or 56), int(kf.get("height") or 56)
+    return frame.reformat(width=w, height=h, format="rgb24", interpolation="AREA").to_image()
+
+
+class FrameSource:
+    """Frames for keyframe rows: from the `frames` cache when present, else decoded from video."""
+
+    def __init__(self, media_root: Path | None, video_paths: dict[str, str], cache=None):
+        self.media_root = media_root
+        self.video_paths = video_paths
+        self._cache: dict[tuple[str, int], bytes] = {}
+        if cache is not None and cache.num_rows:
+            col = _binary_column(cache)
+            if col is not None:
+                vids = cache.column("video_id").to_pylist()
+                idx = cache.column("frame_index").to_pylist()
+                data = cache.column(col).to_pylist()
+                self._cache = {(v, i): b for v, i, b in zip(vids, idx, data, strict=True) if b}
+
+    def path_of(self, video_id: str) -> Path:
+        rel = self.video_paths.get(video_id)
+        if rel is None:
+            raise WorkspaceError(f"video '{video_id}' is not in the videos table")
+        p = Path(rel)
+        if not p.is_absolute() and self.media_root is not None:
+            p = self.media_root / p
+        return p
+
+    def frames(self, video_id: str, keyframes: Sequence[dict]) -> list:
+        from PIL import Image
+
+        keys = [(video_id, int(k["frame_index"])) for k in keyframes]
+        if keys and all(k in self._cache for k in keys):
+            out = []
+            for k, kf in zip(keys, keyframes, strict=True):
+                img = Image.open(io.BytesIO(self._cache[k])).convert("RGB")
+                size = (int(kf.get("width") or img.width), int(kf.get("height") or img.height))
+                out.append(img if img.size == size else img.resize(size, Image.BILINEAR))
+            return out
+        return decode_frames(self.path_of(video_id), keyframes)
+
+
+def _binary_column(table) -> str | None:
+    import pyarrow as pa
+
+    for f in table.schema:
+        if pa.types.is_binary(f.type) or pa.types.is_large_binary(f.type):
+            return f.name
+    return None
+
+
+# -- workspace ---------------------------------------------------------------------------
+
+
+@dataclass
+class BuiltInputs:
+    inputs: list[ModelInput]
+    errors: dict[str, str]  # sample_id -> why it could not be built
+    fmt: TimestampFormat
+
+
+def dataset_format(samples: Iterable[dict], videos: Iterable[dict] = ()) -> TimestampFormat:
+    """One timestamp format for a whole dataset, from its longest video."""
+    durations = [r.get("duration_s") for r in samples] + [r.get("duration_s") for r in videos]
+    durations = [float(d) for d in durations if d is not None and math.isfinite(d)]
+    return TimestampFormat.for_max_duration(max(durations, default=0.0))
+
+
+def build_inputs(
+    workspace,
+    cfg: InputConfig,
+    samples: list[dict] | None = None,
+    split: str | None = None,
+    fmt: TimestampFormat | None = None,
+) -> BuiltInputs:
+    """Model inputs for samples of a workspace (one decode pass per video).
+
+    Per-sample failures (missing video, no keyframes, unreadable file) are returned in
+    `errors`, not raised.
+    """
+    ws = workspace
+    if samples is None:
+        samples = ws.read("samples").to_pylist()
+        if split is not None:
+            samples = [s for s in samples if s.get("split") == split]
+    videos = ws.read("videos").to_pylist()
+    if fmt is None:
+        fmt = (
+            TimestampFormat(cfg.timestamp_width)
+            if cfg.timestamp_width
+            else dataset_format(ws.read("samples", columns=["duration_s"]).to_pylist(), videos)
+        )
+    media_root = ws.manifest().get("media_root")
+    media_root = Path(media_root) if media_root else None
+    if media_root is not None and not media_root.is_absolute():
+        media_root = ws.root / media_root
+    vid_rows = {v["video_id"]: v for v in videos}
+    kf_by_video: dict[str, list[dict]] = {}
+    if cfg.frames == "keyframes":
+        for r in ws.read("keyframes").to_pylist():
+            kf_by_video.setdefault(r["video_id"], []).append(r)
+    cache = ws.read("frames") if cfg.frames == "keyframes" and ws.has("frames") else None
+    source = FrameSource(media_root, {k: v.get("path") for k, v in vid_rows.items()}, cache)
+
+    by_video: dict[str, list[dict]] = {}
+    for s in samples:
+        by_video.setdefault(s["video_id"], []).append(s)
+    built: dict[str, ModelInput] = {}
+    errors: dict[str, str] = {}
+    for vid, rows in by_video.items():
+        try:
+            if cfg.frames == "uniform":
+                v = vid_rows.get(vid, {})
+                dur = v.get("duration_s") or rows[0].get("duration_s") or 0.0
+                aspect = (v.get("width") or 1) / (v.get("height") or 1)
+                kfs = uniform_keyframes(vid, dur, cfg.uniform_fps, cfg.uniform_tokens, aspect)
+            else:
+                kfs = kf_by_video.get(vid, [])
+                if not kfs:
+                    raise WorkspaceError(
+                        f"no keyframes for video '{vid}': run `tvgcurate keyframes` first "
+                        "(or set frames: uniform)"
+                    )
+            kfs = [k for k in select_frames(kfs, cfg.max_frames) if not k.get("error")]
+            images = source.frames(vid, kfs)
+        except Exception as exc:  # noqa: BLE001 - recorded per sample
+            for s in rows:
+                errors[s["sample_id"]] = f"{type(exc).__name__}: {exc}"
+            continue
+        for s in rows:
+            built[s["sample_id"]] = build_input(s, kfs, images, fmt, cfg)
+    ordered = [built[s["sample_id"]] for s in samples if s["sample_id"] in built]
+    return BuiltInputs(ordered, errors, fmt)

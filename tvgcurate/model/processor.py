@@ -1,0 +1,184 @@
+"""Tokenizer and processor without a hub and without torchvision.
+
+Two small, tested pieces (STACK.md explains why they exist):
+
+* `build_tokenizer()` - a byte-level `Qwen2Tokenizer` built from a vocabulary dict: the 256
+  byte tokens (no merges), the Qwen special tokens, a few ETA tags as single tokens, and a
+  small chat template that understands TRL's vision message format.
+* `ImageOnlyQwen2VLProcessor` - `Qwen2VLProcessor` minus the video processor. transformers'
+  own processor insists on a video processor, which needs torchvision; SAA frames go in as
+  separate images, so the image path (`Qwen2VLImageProcessorPil`) is all we need.
+
+`load_processor(path)` loads a real checkpoint's processor with transformers' classes
+(`AutoProcessor`, local files only) and falls back to the image-only processor when the
+video processor cannot be built here (no torchvision).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+SPECIAL_TOKENS = (
+    "<|endoftext|>",
+    "<|im_start|>",
+    "<|im_end|>",
+    "<|vision_start|>",
+    "<|vision_end|>",
+    "<|image_pad|>",
+    "<|video_pad|>",
+)
+# ETA tags as single tokens: shorter sequences for a byte-level model. They decode as text.
+ETA_TOKENS = ("<t>", "</t>", "<answer>", "</answer>")
+
+PIXELS_PER_TOKEN = 28 * 28
+
+CHAT_TEMPLATE = (
+    "{%- for message in messages -%}"
+    "{{ '<|im_start|>' + message['role'] + '\\n' }}"
+    "{%- if message['content'] is string -%}{{ message['content'] }}"
+    "{%- else -%}{%- for part in message['content'] -%}"
+    "{%- if part['type'] == 'image' -%}{{ '<|vision_start|><|image_pad|><|vision_end|>' }}"
+    "{%- elif part['type'] == 'text' -%}{{ part['text'] }}{%- endif -%}"
+    "{%- endfor -%}{%- endif -%}{{ '<|im_end|>\\n' }}"
+    "{%- endfor -%}"
+    "{%- if add_generation_prompt -%}{{ '<|im_start|>assistant\\n' }}{%- endif -%}"
+)
+
+
+def bytes_to_unicode() -> dict[int, str]:
+    """GPT-2's reversible byte -> printable character map (what ByteLevel pre-tokenizers use)."""
+    bs = (
+        list(range(ord("!"), ord("~") + 1))
+        + list(range(ord("¡"), ord("¬") + 1))
+        + list(range(ord("®"), ord("ÿ") + 1))
+    )
+    cs = bs[:]
+    n = 0
+    for b in range(256):
+        if b not in bs:
+            bs.append(b)
+            cs.append(256 + n)
+            n += 1
+    return dict(zip(bs, (chr(c) for c in cs), strict=True))
+
+
+def byte_vocab() -> dict[str, int]:
+    """256 byte tokens, then the special tokens, then the ETA tags."""
+    chars = bytes_to_unicode()
+    vocab = {chars[b]: b for b in range(256)}
+    for tok in SPECIAL_TOKENS + ETA_TOKENS:
+        vocab[tok] = len(vocab)
+    return vocab
+
+
+def build_tokenizer(padding_side: str = "left"):
+    """A byte-level Qwen2 tokenizer that needs no files (left padding: GRPO needs it)."""
+    from tokenizers import AddedToken
+    from transformers import Qwen2Tokenizer
+
+    tok = Qwen2Tokenizer(
+        vocab=byte_vocab(),
+        merges=[],
+        unk_token="<|endoftext|>",
+        eos_token="<|im_end|>",
+        pad_token="<|endoftext|>",
+        extra_special_tokens={},
+        chat_template=CHAT_TEMPLATE,
+    )
+    tok.add_special_tokens(
+        {"additional_special_tokens": [t for t in SPECIAL_TOKENS if t not in ("<|endoftext|>",)]}
+    )
+    tok.add_tokens([AddedToken(t, special=False, normalized=False) for t in ETA_TOKENS])
+    tok.padding_side = padding_side
+    return tok
+
+
+def image_processor(min_tokens: int = 1, max_tokens: int = 768):
+    """The PIL image processor; pixel limits in 28x28 tokens so SAA's sizes pass unchanged."""
+    from transformers.models.qwen2_vl.image_processing_pil_qwen2_vl import (
+        Qwen2VLImageProcessorPil,
+    )
+
+    return Qwen2VLImageProcessorPil(
+        min_pixels=min_tokens * PIXELS_PER_TOKEN, max_pixels=max_tokens * PIXELS_PER_TOKEN
+    )
+
+
+def _processor_class():
+    from transformers import Qwen2VLProcessor
+    from transformers.processing_utils import ProcessorMixin
+
+    class ImageOnlyQwen2VLProcessor(Qwen2VLProcessor):
+        """Qwen2VLProcessor whose sub-processors are an image processor and a tokenizer only."""
+
+        def __init__(self, image_processor=None, tokenizer=None, chat_template=None, **kwargs):
+            self.image_token = getattr(tokenizer, "image_token", None) or "<|image_pad|>"
+            self.video_token = getattr(tokenizer, "video_token", None) or "<|video_pad|>"
+            self.image_token_id = tokenizer.convert_tokens_to_ids(self.image_token)
+            self.video_token_id = tokenizer.convert_tokens_to_ids(self.video_token)
+            ProcessorMixin.__init__(self, image_processor, tokenizer, chat_template=chat_template)
+
+    return ImageOnlyQwen2VLProcessor
+
+
+def build_processor(tokenizer=None, max_tokens: int = 768):
+    """The tiny model's processor: project tokenizer + PIL image processor, no video processor."""
+    tokenizer = tokenizer if tokenizer is not None else build_tokenizer()
+    cls = _processor_class()
+    return cls(
+        image_processor=image_processor(max_tokens=max_tokens),
+        tokenizer=tokenizer,
+        chat_template=tokenizer.chat_template,
+    )
+
+
+def load_processor(path: str | Path, padding_side: str = "left"):
+    """Load a checkpoint's processor from local files.
+
+    A directory written by this project (`tvgcurate_processor.json` marker) is rebuilt as the
+    image-only processor. Anything else goes through `AutoProcessor`; when its video
+    processor cannot be built (ImportError: no torchvision) the tokenizer and image processor
+    are loaded on their own and joined into the image-only processor.
+    """
+    from transformers import AutoProcessor, AutoTokenizer
+
+    path = Path(path)
+    if (path / MARKER).exists():
+        tok = AutoTokenizer.from_pretrained(path, local_files_only=True)
+        proc = build_processor(tok)
+        proc.image_processor = image_processor_from(path)
+    else:
+        try:
+            proc = AutoProcessor.from_pretrained(path, local_files_only=True)
+        except (ImportError, TypeError, ValueError):
+            tok = AutoTokenizer.from_pretrained(path, local_files_only=True)
+            cls = _processor_class()
+            proc = cls(
+                image_processor=image_processor_from(path),
+                tokenizer=tok,
+                chat_template=getattr(tok, "chat_template", None),
+            )
+    proc.tokenizer.padding_side = padding_side
+    return proc
+
+
+def image_processor_from(path: Path):
+    from transformers.models.qwen2_vl.image_processing_pil_qwen2_vl import (
+        Qwen2VLImageProcessorPil,
+    )
+
+    return Qwen2VLImageProcessorPil.from_pretrained(path, local_files_only=True)
+
+
+MARKER = "tvgcurate_processor.json"
+
+
+def save_processor(processor, path: str | Path) -> None:
+    """Save tokenizer, image processor and a marker that `load_processor` recognises."""
+    import json
+
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    processor.tokenizer.save_pretrained(path)
+    processor.image_processor.save_pretrained(path)
+    (path / MARKER).write_text(json.dumps({"kind": "image-only-qwen2-vl"}) + "\n")

@@ -1,0 +1,109 @@
+"""The `tiny` model: a small, randomly initialised Qwen2-VL of the real class, built offline.
+
+Same class, same processor path and same chat format as a real Qwen2-VL checkpoint, so every
+code path that trains or scores `tiny` on CPU is the one a 7B run takes on GPUs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass
+class TinyConfig:
+    """Sizes of the tiny Qwen2-VL (defaults: about 1.3M parameters, STACK.md's measured set-up)."""
+
+    hidden_size: int = field(default=128, metadata={"help": "Text hidden size."})
+    num_layers: int = field(default=4, metadata={"help": "Text decoder layers."})
+    num_heads: int = field(
+        default=4, metadata={"help": "Attention heads (head dim = hidden/heads)."}
+    )
+    num_kv_heads: int = field(default=2, metadata={"help": "Key/value heads (GQA)."})
+    intermediate_size: int = field(default=256, metadata={"help": "Text MLP width."})
+    vision_depth: int = field(default=2, metadata={"help": "Vision transformer blocks."})
+    vision_embed_dim: int = field(default=64, metadata={"help": "Vision embedding width."})
+    vision_heads: int = field(default=2, metadata={"help": "Vision attention heads."})
+    seed: int = field(default=0, metadata={"help": "Initialisation seed."})
+
+    def __post_init__(self):
+        if self.hidden_size % self.num_heads:
+            raise ValueError(
+                f"hidden_size {self.hidden_size} must be divisible by num_heads {self.num_heads}"
+            )
+        if (self.hidden_size // self.num_heads) % 8:
+            raise ValueError("head dim (hidden_size / num_heads) must be a multiple of 8 for mrope")
+        if self.num_heads % self.num_kv_heads:
+            raise ValueError("num_heads must be a multiple of num_kv_heads")
+
+
+def mrope_section(head_dim: int) -> list[int]:
+    """Split head_dim/2 rotary frequencies over (time, height, width) like Qwen2-VL (16/24/24)."""
+    half = head_dim // 2
+    t = half // 4
+    h = (half - t) // 2
+    return [t, h, half - t - h]
+
+
+def tiny_model_config(tokenizer, cfg: TinyConfig | None = None):
+    from transformers import Qwen2VLConfig
+
+    cfg = cfg or TinyConfig()
+    ids = tokenizer.convert_tokens_to_ids
+    head_dim = cfg.hidden_size // cfg.num_heads
+    text = dict(
+        vocab_size=len(tokenizer),
+        hidden_size=cfg.hidden_size,
+        intermediate_size=cfg.intermediate_size,
+        num_hidden_layers=cfg.num_layers,
+        num_attention_heads=cfg.num_heads,
+        num_key_value_heads=cfg.num_kv_heads,
+        max_position_embeddings=8192,
+        rope_parameters={
+            "rope_type": "default",
+            "rope_theta": 10000.0,
+            "mrope_section": mrope_section(head_dim),
+        },
+        bos_token_id=ids("<|endoftext|>"),
+        eos_token_id=ids("<|im_end|>"),
+        pad_token_id=tokenizer.pad_token_id,
+    )
+    vision = dict(
+        depth=cfg.vision_depth,
+        embed_dim=cfg.vision_embed_dim,
+        hidden_size=cfg.hidden_size,
+        num_heads=cfg.vision_heads,
+        mlp_ratio=2,
+        patch_size=14,
+        spatial_merge_size=2,
+        temporal_patch_size=2,
+    )
+    return Qwen2VLConfig(
+        text_config=text,
+        vision_config=vision,
+        image_token_id=ids("<|image_pad|>"),
+        video_token_id=ids("<|video_pad|>"),
+        vision_start_token_id=ids("<|vision_start|>"),
+        vision_end_token_id=ids("<|vision_end|>"),
+        tie_word_embeddings=False,
+    )
+
+
+def build_tiny(cfg: TinyConfig | None = None):
+    """Return (model, processor): a random Qwen2VLForConditionalGeneration and its processor."""
+    import torch
+    from transformers import GenerationConfig, Qwen2VLForConditionalGeneration
+
+    from tvgcurate.model.processor import build_processor
+
+    cfg = cfg or TinyConfig()
+    processor = build_processor()
+    tok = processor.tokenizer
+    torch.manual_seed(cfg.seed)
+    model = Qwen2VLForConditionalGeneration(tiny_model_config(tok, cfg))
+    model.generation_config = GenerationConfig(
+        eos_token_id=tok.convert_tokens_to_ids("<|im_end|>"),
+        pad_token_id=tok.pad_token_id,
+        do_sample=False,
+    )
+    model.config.tvgcurate_tiny = asdict(cfg)
+    return model, processor
