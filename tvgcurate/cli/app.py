@@ -2,36 +2,26 @@
 
 from __future__ import annotations
 
-import click
 import typer
 from typer.core import TyperGroup
 
 from tvgcurate.errors import TvgError
 
 
-class CliError(click.ClickException):
-    """A TvgError as click shows it: one line on stderr, the error's exit code."""
-
-    def __init__(self, message: str, exit_code: int):
-        super().__init__(message)
-        self.exit_code = exit_code
-
-    def show(self, file=None) -> None:  # noqa: ARG002 - click's signature
-        from rich.markup import escape
-
-        from tvgcurate.cli.console import err_console
-
-        err_console.print(f"[bold red]error:[/] {escape(self.message)}", soft_wrap=True)
-
-
 class Group(TyperGroup):
-    """Turns library TvgErrors into one-line CLI errors, for every command and sub-group."""
+    """Turns library TvgErrors into one red line on stderr and the error's exit code (2),
+    for every command and sub-group."""
 
-    def invoke(self, ctx: click.Context):
+    def invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except TvgError as exc:
-            raise CliError(str(exc), exc.exit_code) from None
+            from rich.markup import escape
+
+            from tvgcurate.cli.console import err_console
+
+            err_console.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
+            raise typer.Exit(code=exc.exit_code) from None
 
 
 app = typer.Typer(

@@ -51,6 +51,6 @@ class QVHighlightsExporter(Exporter):
         with open(out, "w", encoding="utf-8", newline="\n") as fh:
             for batch in samples.select(cols).to_batches(max_chunksize=50_000):
                 for row in batch.to_pylist():
-                    fh.write(json.dumps(qvh_record(row), ensure_ascii=False) + "\n")
+                    fh.write(json.dumps(qvh_record(row)) + "\n")  # ASCII escapes, as the release
                     n += 1
         return n

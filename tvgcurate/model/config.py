@@ -198,9 +198,10 @@ def parse_value(text: str):
     import yaml
 
     try:
-        return yaml.safe_load(text)
+        value = yaml.safe_load(text)
     except yaml.YAMLError:
         return text
+    return text if isinstance(value, dict) else value  # "{query}" is a template, not a mapping
 
 
 def apply_sets(data: dict, sets: list[str]) -> dict:

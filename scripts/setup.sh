@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# One command for a fresh machine: create .venv, install torch (CPU) first, then tvgcurate
+# with every extra, then run `tvgcurate demo` on generated data.
+#   SKIP_DEMO=1  install only (CI uses this; the demo has its own test)
+#   WITH_LABELSTUDIO=0  skip the separate Label Studio server environment (.venv-labelstudio)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+[ -x .venv/bin/python ] || "$PY" -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip
+# torch first and pinned: an unpinned torch would pull a multi-GB CUDA build.
+.venv/bin/python -m pip install -q "torch==2.13.0"
+.venv/bin/python -m pip install -q -e ".[all]"
+if [ "${WITH_LABELSTUDIO:-1}" = 1 ] && [ -f scripts/setup-labelstudio.sh ]; then
+  bash scripts/setup-labelstudio.sh
+fi
+if [ "${SKIP_DEMO:-0}" != 1 ]; then
+  .venv/bin/tvgcurate demo --out demo-out
+fi

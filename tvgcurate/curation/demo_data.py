@@ -1,0 +1,556 @@
+"""Synthetic demo data: real MP4s with known scene cuts and moving shapes, annotated in the
+three native formats (QVHighlights jsonl, Charades-STA txt+csv, ActivityNet Captions json).
+
+    >>> from tvgcurate.curation.demo_data import DemoConfig, generate
+    >>> res = generate(DemoConfig(out="demo", num_videos=6, plant_errors=True))  # doctest: +SKIP
+    >>> res.ground_truth  # demo/ground_truth.json: cuts, shape intervals, sample ids, planted errors
+
+Every video's content is known exactly (`VideoSpec`), so tests and benchmarks can check
+keyframes, audits and models against it. Output is deterministic for a seed: video i only
+depends on (seed, i) and the size/duration/shape settings.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import json
+import shutil
+import time
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+import numpy as np
+
+from tvgcurate.curation import demo_plants
+from tvgcurate.curation.demo_render import (
+    COLOURS,
+    SHAPES,
+    TEXTURES,
+    Scene,
+    ShapeTrack,
+    VideoSpec,
+    background_colour,
+    render_video,
+)
+from tvgcurate.errors import TvgError
+
+QVH, CHARADES, ANET = "qvhighlights", "charades-sta", "activitynet"
+DATASETS = (QVH, CHARADES, ANET)
+SPLITS = {QVH: ("train", "val"), CHARADES: ("train", "test"), ANET: ("train", "val")}
+GRID = {QVH: 2.0, CHARADES: 0.5, ANET: 0.5}  # shape start/end grid (QVH: its 2-second clips)
+DIRNAME = {QVH: "qvhighlights", CHARADES: "charades", ANET: "activitynet"}
+
+TEMPLATES = (
+    "{a} {c} {s} moves across the screen",
+    "the {c} {s} appears",
+    "{a} {c} {s} slides across the frame",
+    "{a} {c} {s} moves from {d}",
+    "we see {a} {c} {s} on screen",
+    "{a} {c} {s} drifts through the picture",
+    "the {c} {s} passes by",
+    "{a} {c} {s} travels over the background",
+)
+
+
+def phrase(shape: str, colour: str, template: int = 0, direction: str = "left to right") -> str:
+    """A lower-case query naming a shape and colour, e.g. 'a red circle moves across the screen'.
+
+    Also the way to word queries for absent shapes (irrelevant queries) in tests and benchmarks.
+    """
+    art = "an" if colour[0] in "aeiou" else "a"
+    return TEMPLATES[template % len(TEMPLATES)].format(a=art, c=colour, s=shape, d=direction)
+
+
+def style(dataset: str, text: str) -> str:
+    """Write a lower-case phrase the way the dataset's native files do."""
+    if not text:
+        return text
+    cap = text[0].upper() + text[1:]
+    if dataset == CHARADES:
+        return text + "."
+    if dataset == ANET:
+        return " " + cap + "."  # ActivityNet Captions sentences start with a space
+    return cap
+
+
+@dataclass
+class DemoConfig:
+    """Options of `tvgcurate demo-data`."""
+
+    out: Path = field(metadata={"help": "Output directory (created; a previous demo there is replaced)."})
+    num_videos: int = field(default=12, metadata={"help": "Videos to make, shared round robin among QVH, Charades-STA, ActivityNet."})
+    seed: int = field(default=0, metadata={"help": "Random seed: same seed, same specs and annotation bytes."})
+    plant_errors: bool = field(default=False, metadata={"help": "Plant annotation errors (listed under 'planted' in ground_truth.json)."})
+    error_rate: float = field(default=0.2, metadata={"help": "Share of samples to plant errors in (at least one of each kind is planted)."})
+    width: int = field(default=320, metadata={"help": "Frame width (even)."})
+    height: int = field(default=240, metadata={"help": "Frame height (a multiple of 4)."})
+    fps: int = field(default=24, metadata={"help": "Frames per second."})
+    min_duration: int = field(default=20, metadata={"help": "Shortest video, seconds."})
+    max_duration: int = field(default=60, metadata={"help": "Longest video, seconds."})
+    min_shapes: int = field(default=1, metadata={"help": "Fewest shapes per video (each gets queries)."})
+    max_shapes: int = field(default=3, metadata={"help": "Most shapes per video (1 = one shape per video)."})
+    min_shape_seconds: float = field(default=3.0, metadata={"help": "Shortest time a shape is on screen."})
+    max_shape_seconds: float = field(default=20.0, metadata={"help": "Longest time a shape is on screen."})
+    queries_per_shape: int = field(default=3, metadata={"help": "Differently worded queries per shape."})
+    num_absent: int = field(default=3, metadata={"help": "Shape/colour combos per video listed as never appearing."})
+    write_videos: bool = field(default=True, metadata={"help": "Render the MP4s (off: annotations and ground truth only)."})
+    crf: int = field(default=23, metadata={"help": "x264 quality (lower = better, bigger)."})
+    threads: int = field(default=0, metadata={"help": "x264 threads (0 = auto)."})
+
+    def __post_init__(self):
+        self.out = Path(self.out)
+        if self.num_videos < 1:
+            raise TvgError(f"num_videos must be >= 1, got {self.num_videos}")
+        if self.width < 32 or self.width % 2:
+            raise TvgError(f"width must be an even number >= 32, got {self.width}")
+        if self.height < 32 or self.height % 4:
+            raise TvgError(f"height must be a multiple of 4 and >= 32, got {self.height} (try 240 or 360)")
+        if not 1 <= self.fps <= 120:
+            raise TvgError(f"fps must be in 1..120, got {self.fps}")
+        if self.min_duration < 6 or self.max_duration < self.min_duration:
+            raise TvgError(
+                f"need 6 <= min_duration <= max_duration, got {self.min_duration}..{self.max_duration}"
+            )
+        if not 1 <= self.min_shapes <= self.max_shapes <= len(SHAPES) * len(COLOURS) - self.num_absent:
+            raise TvgError(f"need 1 <= min_shapes <= max_shapes (<= 40), got {self.min_shapes}..{self.max_shapes}")
+        if not 0 < self.min_shape_seconds <= self.max_shape_seconds:
+            raise TvgError("need 0 < min_shape_seconds <= max_shape_seconds")
+        if self.min_shape_seconds + 2 > self.min_duration:
+            raise TvgError(
+                f"min_shape_seconds ({self.min_shape_seconds}) must leave 2 s in the shortest video "
+                f"({self.min_duration} s): lower --min-shape-seconds or raise --min-duration"
+            )
+        if not 1 <= self.queries_per_shape <= len(TEMPLATES):
+            raise TvgError(f"queries_per_shape must be in 1..{len(TEMPLATES)}")
+        if not 0 <= self.error_rate <= 1:
+            raise TvgError(f"error_rate must be in 0..1, got {self.error_rate}")
+        if self.num_absent < 0:
+            raise TvgError("num_absent must be >= 0")
+
+
+@dataclass
+class DemoVideo:
+    """One generated video: its render spec, where it goes, and how it is annotated."""
+
+    index: int
+    dataset: str
+    split: str
+    spec: VideoSpec
+    absent: list[tuple[str, str]]
+    annotated_duration: float  # Charades csv length / ANet duration (differs if planted)
+    qvh_span: tuple[float, float] | None = None
+
+    @property
+    def video_id(self) -> str:
+        return self.spec.video_id
+
+    @property
+    def file(self) -> str:
+        return f"videos/{self.video_id}.mp4"
+
+
+@dataclass
+class Annotation:
+    """One sample as it will be written (one QVH line, Charades line or ANet sentence)."""
+
+    dataset: str
+    split: str
+    video: int  # index into the videos list
+    shape: int  # index into the video's spec.shapes
+    text: str  # lower-case phrase before dataset styling
+    query: str  # as written in the native file
+    windows: list[list[float]]
+    kind: str | None = None  # planted error kind
+    detail: str = ""
+    reserved: bool = False  # source of a planted copy: left untouched
+    clip_ids: list[int] | None = None  # QVH override (clip_ids_mismatch)
+    sample_id: str = ""
+    qid: str = ""
+
+
+@dataclass
+class DemoResult:
+    """What `generate` wrote."""
+
+    out: Path
+    ground_truth: Path
+    videos: list[Path]
+    annotation_files: dict[str, list[Path]]
+    specs: list[VideoSpec]
+    num_samples: int
+    planted: list[dict]
+    seconds: float
+
+
+# --- specs -----------------------------------------------------------------------------
+
+
+def _base36(n: int, width: int) -> str:
+    digits = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    s = ""
+    for _ in range(width):
+        n, r = divmod(n, 36)
+        s = digits[r] + s
+    return s
+
+
+def _on_grid(rng: np.random.Generator, lo: float, hi: float, g: float) -> float:
+    a, b = int(np.ceil(lo / g - 1e-9)), int(np.floor(hi / g + 1e-9))
+    return float(g * rng.integers(a, max(a, b) + 1))
+
+
+def _scenes(rng: np.random.Generator, duration: int) -> list[Scene]:
+    longest = max(4, min(10, duration // 2))
+    cuts, t = [], 0
+    while True:
+        t += int(rng.integers(3, longest + 1))
+        if t > duration - 3:
+            break
+        cuts.append(float(t))
+    hue, dark = rng.uniform(0, 360), bool(rng.integers(2))
+    scenes, prev_tex = [], None
+    for start in [0.0, *cuts]:
+        tex = str(rng.choice([x for x in TEXTURES if x != prev_tex]))
+        rgb = background_colour(hue, dark, rng)
+        scenes.append(Scene(start, rgb, tex, int(rng.integers(2**31))))
+        hue += rng.uniform(100, 260)
+        dark, prev_tex = not dark, tex
+    return scenes
+
+
+def _track(rng, cfg: DemoConfig, shape: str, colour: str, start: float, end: float) -> ShapeTrack:
+    w, h = cfg.width, cfg.height
+    side = min(w, h)
+    size = int(rng.integers(int(0.16 * side), int(0.26 * side) + 1))
+    r = size / 2 + 1
+    direction = int(rng.integers(4))
+    if direction < 2:  # horizontal
+        ya, yb = rng.uniform(r, h - r, 2)
+        xa, xb = r + rng.uniform(0, 0.15) * w, w - r - rng.uniform(0, 0.15) * w
+        if direction == 1:
+            xa, xb = xb, xa
+    else:
+        xa, xb = rng.uniform(r, w - r, 2)
+        ya, yb = r + rng.uniform(0, 0.15) * h, h - r - rng.uniform(0, 0.15) * h
+        if direction == 3:
+            ya, yb = yb, ya
+    return ShapeTrack(shape, colour, start, end, size, *(round(float(v), 1) for v in (xa, ya, xb, yb)))
+
+
+def video_spec(cfg: DemoConfig, index: int) -> DemoVideo:
+    """The spec of video `index` (depends only on the seed, the index and size settings)."""
+    rng = np.random.default_rng([cfg.seed, index])
+    ds = DATASETS[index % 3]
+    split = SPLITS[ds][(index // 3) % 2]
+    duration = int(rng.integers(cfg.min_duration, cfg.max_duration + 1))
+    if ds == QVH and duration % 2:  # QVH durations are whole 2-second clips
+        duration += -1 if duration - 1 >= cfg.min_duration else 1
+    scenes = _scenes(rng, duration)
+
+    combos = list(itertools.product(SHAPES, COLOURS))
+    order = rng.permutation(len(combos))
+    n = int(rng.integers(cfg.min_shapes, cfg.max_shapes + 1))
+    g = GRID[ds]
+    longest = min(cfg.max_shape_seconds, duration - 1)
+    shapes, taken = [], set()
+    for k in range(n):
+        shape, colour = combos[order[k]]
+        for _ in range(20):  # avoid two shapes appearing/leaving on the same frame
+            length = _on_grid(rng, cfg.min_shape_seconds, longest, g)
+            start = _on_grid(rng, 0, duration - length, g)
+            if start not in taken and start + length not in taken:
+                break
+        taken |= {start, start + length}
+        shapes.append(_track(rng, cfg, shape, colour, start, start + length))
+    absent = [combos[i] for i in order[n : n + cfg.num_absent]]
+
+    span = None
+    if ds == QVH:
+        s0 = float(duration * rng.integers(0, 5))
+        span = (s0, s0 + duration)
+        vid = f"dm{index:04d}_{s0:.1f}_{s0 + duration:.1f}"
+    elif ds == CHARADES:
+        vid = "DM" + _base36(index, 3)
+    else:
+        vid = f"v_demo{index:07d}"
+    spec = VideoSpec(vid, cfg.width, cfg.height, cfg.fps, float(duration), scenes, shapes)
+    return DemoVideo(index, ds, split, spec, absent, float(duration), span)
+
+
+def _annotations(cfg: DemoConfig, videos: list[DemoVideo]) -> list[Annotation]:
+    anns = []
+    for v in videos:
+        rng = np.random.default_rng([cfg.seed, v.index, 1])
+        for k, tr in enumerate(v.spec.shapes):
+            for t in rng.permutation(len(TEMPLATES))[: cfg.queries_per_shape]:
+                text = phrase(tr.shape, tr.colour, int(t), tr.direction)
+                anns.append(
+                    Annotation(v.dataset, v.split, v.index, k, text, style(v.dataset, text), [[tr.start, tr.end]])
+                )
+    return anns
+
+
+# --- native writers (a registry: one per dataset) ----------------------------------------
+
+WRITERS = {}
+
+
+def writer(dataset: str):
+    def deco(fn):
+        WRITERS[dataset] = fn
+        return fn
+
+    return deco
+
+
+def _num(x: float):
+    return int(x) if float(x).is_integer() else round(float(x), 2)
+
+
+def qvh_clip_ids(windows: list[list[float]], duration: float) -> list[int]:
+    """2-second clip indices that the windows touch, clipped to the video."""
+    n = int(np.ceil(duration / 2))
+    ids = set()
+    for s, e in windows:
+        lo, hi = min(s, e), max(s, e)
+        ids.update(range(max(0, int(np.floor(lo / 2))), min(n, int(np.ceil(hi / 2)))))
+    return sorted(ids)
+
+
+def assign_ids(anns: list[Annotation], videos: list[DemoVideo]) -> None:
+    """Give every annotation the sample id ingest will give it (`{source}:{split}:{qid}`)."""
+    qvh_qid = itertools.count(1)
+    line = {}
+    sentence = {}
+    for a in anns:
+        if a.dataset == QVH:
+            a.qid = str(next(qvh_qid))
+        elif a.dataset == CHARADES:
+            a.qid = str(line.setdefault(a.split, itertools.count()).__next__())
+        else:
+            vid = videos[a.video].video_id
+            a.qid = f"{vid}#{sentence.setdefault((a.split, vid), itertools.count()).__next__()}"
+        a.sample_id = f"{a.dataset}:{a.split}:{a.qid}"
+
+
+@writer(QVH)
+def _write_qvh(out: Path, videos: list[DemoVideo], anns: list[Annotation], seed: int) -> list[Path]:
+    paths = []
+    for split in SPLITS[QVH]:
+        lines = []
+        for a in (a for a in anns if a.dataset == QVH and a.split == split):
+            v = videos[a.video]
+            clips = a.clip_ids if a.clip_ids is not None else qvh_clip_ids(a.windows, v.spec.duration)
+            rng = np.random.default_rng([seed, int(a.qid), 2])
+            sal = rng.integers(2, 5, size=(len(clips), 3)).tolist()
+            row = {
+                "qid": int(a.qid),
+                "query": a.query,
+                "duration": int(v.spec.duration),
+                "vid": v.video_id,
+                "relevant_clip_ids": clips,
+                "saliency_scores": sal,
+                "relevant_windows": [[_num(s), _num(e)] for s, e in a.windows],
+            }
+            lines.append(json.dumps(row) + "\n")
+        p = out / DIRNAME[QVH] / f"demo_{split}_release.jsonl"
+        p.write_text("".join(lines))
+        paths.append(p)
+    return paths
+
+
+CHARADES_COLUMNS = (
+    "id,subject,scene,quality,relevance,verified,script,objects,descriptions,actions,length"
+).split(",")
+
+
+@writer(CHARADES)
+def _write_charades(out: Path, videos, anns, seed: int) -> list[Path]:
+    paths = []
+    for split in SPLITS[CHARADES]:
+        rows = [a for a in anns if a.dataset == CHARADES and a.split == split]
+        txt = "".join(
+            f"{videos[a.video].video_id} {a.windows[0][0]:.1f} {a.windows[0][1]:.1f}##{a.query}\n"
+            for a in rows
+        )
+        p = out / DIRNAME[CHARADES] / f"charades_sta_{split}.txt"
+        p.write_text(txt)
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(CHARADES_COLUMNS)
+        seen = []
+        for a in rows:
+            if a.video not in seen:
+                seen.append(a.video)
+        for vi in seen:
+            v = videos[vi]
+            names = [f"{t.colour} {t.shape}" for t in v.spec.shapes]
+            actions = ";".join(
+                f"c{k:03d} {t.start:.2f} {t.end:.2f}" for k, t in enumerate(v.spec.shapes)
+            )
+            w.writerow(
+                [
+                    v.video_id, "DEMO", "Synthetic", 7, 7, "Yes",
+                    "Coloured shapes move across changing backgrounds.",
+                    ";".join(t.shape for t in v.spec.shapes),
+                    ";".join(f"A {n} moves across the screen." for n in names),
+                    actions,
+                    f"{v.annotated_duration:.2f}",
+                ]
+            )  # fmt: skip
+        csv_name = "Charades_v1_train.csv" if split == "train" else "Charades_v1_test.csv"
+        (out / DIRNAME[CHARADES] / csv_name).write_text(buf.getvalue())
+        paths += [p, out / DIRNAME[CHARADES] / csv_name]
+    return paths
+
+
+@writer(ANET)
+def _write_anet(out: Path, videos, anns, seed: int) -> list[Path]:
+    paths = []
+    for split in SPLITS[ANET]:
+        data: dict[str, dict] = {}
+        for a in (a for a in anns if a.dataset == ANET and a.split == split):
+            v = videos[a.video]
+            d = data.setdefault(
+                v.video_id,
+                {"duration": float(v.annotated_duration), "timestamps": [], "sentences": []},
+            )
+            d["timestamps"].append([round(float(x), 2) for x in a.windows[0]])
+            d["sentences"].append(a.query)
+        p = out / DIRNAME[ANET] / ("train.json" if split == "train" else "val_1.json")
+        p.write_text(json.dumps(data) + "\n")
+        paths.append(p)
+    return paths
+
+
+# --- ground truth ------------------------------------------------------------------------
+
+
+def _ground_truth(cfg: DemoConfig, videos: list[DemoVideo], anns: list[Annotation]) -> dict:
+    conf = {f.name: getattr(cfg, f.name) for f in fields(cfg) if f.name not in ("out", "threads")}
+    vids = []
+    for v in videos:
+        vids.append(
+            {
+                "video_id": v.video_id,
+                "file": v.file,
+                "dataset": v.dataset,
+                "split": v.split,
+                "duration": v.spec.duration,
+                "annotated_duration": v.annotated_duration,
+                "fps": v.spec.fps,
+                "width": v.spec.width,
+                "height": v.spec.height,
+                "num_frames": v.spec.num_frames,
+                "cuts": v.spec.cuts,
+                "shapes": [
+                    {"shape": t.shape, "colour": t.colour, "start": t.start, "end": t.end}
+                    for t in v.spec.shapes
+                ],
+                "absent": [{"shape": s, "colour": c} for s, c in v.absent],
+                "spec": v.spec.to_dict(),
+            }
+        )
+    queries = []
+    for a in anns:
+        v = videos[a.video]
+        t = v.spec.shapes[a.shape]
+        queries.append(
+            {
+                "sample_id": a.sample_id,
+                "source": a.dataset,
+                "split": a.split,
+                "qid": a.qid,
+                "video_id": v.video_id,
+                "query": a.query,
+                "windows": a.windows,
+                "shape": {"shape": t.shape, "colour": t.colour, "start": t.start, "end": t.end},
+                "planted": a.kind,
+            }
+        )
+    planted = [
+        {"sample_id": a.sample_id, "kind": a.kind, "detail": a.detail} for a in anns if a.kind
+    ]
+    return {"config": conf, "videos": vids, "queries": queries, "planted": planted}
+
+
+def load_ground_truth(out: str | Path) -> dict:
+    """ground_truth.json of a demo directory; `VideoSpec.from_dict(v["spec"])` re-renders a video."""
+    return json.loads((Path(out) / "ground_truth.json").read_text())
+
+
+# --- the whole run -----------------------------------------------------------------------
+
+MARKER = ".tvgcurate-demo"
+_OWNED = ("videos", *DIRNAME.values(), "ground_truth.json")
+
+
+def _prepare_out(out: Path) -> None:
+    if out.exists() and any(out.iterdir()):
+        if not (out / MARKER).exists():
+            raise TvgError(f"{out} is not empty and holds no demo data: choose a new or empty --out")
+        for name in _OWNED:
+            p = out / name
+            if p.is_dir():
+                shutil.rmtree(p)
+            elif p.exists():
+                p.unlink()
+    out.mkdir(parents=True, exist_ok=True)
+    (out / MARKER).write_text("written by tvgcurate demo-data; safe to replace\n")
+    for d in ("videos", *DIRNAME.values()):
+        (out / d).mkdir(exist_ok=True)
+
+
+def build(cfg: DemoConfig) -> tuple[list[DemoVideo], list[Annotation]]:
+    """Specs and annotations (with planted errors, ids assigned), without writing anything."""
+    videos = [video_spec(cfg, i) for i in range(cfg.num_videos)]
+    anns = _annotations(cfg, videos)
+    if cfg.plant_errors:
+        demo_plants.plant(videos, anns, cfg.error_rate, np.random.default_rng([cfg.seed, 7]))
+    assign_ids(anns, videos)
+    return videos, anns
+
+
+def generate(cfg: DemoConfig) -> DemoResult:
+    """Write videos, native annotation files and ground_truth.json under cfg.out."""
+    t0 = time.perf_counter()
+    videos, anns = build(cfg)
+    out = cfg.out
+    _prepare_out(out)
+    files = {ds: WRITERS[ds](out, videos, anns, cfg.seed) for ds in DATASETS}
+    gt = _ground_truth(cfg, videos, anns)
+    gt_path = out / "ground_truth.json"
+    paths = [out / v.file for v in videos]
+    if cfg.write_videos:
+        for v, p in zip(videos, paths, strict=True):
+            render_video(v.spec, p, crf=cfg.crf, threads=cfg.threads)
+    gt_path.write_text(json.dumps(gt, indent=1) + "\n")  # last: marks a complete demo dir
+    return DemoResult(
+        out=out,
+        ground_truth=gt_path,
+        videos=paths if cfg.write_videos else [],
+        annotation_files=files,
+        specs=[v.spec for v in videos],
+        num_samples=len(anns),
+        planted=gt["planted"],
+        seconds=time.perf_counter() - t0,
+    )
+
+
+__all__ = [
+    "DemoConfig",
+    "DemoResult",
+    "DemoVideo",
+    "Annotation",
+    "generate",
+    "build",
+    "video_spec",
+    "phrase",
+    "style",
+    "load_ground_truth",
+    "qvh_clip_ids",
+    "render_video",
+    "VideoSpec",
+]

@@ -1,0 +1,276 @@
+"""Planted annotation errors for demo data: one small function per kind, in a registry.
+
+Each kind says which datasets it applies to and at which level it works:
+- "sample": changes one annotation in place;
+- "extra": adds a new annotation copied from a clean one (the copy is the planted sample);
+- "video": changes a per-video field, so every annotation of that video is planted.
+A function returns a one-line detail, or None when it cannot apply to that candidate (and
+then changes nothing). Values stay well-formed: these are suspicious values, not syntax errors.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+QVH, CHARADES, ANET = "qvhighlights", "charades-sta", "activitynet"
+ALL = (QVH, CHARADES, ANET)
+OTHER_SPLIT = {
+    (QVH, "train"): "val", (QVH, "val"): "train",
+    (CHARADES, "train"): "test", (CHARADES, "test"): "train",
+    (ANET, "train"): "val", (ANET, "val"): "train",
+}  # fmt: skip
+
+
+@dataclass
+class Ctx:
+    videos: list  # DemoVideo
+    anns: list  # Annotation
+    style: Callable[[str, str], str]
+    clip_ids: Callable[[list, float], list[int]]
+
+    def duration(self, a) -> float:
+        v = self.videos[a.video]
+        return v.spec.duration if a.dataset == QVH else v.annotated_duration
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    level: str  # sample | extra | video
+    datasets: tuple[str, ...]
+    fn: Callable
+
+
+KINDS: dict[str, Kind] = {}
+
+
+def kind(name: str, level: str = "sample", datasets: tuple[str, ...] = ALL):
+    def deco(fn):
+        KINDS[name] = Kind(name, level, datasets, fn)
+        return fn
+
+    return deco
+
+
+def _grid(a) -> float:
+    return 2.0 if a.dataset == QVH else 1.0
+
+
+def _shift(ctx: Ctx, a, rng) -> float | None:
+    """A shift of 5+ s (QVH: 6+, on its grid) keeping the window inside the video, overlapping
+    the original as little as possible."""
+    s, e = a.windows[0]
+    dur = ctx.duration(a)
+    g = _grid(a)
+    best, best_ov = [], None
+    k0 = math.ceil(5 / g)
+    for k in range(k0, int(dur / g) + 1):
+        for d in (k * g, -k * g):
+            if s + d < 0 or e + d > dur:
+                continue
+            ov = max(0.0, min(e, e + d) - max(s, s + d))
+            if best_ov is None or ov < best_ov - 1e-9:
+                best, best_ov = [d], ov
+            elif abs(ov - best_ov) <= 1e-9:
+                best.append(d)
+    if not best:
+        return None
+    return float(best[int(rng.integers(len(best)))])
+
+
+@kind("vid_span_mismatch", "video", (QVH,))
+def _vid_span(ctx: Ctx, v, rng):
+    s0, _ = v.qvh_span
+    k = 2.0 * int(rng.integers(3, 8))
+    v.qvh_span = (s0, s0 + v.spec.duration + k)
+    old = v.spec.video_id
+    v.spec.video_id = f"{old.split('_')[0]}_{s0:.1f}_{s0 + v.spec.duration + k:.1f}"
+    return f"vid span {v.qvh_span[1] - s0:g} s but duration {v.spec.duration:g} s"
+
+
+@kind("duration_mismatch", "video", (CHARADES, ANET))
+def _duration(ctx: Ctx, v, rng):
+    k = float(rng.integers(4, 11))
+    v.annotated_duration = v.spec.duration + k
+    return f"annotated duration {v.annotated_duration:g} s, video is {v.spec.duration:g} s"
+
+
+@kind("overlapping_windows", datasets=(QVH,))
+def _overlap(ctx: Ctx, a, rng):
+    s, e = a.windows[0]
+    s2, e2 = s + 2, min(e + 4, ctx.duration(a))
+    if e - s < 4 or e2 - s2 < 2 or [s2, e2] == [s, e]:
+        return None
+    a.windows.append([s2, e2])
+    return f"windows [{s:g}, {e:g}] and [{s2:g}, {e2:g}] overlap"
+
+
+@kind("clip_ids_mismatch", datasets=(QVH,))
+def _clip_ids(ctx: Ctx, a, rng):
+    dur = ctx.duration(a)
+    clips = ctx.clip_ids(a.windows, dur)
+    n = math.ceil(dur / 2)
+    m = len(clips)
+    for d in (max(3, m), -max(3, m)):
+        if clips and 0 <= clips[0] + d and clips[-1] + d < n:
+            a.clip_ids = [c + d for c in clips]
+            return f"relevant_clip_ids shifted by {d} clips from the windows"
+    if m >= 2:
+        a.clip_ids = clips[: m // 2]
+        return "relevant_clip_ids cover only the first half of the windows"
+    return None
+
+
+@kind("start_after_end")
+def _swap(ctx: Ctx, a, rng):
+    s, e = a.windows[0]
+    if e - s < 1:
+        return None
+    a.windows[0] = [e, s]
+    return f"window stored as [{e:g}, {s:g}]"
+
+
+@kind("negative_time", datasets=(QVH, ANET))  # Charades lines: kept to plain numbers
+def _negative(ctx: Ctx, a, rng):
+    k = 2.0 * int(rng.integers(1, 4))
+    a.windows[0] = [-k, a.windows[0][1]]
+    return f"window starts at {-k:g} s"
+
+
+@kind("past_duration")
+def _past(ctx: Ctx, a, rng):
+    dur = ctx.duration(a)
+    k = 2.0 * int(rng.integers(1, 4))
+    a.windows[0] = [a.windows[0][0], dur + k]
+    return f"window ends at {dur + k:g} s, video lasts {dur:g} s"
+
+
+@kind("zero_length")
+def _zero(ctx: Ctx, a, rng):
+    s = a.windows[0][0]
+    a.windows[0] = [s, s]
+    return f"window [{s:g}, {s:g}] has zero length"
+
+
+@kind("whole_video")
+def _whole(ctx: Ctx, a, rng):
+    s, e = a.windows[0]
+    dur = ctx.duration(a)
+    if e - s >= 0.8 * dur:
+        return None
+    a.windows[0] = [0.0, dur]
+    return f"window covers the whole video (true [{s:g}, {e:g}])"
+
+
+@kind("boundary_shift")
+def _boundary(ctx: Ctx, a, rng):
+    d = _shift(ctx, a, rng)
+    if d is None:
+        return None
+    s, e = a.windows[0]
+    a.windows[0] = [s + d, e + d]
+    return f"window moved by {d:+g} s (true [{s:g}, {e:g}])"
+
+
+@kind("whitespace_query", datasets=(QVH, CHARADES))
+def _whitespace(ctx: Ctx, a, rng):
+    a.query = "  " + a.query + "  "
+    return "query has leading and trailing spaces"
+
+
+@kind("empty_query")
+def _empty(ctx: Ctx, a, rng):
+    a.query = ""
+    return "query is empty"
+
+
+@kind("positional_leak")
+def _positional(ctx: Ctx, a, rng):
+    s, e = a.windows[0]
+    pos = (s + e) / 2 / ctx.duration(a)
+    where = "beginning" if pos < 1 / 3 else "middle" if pos < 2 / 3 else "end"
+    prefix = "in the middle of the video, " if where == "middle" else f"at the {where} of the video, "
+    a.query = ctx.style(a.dataset, prefix + a.text)
+    return f"query says where the moment is ({where})"
+
+
+@kind("duplicate_query", "extra")
+def _duplicate(ctx: Ctx, a, rng):
+    d = _shift(ctx, a, rng)
+    if d is None:
+        return None
+    s, e = a.windows[0]
+    new = replace(a, windows=[[s + d, e + d]])
+    return new, f"same text as {a.dataset} query of {ctx.videos[a.video].video_id} [{s:g}, {e:g}], window moved by {d:+g} s"
+
+
+@kind("split_leak", "extra")
+def _split_leak(ctx: Ctx, a, rng):
+    other = OTHER_SPLIT[a.dataset, a.split]
+    new = replace(a, split=other, windows=[list(w) for w in a.windows])
+    return new, f"video {ctx.videos[a.video].video_id} of split {a.split} also annotated in {other}"
+
+
+def _clean(a) -> bool:
+    return a.kind is None and not a.reserved
+
+
+def _try(k: Kind, ctx: Ctx, rng) -> bool:
+    if k.level == "video":
+        per_video: dict[int, list] = {}
+        for a in ctx.anns:
+            per_video.setdefault(a.video, []).append(a)
+        ok = [
+            (len(lst), vi)
+            for vi, lst in per_video.items()
+            if ctx.videos[vi].dataset in k.datasets and all(_clean(a) for a in lst)
+        ]
+        if not ok:
+            return False
+        fewest = min(n for n, _ in ok)
+        choices = sorted(vi for n, vi in ok if n == fewest)
+        vi = choices[int(rng.integers(len(choices)))]
+        detail = k.fn(ctx, ctx.videos[vi], rng)
+        for a in per_video[vi]:
+            a.kind, a.detail = k.name, detail
+        return True
+    cands = [a for a in ctx.anns if _clean(a) and a.dataset in k.datasets]
+    for i in rng.permutation(len(cands)):
+        a = cands[int(i)]
+        got = k.fn(ctx, a, rng)
+        if got is None:
+            continue
+        if k.level == "extra":
+            new, detail = got
+            new.kind, new.detail, new.reserved = k.name, detail, False
+            a.reserved = True
+            ctx.anns.append(new)
+        else:
+            a.kind, a.detail = k.name, got
+        return True
+    return False
+
+
+def plant(videos: list, anns: list, rate: float, rng: np.random.Generator) -> None:
+    """Plant every kind once where a candidate exists, then more until `rate` of the original
+    samples are planted. Mutates videos and anns (extras are appended to anns)."""
+    from tvgcurate.curation.demo_data import qvh_clip_ids, style
+
+    ctx = Ctx(videos, anns, style, qvh_clip_ids)
+    n0 = len(anns)
+    for k in KINDS.values():  # registry order: scarce (video-level, QVH-only) kinds first
+        _try(k, ctx, rng)
+    target = math.ceil(rate * n0)
+    repeatable = [k for k in KINDS.values() if k.level != "video"]
+    while sum(a.kind is not None for a in anns) < target:
+        progressed = False
+        for i in rng.permutation(len(repeatable)):
+            if sum(a.kind is not None for a in anns) >= target:
+                break
+            progressed |= _try(repeatable[int(i)], ctx, rng)
+        if not progressed:
+            break

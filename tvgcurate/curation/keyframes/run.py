@@ -1,0 +1,168 @@
+"""`tvgcurate keyframes`: the SAA stage over every video of the workspace."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from tvgcurate import schemas
+from tvgcurate.curation import executors
+from tvgcurate.curation.keyframes import boundaries, budget, decode
+from tvgcurate.curation.keyframes.stage import FRAMES_SCHEMA, SHARD_SCHEMA, KeyframesStage
+from tvgcurate.errors import TvgError
+from tvgcurate.workspace import Workspace
+
+
+@dataclass
+class KeyframesConfig:
+    workspace: Path = field(metadata={"help": "Workspace directory holding a `videos` table."})
+    policy: str = field(default="adaptive", metadata={"help": "Budget policy: adaptive | uniform."})
+    sample_fps: float = field(default=2.0, metadata={"help": "Candidate frames per second."})
+    budget_tokens: int = field(default=3584, metadata={"help": "Visual tokens per video."})
+    min_tokens: int = field(default=16, metadata={"help": "Minimum tokens of a kept frame."})
+    max_tokens: int = field(default=768, metadata={"help": "Maximum tokens of one frame."})
+    executor: str = field(default="local", metadata={"help": "local | process | ray."})
+    workers: int | None = field(default=None, metadata={"help": "Processes / Ray CPUs."})
+    cache_frames: bool = field(
+        default=False, metadata={"help": "Also store the resized frames (JPEG) as table `frames`."}
+    )
+    media_root: Path | None = field(
+        default=None, metadata={"help": "Root of `videos.path` (default: the one ingest recorded)."}
+    )
+    decoder: str = field(default="auto", metadata={"help": "auto | pyav | decord."})
+    detector: str = field(default="content", metadata={"help": "content | adaptive | none."})
+    detector_threshold: float | None = field(
+        default=None, metadata={"help": "Detector threshold (scenedetect's default when unset)."}
+    )
+    boundary_boost: float = field(
+        default=1.0, metadata={"help": "Weight added on boundary frames (half on neighbours)."}
+    )
+    score_width: int = field(default=160, metadata={"help": "Width of the frames scored (px)."})
+    shard_size: int = field(default=1, metadata={"help": "Videos per shard (resume unit)."})
+    ray_address: str | None = field(default=None, metadata={"help": "Ray cluster address."})
+    progress: bool = field(default=True, metadata={"help": "Show a progress bar."})
+
+    def __post_init__(self) -> None:
+        if self.policy not in budget.POLICIES:
+            known = ", ".join(sorted(budget.POLICIES))
+            raise TvgError(f"--policy {self.policy}: unknown policy; choose one of {known}")
+        if self.decoder not in decode.DECODERS:
+            known = ", ".join(sorted(decode.DECODERS))
+            raise TvgError(f"--decoder {self.decoder}: unknown decoder; choose one of {known}")
+        if self.detector not in boundaries.DETECTORS:
+            known = ", ".join(sorted(boundaries.DETECTORS))
+            raise TvgError(f"--detector {self.detector}: unknown; choose one of {known}")
+        if self.executor not in executors.EXECUTORS:
+            known = ", ".join(sorted(executors.EXECUTORS))
+            raise TvgError(f"--executor {self.executor}: unknown; choose one of {known}")
+        if not self.sample_fps > 0:
+            raise TvgError("--sample-fps must be > 0 (e.g. 2)")
+        if self.min_tokens < 1:
+            raise TvgError("--min-tokens must be >= 1 (e.g. 16)")
+        if self.max_tokens < self.min_tokens:
+            raise TvgError("--max-tokens must be >= --min-tokens")
+        if self.budget_tokens < self.min_tokens:
+            raise TvgError("--budget-tokens must be >= --min-tokens (e.g. 3584)")
+        if self.workers is not None and self.workers < 1:
+            raise TvgError("--workers must be >= 1")
+        if self.score_width < 16:
+            raise TvgError("--score-width must be >= 16 (e.g. 160)")
+
+    def stage(self, media_root: str | None) -> KeyframesStage:
+        return KeyframesStage(
+            media_root=media_root,
+            sample_fps=self.sample_fps,
+            policy=self.policy,
+            budget_tokens=self.budget_tokens,
+            min_tokens=self.min_tokens,
+            max_tokens=self.max_tokens,
+            decoder=self.decoder,
+            detector=self.detector,
+            detector_threshold=self.detector_threshold,
+            boundary_boost=self.boundary_boost,
+            score_width=self.score_width,
+            cache_frames=self.cache_frames,
+        )
+
+
+@dataclass
+class KeyframesResult:
+    version: int
+    rows: int
+    videos: int
+    failed_videos: int
+    skipped_shards: int
+    computed_shards: int
+    frames_version: int | None = None
+    failed_shards: list[str] = field(default_factory=list)
+    scratch: Path | None = None
+
+
+def media_root_of(ws: Workspace, override: Path | None) -> str | None:
+    if override is not None:
+        if not Path(override).is_dir():
+            raise TvgError(f"--media-root {override}: not a directory")
+        return str(Path(override).resolve())
+    root = ws.manifest().get("media_root")
+    return str(root) if root else None
+
+
+def run_keyframes(cfg: KeyframesConfig) -> KeyframesResult:
+    ws = Workspace(cfg.workspace)
+    videos_tv = ws.current("videos")
+    if videos_tv is None or videos_tv.rows == 0:
+        raise TvgError(f"{cfg.workspace}: no `videos` table; run `tvgcurate ingest` first")
+    videos = ws.read("videos")
+    root = media_root_of(ws, cfg.media_root)
+    paths = videos.column("path").to_pylist()
+    if root is None and any(p and not Path(p).is_absolute() for p in paths):
+        raise TvgError(
+            f"{cfg.workspace}: videos.path is relative and the workspace records no media "
+            "root; pass --media-root DIR (the --videos directory given to ingest)"
+        )
+    keep = [c for c in videos.column_names if c in schemas.VIDEOS.names]
+    items = sorted(videos.select(keep).to_pylist(), key=lambda r: str(r["video_id"]))
+    stage = cfg.stage(root)
+    params = {k: v for k, v in dataclasses.asdict(stage).items()}
+    key = executors.run_key("keyframes", params, videos_tv.sha256)
+    scratch = ws.scratch("keyframes", key)
+    shards = executors.shard_items(items, cfg.shard_size)
+    with executors.get_executor(cfg.executor, cfg.workers, cfg.ray_address) as ex:
+        report = executors.run_shards(stage, shards, scratch, ex, progress=cfg.progress)
+
+    core = [f.name for f in schemas.KEYFRAMES]
+    extra = ["sample_index", "weight", "policy", "decoder", "error"]
+    note = f"policy={cfg.policy} budget={cfg.budget_tokens} sample_fps={cfg.sample_fps}"
+    rows = failed = 0
+    frames_version = None
+    kf_schema = pa.schema([SHARD_SCHEMA.field(n) for n in core + extra])
+    with ws.writer("keyframes", kf_schema, note=note) as w:
+        for t in executors.iter_shard_tables(report.files):
+            out = schemas.conform("keyframes", t.select(core + extra)).cast(kf_schema)
+            w.write_table(out)
+            rows += out.num_rows
+            failed += pc.sum(pc.is_valid(out.column("error"))).as_py() or 0
+    if cfg.cache_frames:
+        with ws.writer("frames", FRAMES_SCHEMA, note=note) as w:
+            for t in executors.iter_shard_tables(report.files):
+                t = t.filter(pc.is_valid(t.column("image")))
+                fr = t.select([f.name for f in FRAMES_SCHEMA if f.name != "format"])
+                fr = fr.append_column("format", pa.array(["jpeg"] * fr.num_rows, pa.string()))
+                w.write_table(fr.cast(FRAMES_SCHEMA))
+        frames_version = ws.current("frames").version
+    tv = ws.current("keyframes")
+    return KeyframesResult(
+        version=tv.version,
+        rows=rows,
+        videos=len(items),
+        failed_videos=failed,
+        skipped_shards=report.skipped,
+        computed_shards=report.computed,
+        frames_version=frames_version,
+        failed_shards=report.failed,
+        scratch=scratch,
+    )

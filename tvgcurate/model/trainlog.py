@@ -1,0 +1,49 @@
+"""Per-step training logs: a rich console line and a JSON-lines file per stage.
+
+TensorBoard comes from transformers' own `report_to`; this callback adds the console view
+of what matters for GRPO (each reward's mean, the group reward variance) and a plain
+`metrics.jsonl` that benchmarks and plots read without TensorBoard.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+SHOWN = ("loss", "learning_rate", "reward", "group_reward_var", "reward_std", "kl")
+
+
+def make_callback(path: Path, stage: str, console=None):
+    from transformers import TrainerCallback
+
+    class MetricsLog(TrainerCallback):
+        def __init__(self):
+            self.path = Path(path)
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.console = console
+
+        def on_log(self, args, state, control, logs=None, **kwargs):
+            if not logs:
+                return
+            row = {"stage": stage, "step": state.global_step, **logs}
+            with open(self.path, "a", encoding="utf-8") as fh:
+                fh.write(json.dumps(row, default=float) + "\n")
+            if self.console is None:
+                return
+            parts = [f"[bold]{stage}[/] step {state.global_step}/{state.max_steps}"]
+            for k in SHOWN:
+                if k in logs:
+                    parts.append(f"{k} {logs[k]:.4g}")
+            for k, v in logs.items():
+                if k.startswith("rewards/") and k.endswith("/mean"):
+                    parts.append(f"{k[8:-5]} {v:.3f}")
+            self.console.print("  ".join(parts), highlight=False)
+
+    return MetricsLog()
+
+
+def read_log(path: Path) -> list[dict]:
+    path = Path(path)
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
