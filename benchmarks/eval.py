@@ -172,7 +172,9 @@ def ref_in_range(submission, ground_truth, lo, hi):
 
 def ref_eval_moment_retrieval(submission, ground_truth, workers):
     out = {}
-    for (lo, hi), name in zip([(0, 10), (10, 30), (30, 150), (0, 150)], ["short", "middle", "long", "full"]):
+    for (lo, hi), name in zip(
+        [(0, 10), (10, 30), (30, 150), (0, 150)], ["short", "middle", "long", "full"]
+    ):
         sub, gt = ref_in_range(submission, ground_truth, lo, hi)
         out[name] = {"MR-mAP": ref_mr_ap(sub, gt, workers), "MR-R1": ref_mr_r1(sub, gt)}
     return out
@@ -209,7 +211,9 @@ def main() -> int:
     sub, ref_gt = ref_read_jsonl(PREDS), ref_read_jsonl(GT)
 
     t_ours, ours = median_time(lambda: evaluate_loaded(preds, gt), args.runs)
-    t_ref, ref = median_time(lambda: ref_eval_moment_retrieval(sub, ref_gt, args.workers), args.runs)
+    t_ref, ref = median_time(
+        lambda: ref_eval_moment_retrieval(sub, ref_gt, args.workers), args.runs
+    )
     t_ref1, _ = median_time(lambda: ref_eval_moment_retrieval(sub, ref_gt, 1), args.runs)
     t_ours_e2e, _ = median_time(ours_end_to_end, args.runs)
     t_ref_e2e, _ = median_time(ref_end_to_end, args.runs)
@@ -220,21 +224,29 @@ def main() -> int:
         for block in ("MR-mAP", "MR-R1"):
             for k, v in ref[name][block].items():
                 if ours[name][block][k] != v or oracle[name][block][k] != v:
-                    mismatches.append((name, block, k, ours[name][block][k], v, oracle[name][block][k]))
+                    mismatches.append(
+                        (name, block, k, ours[name][block][k], v, oracle[name][block][k])
+                    )
     n_numbers = sum(len(ref[n][b]) for n in ref for b in ref[n])
 
-    print(f"date {dt.date.today().isoformat()}, {PREDS.name} vs {GT.name}, median of {args.runs} runs")
+    print(
+        f"date {dt.date.today().isoformat()}, {PREDS.name} vs {GT.name}, median of {args.runs} runs"
+    )
     print(f"{'':28s}{'ours':>10s}{'reference':>12s}{'ratio':>9s}")
     print(f"{'evaluation (loaded data)':28s}{t_ours:9.3f}s{t_ref:11.3f}s{t_ref / t_ours:8.1f}x")
     print(f"{'  reference without Pool':28s}{'':10s}{t_ref1:11.3f}s{t_ref1 / t_ours:8.1f}x")
-    print(f"{'end to end (load + eval)':28s}{t_ours_e2e:9.3f}s{t_ref_e2e:11.3f}s{t_ref_e2e / t_ours_e2e:8.1f}x")
+    print(
+        f"{'end to end (load + eval)':28s}{t_ours_e2e:9.3f}s{t_ref_e2e:11.3f}s{t_ref_e2e / t_ours_e2e:8.1f}x"
+    )
     print(f"reference Pool workers: {args.workers}")
     if mismatches:
         print(f"MISMATCH in {len(mismatches)} of {n_numbers} numbers (ours, ref-style, published):")
         for m in mismatches:
             print("  ", m)
         return 1
-    print(f"identical: all {n_numbers} MR numbers equal (ours = reference-style = published output)")
+    print(
+        f"identical: all {n_numbers} MR numbers equal (ours = reference-style = published output)"
+    )
     ok = t_ref / t_ours >= 10
     print(f"target ours >= 10x faster: {'met' if ok else 'NOT met'}")
     return 0

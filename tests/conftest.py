@@ -16,3 +16,27 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip("../shared/data is not present (realdata)")
     return SHARED_DATA
+
+
+_DEMO_KW = dict(
+    num_videos=6, seed=0, plant_errors=True, width=160, height=120, fps=24,
+    min_duration=8, max_duration=12, min_shapes=2, max_shapes=3,
+)  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def demo_kwargs() -> dict:
+    """The DemoConfig options (all but `out`) that made `demo_dir`."""
+    return dict(_DEMO_KW)
+
+
+@pytest.fixture(scope="session")
+def demo_dir(tmp_path_factory, demo_kwargs) -> Path:
+    """A small `tvgcurate demo-data` directory (6 videos of 8-12 s, 160x120, 24 fps, errors
+    planted: every kind at least once), made once per session. Read its ground truth with
+    `tvgcurate.curation.demo_data.load_ground_truth(demo_dir)`. Treat it as read-only."""
+    from tvgcurate.curation.demo_data import DemoConfig, generate
+
+    out = tmp_path_factory.mktemp("demo") / "demo"
+    generate(DemoConfig(out=out, **demo_kwargs))
+    return out

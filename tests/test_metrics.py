@@ -97,7 +97,9 @@ def _random_queries(rng, n):
         p = []
         for _ in range(rng.integers(0, 13)):
             s = 2 * rng.integers(0, 70)
-            p.append([s, s + 2 * rng.integers(0, 12), float(rng.choice([0.1, 0.5, 0.9, rng.random()]))])
+            p.append(
+                [s, s + 2 * rng.integers(0, 12), float(rng.choice([0.1, 0.5, 0.9, rng.random()]))]
+            )
         gts.append(g)
         preds.append(p)
     return gts, preds
@@ -155,6 +157,15 @@ def test_two_predictions_cannot_both_match_one_window():
     assert m["full"]["MR-mAP"]["0.5"] == 100.0  # the second one is a false positive after recall 1
     m = evaluate([np.array([[50.0, 60.0, 0.9], [0.0, 10.0, 0.8]])], gt)
     assert m["full"]["MR-mAP"]["0.5"] == 50.0
+
+
+def test_equal_iou_goes_to_the_last_listed_gt_window():
+    # [1, 11] overlaps both GT windows equally (9/11); the reference gives it the last one,
+    # which leaves [0, 10] a perfect match for the second prediction.
+    gt = [np.array([[0.0, 10.0], [2.0, 12.0]])]
+    m = evaluate([np.array([[1.0, 11.0, 0.9], [0.0, 10.0, 0.8]])], gt)
+    assert m["full"]["MR-mAP"]["0.8"] == 100.0
+    assert m["full"]["MR-mAP"]["0.95"] == 25.0  # only the second prediction, at rank 2
 
 
 def test_top1_is_the_first_listed_window_not_the_best_scored():

@@ -140,20 +140,22 @@ def _check_windows(arr: np.ndarray, path: Path | str, line: int | None, name: st
 def _records(path: Path):
     """(line number, dict) for each non-empty line of a jsonl file."""
     try:
-        fh = open(path, encoding="utf-8")
+        with open(path, encoding="utf-8") as fh:
+            lines = fh.read().split("\n")
     except OSError as exc:
         raise InputError(path, None, None, f"cannot read: {exc.strerror or exc}") from None
-    with fh:
-        for lineno, text in enumerate(fh, 1):
-            if not text.strip():
-                continue
-            try:
-                rec = json.loads(text)
-            except json.JSONDecodeError as exc:
-                raise InputError(path, lineno, None, f"not valid JSON: {exc.msg}") from None
-            if not isinstance(rec, dict):
-                raise InputError(path, lineno, None, "expected a JSON object")
-            yield lineno, rec
+    except UnicodeDecodeError as exc:
+        raise InputError(path, None, None, f"not UTF-8 text: {exc.reason}") from None
+    for lineno, text in enumerate(lines, 1):
+        if not text.strip():
+            continue
+        try:
+            rec = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InputError(path, lineno, None, f"not valid JSON: {exc.msg}") from None
+        if not isinstance(rec, dict):
+            raise InputError(path, lineno, None, "expected a JSON object")
+        yield lineno, rec
 
 
 def load_predictions_jsonl(path: Path) -> Predictions:
@@ -221,15 +223,24 @@ def _window_lists(column: pa.ChunkedArray, fields: tuple[str, ...]) -> list[np.n
     return np.split(values, offsets[1:-1]) if len(col) else []
 
 
-def _check_rows(arrays: list[np.ndarray], where: str, name: str, ids: list[str]) -> None:
+def _numbered(table: pa.Table) -> pa.Table:
+    """``table`` with its row numbers, so that messages name the stored row after filtering."""
+    return table.append_column("__row", pa.array(np.arange(table.num_rows)))
+
+
+def _row(table: pa.Table, i: int, ids: list[str]) -> str:
+    return f"row {table.column('__row')[i].as_py()}, {ids[i]}"
+
+
+def _check_rows(arrays: list[np.ndarray], where: str, name: str, table: pa.Table, ids) -> None:
     for i, arr in enumerate(arrays):
         if len(arr) and (not np.isfinite(arr).all() or (arr[:, 1] < arr[:, 0]).any()):
-            _check_windows(arr, f"{where} (row {i}, {ids[i]})", None, name)
+            _check_windows(arr, f"{where} ({_row(table, i, ids)})", None, name)
 
 
 def load_gt_workspace(ws: Workspace, split: str | None = None) -> GroundTruth:
     """The ``samples`` table (one split, if given) as ground truth keyed by ``sample_id``."""
-    table = ws.read("samples")
+    table = _numbered(ws.read("samples"))
     where = str(ws.path_of("samples")) if ws.has("samples") else f"{ws.root} samples"
     if table.num_rows == 0:
         raise InputError(where, None, None, "the samples table is empty; run `tvgcurate ingest`")
@@ -245,7 +256,7 @@ def load_gt_workspace(ws: Workspace, split: str | None = None) -> GroundTruth:
             raise TvgError(f"{where}: no samples in split '{split}' (splits: {', '.join(splits)})")
     ids = table.column("sample_id").to_pylist()
     arrays = _window_lists(table.column("windows"), ("start", "end"))
-    _check_rows(arrays, where, "windows", ids)
+    _check_rows(arrays, where, "windows", table, ids)
     if "relevance" in table.column_names:
         for i, rel in enumerate(table.column("relevance").to_pylist()):
             if rel == "irrelevant":
@@ -253,7 +264,7 @@ def load_gt_workspace(ws: Workspace, split: str | None = None) -> GroundTruth:
     windows: dict[str, np.ndarray] = {}
     for i, sid in enumerate(ids):
         if sid in windows:
-            raise InputError(f"{where} (row {i})", None, "sample_id", f"duplicate sample id {sid}")
+            raise InputError(f"{where} ({_row(table, i, ids)})", None, "sample_id", "duplicate")
         windows[sid] = arrays[i]
     aliases: dict[str, str | None] = {}
     if "source_qid" in table.column_names:
@@ -265,7 +276,7 @@ def load_gt_workspace(ws: Workspace, split: str | None = None) -> GroundTruth:
 
 def load_predictions_workspace(ws: Workspace, run_id: str) -> Predictions:
     """One run of the ``predictions`` table, keyed by ``sample_id``."""
-    table = ws.read("predictions")
+    table = _numbered(ws.read("predictions"))
     where = str(ws.path_of("predictions")) if ws.has("predictions") else f"{ws.root} predictions"
     runs = table.column("run_id")
     table = table.filter(pc.equal(runs, run_id))
@@ -279,7 +290,7 @@ def load_predictions_workspace(ws: Workspace, run_id: str) -> Predictions:
     arrays = _window_lists(table.column("windows"), ("start", "end", "score"))
     for arr in arrays:  # a missing score keeps the listed order
         arr[np.isnan(arr[:, 2]), 2] = 0.0
-    _check_rows(arrays, where, "windows", ids)
+    _check_rows(arrays, where, "windows", table, ids)
     flags = (
         table.column("refused").to_pylist()
         if "refused" in table.column_names
@@ -290,10 +301,7 @@ def load_predictions_workspace(ws: Workspace, run_id: str) -> Predictions:
     for i, sid in enumerate(ids):
         if sid in windows:
             raise InputError(
-                f"{where} (row {i})",
-                None,
-                "sample_id",
-                f"duplicate sample id {sid} in run {run_id}",
+                f"{where} ({_row(table, i, ids)})", None, "sample_id", f"duplicate in run {run_id}"
             )
         windows[sid] = arrays[i]
         refused[sid] = bool(flags[i])

@@ -370,12 +370,3 @@ def evaluate(
         "buckets": {name: b["extra"] for name, b in buckets.items()},
     }
     return out
-
-
-def brief_table(metrics: Mapping) -> list[tuple[str, float | None]]:
-    """The headline numbers of an :func:`evaluate` result as (name, value) rows."""
-    extra = metrics.get("extra", {})
-    rows = list(metrics["brief"].items())
-    rows.append((f"R1@{EXTRA_R1_THRESHOLD}", extra.get(f"R1@{EXTRA_R1_THRESHOLD}")))
-    rows.append(("mIoU", extra.get("mIoU")))
-    return rows

@@ -13,10 +13,24 @@ from tvgcurate.errors import InputError, TvgError
 from tvgcurate.workspace import Workspace
 
 QVH = [
-    {"qid": 7, "query": "A man cooks.", "duration": 150, "vid": "abc_10.0_160.0",
-     "relevant_clip_ids": [1, 2], "saliency_scores": [[1, 2, 3], [4, 4, 4]], "relevant_windows": [[2, 6]]},
-    {"qid": 8, "query": "Un café très bon.", "duration": 150, "vid": "abc_10.0_160.0",
-     "relevant_clip_ids": [3], "saliency_scores": [[0, 1, 2]], "relevant_windows": [[6, 8], [10, 12]]},
+    {
+        "qid": 7,
+        "query": "A man cooks.",
+        "duration": 150,
+        "vid": "abc_10.0_160.0",
+        "relevant_clip_ids": [1, 2],
+        "saliency_scores": [[1, 2, 3], [4, 4, 4]],
+        "relevant_windows": [[2, 6]],
+    },
+    {
+        "qid": 8,
+        "query": "Un café très bon.",
+        "duration": 150,
+        "vid": "abc_10.0_160.0",
+        "relevant_clip_ids": [3],
+        "saliency_scores": [[0, 1, 2]],
+        "relevant_windows": [[6, 8], [10, 12]],
+    },
 ]
 
 
@@ -33,33 +47,71 @@ def _ingest(tmp_path, *files, **kw):
 
 def test_qvhighlights_native(tmp_path):
     f = _write_jsonl(tmp_path / "highlight_val_release.jsonl", QVH)
-    test = _write_jsonl(tmp_path / "highlight_test_release.jsonl", [{"qid": 9, "query": "q", "duration": 150, "vid": "z_0.0_150.0"}])
+    test = _write_jsonl(
+        tmp_path / "highlight_test_release.jsonl",
+        [{"qid": 9, "query": "q", "duration": 150, "vid": "z_0.0_150.0"}],
+    )
     report, ws = _ingest(tmp_path, f, test)
     rows = {r["sample_id"]: r for r in ws.read("samples").to_pylist()}
     assert set(rows) == {"qvhighlights:val:7", "qvhighlights:val:8", "qvhighlights:test:9"}
     r = rows["qvhighlights:val:8"]
     assert r["windows"] == [{"start": 6.0, "end": 8.0}, {"start": 10.0, "end": 12.0}]
-    assert r["query"] == "Un café très bon." and r["relevance"] == "relevant" and r["origin"] == "source"
+    assert (
+        r["query"] == "Un café très bon."
+        and r["relevance"] == "relevant"
+        and r["origin"] == "source"
+    )
     assert r["saliency"] == [[0, 1, 2]] and r["relevant_clip_ids"] == [3]
     assert rows["qvhighlights:test:9"]["windows"] is None  # unannotated, not irrelevant
     assert report.rows_per_file[str(f)] == 2
 
 
 def test_qvh_lines_with_int_and_string_qids(tmp_path):
-    ints = _write_jsonl(tmp_path / "charades_train_release.jsonl",
-                        [{"qid": 0, "query": "person opens a door.", "duration": 30.5, "vid": "AO8RW", "relevant_windows": [[0.0, 6.9]]}])
-    strs = _write_jsonl(tmp_path / "tacos_test_release.jsonl",
-                        [{"qid": "s30-d52.avi_0", "query": "she cuts.", "duration": 99.0, "vid": "s30-d52", "relevant_windows": [[1, 2]]}])
-    mixed = _write_jsonl(tmp_path / "mixed_val.jsonl",
-                         [{"qid": 1, "query": "a", "duration": 9, "vid": "v", "relevant_windows": [[1, 2]]},
-                          {"qid": "x2", "query": "b", "duration": 9, "vid": "v", "relevant_windows": [[3, 4]]}])
+    ints = _write_jsonl(
+        tmp_path / "charades_train_release.jsonl",
+        [
+            {
+                "qid": 0,
+                "query": "person opens a door.",
+                "duration": 30.5,
+                "vid": "AO8RW",
+                "relevant_windows": [[0.0, 6.9]],
+            }
+        ],
+    )
+    strs = _write_jsonl(
+        tmp_path / "tacos_test_release.jsonl",
+        [
+            {
+                "qid": "s30-d52.avi_0",
+                "query": "she cuts.",
+                "duration": 99.0,
+                "vid": "s30-d52",
+                "relevant_windows": [[1, 2]],
+            }
+        ],
+    )
+    mixed = _write_jsonl(
+        tmp_path / "mixed_val.jsonl",
+        [
+            {"qid": 1, "query": "a", "duration": 9, "vid": "v", "relevant_windows": [[1, 2]]},
+            {"qid": "x2", "query": "b", "duration": 9, "vid": "v", "relevant_windows": [[3, 4]]},
+        ],
+    )
     _, ws = _ingest(tmp_path, ints, strs, mixed)
     ids = set(ws.read("samples").column("sample_id").to_pylist())
-    assert {"charades-sta:train:0", "tacos:test:s30-d52.avi_0", "qvh-lines:val:1", "qvh-lines:val:x2"} <= ids
+    assert {
+        "charades-sta:train:0",
+        "tacos:test:s30-d52.avi_0",
+        "qvh-lines:val:1",
+        "qvh-lines:val:x2",
+    } <= ids
 
 
 def test_charades_native_with_csv_durations(tmp_path):
-    (tmp_path / "charades_sta_train.txt").write_text("AO8RW 0.0 6.9##a person is putting a book on a shelf.\nY6R7T 20.8 30.0##person begins to play on a phone.\n")
+    (tmp_path / "charades_sta_train.txt").write_text(
+        "AO8RW 0.0 6.9##a person is putting a book on a shelf.\nY6R7T 20.8 30.0##person begins to play on a phone.\n"
+    )
     (tmp_path / "Charades_v1_train.csv").write_text("id,subject,length\nAO8RW,x,33.67\n")
     _, ws = _ingest(tmp_path, tmp_path / "charades_sta_train.txt")
     rows = ws.read("samples").to_pylist()
@@ -70,7 +122,17 @@ def test_charades_native_with_csv_durations(tmp_path):
 
 def test_activitynet_native(tmp_path):
     f = tmp_path / "val_1.json"
-    f.write_text(json.dumps({"v_x": {"duration": 55.15, "timestamps": [[0.28, 55.15], [13.8, 60.0]], "sentences": ["A tutorial.", "  The coach helps."]}}))
+    f.write_text(
+        json.dumps(
+            {
+                "v_x": {
+                    "duration": 55.15,
+                    "timestamps": [[0.28, 55.15], [13.8, 60.0]],
+                    "sentences": ["A tutorial.", "  The coach helps."],
+                }
+            }
+        )
+    )
     _, ws = _ingest(tmp_path, f)
     rows = ws.read("samples").to_pylist()
     assert [r["sample_id"] for r in rows] == ["activitynet:val:v_x#0", "activitynet:val:v_x#1"]
@@ -79,11 +141,23 @@ def test_activitynet_native(tmp_path):
 
 
 def test_suspicious_values_are_ingested_as_given(tmp_path):
-    recs = [{"qid": 1, "query": "", "duration": 10, "vid": "v", "relevant_windows": [[8, 2], [-1, 3], [5, 50]]}]
+    recs = [
+        {
+            "qid": 1,
+            "query": "",
+            "duration": 10,
+            "vid": "v",
+            "relevant_windows": [[8, 2], [-1, 3], [5, 50]],
+        }
+    ]
     _, ws = _ingest(tmp_path, _write_jsonl(tmp_path / "x_train.jsonl", recs))
     row = ws.read("samples").to_pylist()[0]
     assert row["query"] == ""
-    assert row["windows"] == [{"start": 8.0, "end": 2.0}, {"start": -1.0, "end": 3.0}, {"start": 5.0, "end": 50.0}]
+    assert row["windows"] == [
+        {"start": 8.0, "end": 2.0},
+        {"start": -1.0, "end": 3.0},
+        {"start": 5.0, "end": 50.0},
+    ]
 
 
 def test_bom_crlf_blank_lines_and_non_ascii(tmp_path):
@@ -101,13 +175,21 @@ def test_bom_crlf_blank_lines_and_non_ascii(tmp_path):
     [
         ('{"qid": 3, "query": "q", "duration": 10, "vid": "v", "relevant_windows": [[1, 2]]', None),
         ('{"qid": 3, "duration": 10, "vid": "v", "relevant_windows": [[1, 2]]}', "query"),
-        ('{"qid": 3, "query": "q", "duration": 10, "vid": "v", "relevant_windows": [["a", 2]]}', "relevant_windows"),
+        (
+            '{"qid": 3, "query": "q", "duration": 10, "vid": "v", "relevant_windows": [["a", 2]]}',
+            "relevant_windows",
+        ),
         ('{"qid": 3, "query": "q", "duration": "ten", "vid": "v"}', "duration"),
-        ('{"qid": 3, "query": "q", "duration": 10, "vid": "v", "relevant_windows": [[1, 2, 3]]}', "relevant_windows"),
+        (
+            '{"qid": 3, "query": "q", "duration": 10, "vid": "v", "relevant_windows": [[1, 2, 3]]}',
+            "relevant_windows",
+        ),
     ],
 )
 def test_broken_row_names_file_line_and_field(tmp_path, line, field):
-    good = json.dumps({"qid": 1, "query": "ok", "duration": 10, "vid": "v", "relevant_windows": [[1, 2]]})
+    good = json.dumps(
+        {"qid": 1, "query": "ok", "duration": 10, "vid": "v", "relevant_windows": [[1, 2]]}
+    )
     f = tmp_path / "bad_train.jsonl"
     f.write_text(f"{good}\n\n{line}\n{good.replace('1,', '2,', 1)}\n")
     with pytest.raises(InputError) as info:
@@ -116,7 +198,9 @@ def test_broken_row_names_file_line_and_field(tmp_path, line, field):
     assert msg.startswith(f"{f}:3:")
     if field:
         assert f"field '{field}'" in msg
-    assert not (tmp_path / "ws" / "tables").exists() or not list((tmp_path / "ws" / "tables").rglob("v*.parquet"))
+    assert not (tmp_path / "ws" / "tables").exists() or not list(
+        (tmp_path / "ws" / "tables").rglob("v*.parquet")
+    )
 
 
 def test_charades_non_numeric_time(tmp_path):
@@ -128,7 +212,9 @@ def test_charades_non_numeric_time(tmp_path):
 
 def test_activitynet_mismatched_lengths(tmp_path):
     f = tmp_path / "train.json"
-    f.write_text('{\n"v_a": {"duration": 5, "timestamps": [[0, 1]], "sentences": ["x"]},\n"v_b": {"duration": 5, "timestamps": [[0, 1]], "sentences": []}\n}')
+    f.write_text(
+        '{\n"v_a": {"duration": 5, "timestamps": [[0, 1]], "sentences": ["x"]},\n"v_b": {"duration": 5, "timestamps": [[0, 1]], "sentences": []}\n}'
+    )
     with pytest.raises(InputError, match=r"train.json:3: field 'v_b.sentences'"):
         _ingest(tmp_path, f)
 
@@ -146,9 +232,16 @@ def test_unknown_format_and_missing_split(tmp_path):
 
 
 def test_skip_mode_writes_rejects_and_ingests_the_rest(tmp_path):
-    good = [json.dumps({"qid": i, "query": "ok", "duration": 10, "vid": "v", "relevant_windows": [[1, 2]]}) for i in range(3)]
+    good = [
+        json.dumps(
+            {"qid": i, "query": "ok", "duration": 10, "vid": "v", "relevant_windows": [[1, 2]]}
+        )
+        for i in range(3)
+    ]
     f = tmp_path / "x_val.jsonl"
-    f.write_text("\n".join([good[0], "{not json", good[1], '{"qid": 9, "vid": "v"}', good[2]]) + "\n")
+    f.write_text(
+        "\n".join([good[0], "{not json", good[1], '{"qid": 9, "vid": "v"}', good[2]]) + "\n"
+    )
     report, ws = _ingest(tmp_path, f, on_error="skip")
     assert ws.read("samples").num_rows == 3
     assert ws.read("samples").column("source_line").to_pylist() == [1, 3, 5]
@@ -190,8 +283,11 @@ def test_killed_ingest_leaves_previous_version(tmp_path):
     incoming_dir = ws_dir / "tables" / "samples"
     killed_mid_write = False
     for _ in range(3):
-        proc = subprocess.Popen([sys.executable, "-m", "tvgcurate", "ingest", str(big), "-w", str(ws_dir)],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "tvgcurate", "ingest", str(big), "-w", str(ws_dir)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 60
         while proc.poll() is None and time.monotonic() < deadline:
             if list(incoming_dir.glob(".incoming-*")):

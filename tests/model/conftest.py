@@ -19,12 +19,6 @@ from tvgcurate.workspace import Workspace
 SHAPES = [("red", "circle"), ("blue", "square"), ("green", "triangle"), ("yellow", "star")]
 
 
-def set_media_root(ws: Workspace, root: Path) -> None:
-    manifest = ws.manifest()
-    manifest["media_root"] = str(root)
-    ws._save_manifest(manifest)
-
-
 def make_workspace(root: Path, n_videos: int = 4, duration: float = 6.0, n_val: int = 1,
                    fps: int = 4, size: int = 112) -> Workspace:
     media = root / "media"
@@ -54,10 +48,11 @@ def make_workspace(root: Path, n_videos: int = 4, duration: float = 6.0, n_val: 
                         "relevance": "irrelevant", "origin": "synthetic:cross-video"})
         for k in uniform_keyframes(vid, duration, 1.0, 4):
             keyframes.append({**k, "change_score": 0.0, "is_boundary": False})
-    ws.write("videos", pa.Table.from_pylist(videos))
-    ws.write("samples", pa.Table.from_pylist(samples))
-    ws.write("keyframes", pa.Table.from_pylist(keyframes))
-    set_media_root(ws, media)
+    with ws.transaction("test fixture") as tx:
+        tx.write("videos", pa.Table.from_pylist(videos))
+        tx.write("samples", pa.Table.from_pylist(samples))
+        tx.write("keyframes", pa.Table.from_pylist(keyframes))
+        tx.set_meta("media_root", str(media))
     return ws
 
 

@@ -79,23 +79,54 @@ def style(dataset: str, text: str) -> str:
 class DemoConfig:
     """Options of `tvgcurate demo-data`."""
 
-    out: Path = field(metadata={"help": "Output directory (created; a previous demo there is replaced)."})
-    num_videos: int = field(default=12, metadata={"help": "Videos to make, shared round robin among QVH, Charades-STA, ActivityNet."})
-    seed: int = field(default=0, metadata={"help": "Random seed: same seed, same specs and annotation bytes."})
-    plant_errors: bool = field(default=False, metadata={"help": "Plant annotation errors (listed under 'planted' in ground_truth.json)."})
-    error_rate: float = field(default=0.2, metadata={"help": "Share of samples to plant errors in (at least one of each kind is planted)."})
+    out: Path = field(
+        metadata={"help": "Output directory (created; a previous demo there is replaced)."}
+    )
+    num_videos: int = field(
+        default=12,
+        metadata={
+            "help": "Videos to make, shared round robin among QVH, Charades-STA, ActivityNet."
+        },
+    )
+    seed: int = field(
+        default=0, metadata={"help": "Random seed: same seed, same specs and annotation bytes."}
+    )
+    plant_errors: bool = field(
+        default=False,
+        metadata={"help": "Plant annotation errors (listed under 'planted' in ground_truth.json)."},
+    )
+    error_rate: float = field(
+        default=0.2,
+        metadata={
+            "help": "Share of samples to plant errors in (at least one of each kind is planted)."
+        },
+    )
     width: int = field(default=320, metadata={"help": "Frame width (even)."})
     height: int = field(default=240, metadata={"help": "Frame height (a multiple of 4)."})
     fps: int = field(default=24, metadata={"help": "Frames per second."})
     min_duration: int = field(default=20, metadata={"help": "Shortest video, seconds."})
     max_duration: int = field(default=60, metadata={"help": "Longest video, seconds."})
-    min_shapes: int = field(default=1, metadata={"help": "Fewest shapes per video (each gets queries)."})
-    max_shapes: int = field(default=3, metadata={"help": "Most shapes per video (1 = one shape per video)."})
-    min_shape_seconds: float = field(default=3.0, metadata={"help": "Shortest time a shape is on screen."})
-    max_shape_seconds: float = field(default=20.0, metadata={"help": "Longest time a shape is on screen."})
-    queries_per_shape: int = field(default=3, metadata={"help": "Differently worded queries per shape."})
-    num_absent: int = field(default=3, metadata={"help": "Shape/colour combos per video listed as never appearing."})
-    write_videos: bool = field(default=True, metadata={"help": "Render the MP4s (off: annotations and ground truth only)."})
+    min_shapes: int = field(
+        default=1, metadata={"help": "Fewest shapes per video (each gets queries)."}
+    )
+    max_shapes: int = field(
+        default=3, metadata={"help": "Most shapes per video (1 = one shape per video)."}
+    )
+    min_shape_seconds: float = field(
+        default=3.0, metadata={"help": "Shortest time a shape is on screen."}
+    )
+    max_shape_seconds: float = field(
+        default=20.0, metadata={"help": "Longest time a shape is on screen."}
+    )
+    queries_per_shape: int = field(
+        default=3, metadata={"help": "Differently worded queries per shape."}
+    )
+    num_absent: int = field(
+        default=3, metadata={"help": "Shape/colour combos per video listed as never appearing."}
+    )
+    write_videos: bool = field(
+        default=True, metadata={"help": "Render the MP4s (off: annotations and ground truth only)."}
+    )
     crf: int = field(default=23, metadata={"help": "x264 quality (lower = better, bigger)."})
     threads: int = field(default=0, metadata={"help": "x264 threads (0 = auto)."})
 
@@ -106,15 +137,24 @@ class DemoConfig:
         if self.width < 32 or self.width % 2:
             raise TvgError(f"width must be an even number >= 32, got {self.width}")
         if self.height < 32 or self.height % 4:
-            raise TvgError(f"height must be a multiple of 4 and >= 32, got {self.height} (try 240 or 360)")
+            raise TvgError(
+                f"height must be a multiple of 4 and >= 32, got {self.height} (try 240 or 360)"
+            )
         if not 1 <= self.fps <= 120:
             raise TvgError(f"fps must be in 1..120, got {self.fps}")
         if self.min_duration < 6 or self.max_duration < self.min_duration:
             raise TvgError(
                 f"need 6 <= min_duration <= max_duration, got {self.min_duration}..{self.max_duration}"
             )
-        if not 1 <= self.min_shapes <= self.max_shapes <= len(SHAPES) * len(COLOURS) - self.num_absent:
-            raise TvgError(f"need 1 <= min_shapes <= max_shapes (<= 40), got {self.min_shapes}..{self.max_shapes}")
+        if (
+            not 1
+            <= self.min_shapes
+            <= self.max_shapes
+            <= len(SHAPES) * len(COLOURS) - self.num_absent
+        ):
+            raise TvgError(
+                f"need 1 <= min_shapes <= max_shapes (<= 40), got {self.min_shapes}..{self.max_shapes}"
+            )
         if not 0 < self.min_shape_seconds <= self.max_shape_seconds:
             raise TvgError("need 0 < min_shape_seconds <= max_shape_seconds")
         if self.min_shape_seconds + 2 > self.min_duration:
@@ -236,7 +276,9 @@ def _track(rng, cfg: DemoConfig, shape: str, colour: str, start: float, end: flo
         ya, yb = r + rng.uniform(0, 0.15) * h, h - r - rng.uniform(0, 0.15) * h
         if direction == 3:
             ya, yb = yb, ya
-    return ShapeTrack(shape, colour, start, end, size, *(round(float(v), 1) for v in (xa, ya, xb, yb)))
+    return ShapeTrack(
+        shape, colour, start, end, size, *(round(float(v), 1) for v in (xa, ya, xb, yb))
+    )
 
 
 def video_spec(cfg: DemoConfig, index: int) -> DemoVideo:
@@ -287,7 +329,15 @@ def _annotations(cfg: DemoConfig, videos: list[DemoVideo]) -> list[Annotation]:
             for t in rng.permutation(len(TEMPLATES))[: cfg.queries_per_shape]:
                 text = phrase(tr.shape, tr.colour, int(t), tr.direction)
                 anns.append(
-                    Annotation(v.dataset, v.split, v.index, k, text, style(v.dataset, text), [[tr.start, tr.end]])
+                    Annotation(
+                        v.dataset,
+                        v.split,
+                        v.index,
+                        k,
+                        text,
+                        style(v.dataset, text),
+                        [[tr.start, tr.end]],
+                    )
                 )
     return anns
 
@@ -342,7 +392,9 @@ def _write_qvh(out: Path, videos: list[DemoVideo], anns: list[Annotation], seed:
         lines = []
         for a in (a for a in anns if a.dataset == QVH and a.split == split):
             v = videos[a.video]
-            clips = a.clip_ids if a.clip_ids is not None else qvh_clip_ids(a.windows, v.spec.duration)
+            clips = (
+                a.clip_ids if a.clip_ids is not None else qvh_clip_ids(a.windows, v.spec.duration)
+            )
             rng = np.random.default_rng([seed, int(a.qid), 2])
             sal = rng.integers(2, 5, size=(len(clips), 3)).tolist()
             row = {
@@ -361,9 +413,19 @@ def _write_qvh(out: Path, videos: list[DemoVideo], anns: list[Annotation], seed:
     return paths
 
 
-CHARADES_COLUMNS = (
-    "id,subject,scene,quality,relevance,verified,script,objects,descriptions,actions,length"
-).split(",")
+CHARADES_COLUMNS = [
+    "id",
+    "subject",
+    "scene",
+    "quality",
+    "relevance",
+    "verified",
+    "script",
+    "objects",
+    "descriptions",
+    "actions",
+    "length",
+]
 
 
 @writer(CHARADES)
@@ -429,7 +491,11 @@ def _write_anet(out: Path, videos, anns, seed: int) -> list[Path]:
 
 
 def _ground_truth(cfg: DemoConfig, videos: list[DemoVideo], anns: list[Annotation]) -> dict:
-    conf = {f.name: getattr(cfg, f.name) for f in fields(cfg) if f.name not in ("out", "threads")}
+    conf = {
+        f.name: getattr(cfg, f.name)
+        for f in fields(cfg)
+        if f.name not in ("out", "threads", "write_videos")
+    }
     vids = []
     for v in videos:
         vids.append(
@@ -490,7 +556,9 @@ _OWNED = ("videos", *DIRNAME.values(), "ground_truth.json")
 def _prepare_out(out: Path) -> None:
     if out.exists() and any(out.iterdir()):
         if not (out / MARKER).exists():
-            raise TvgError(f"{out} is not empty and holds no demo data: choose a new or empty --out")
+            raise TvgError(
+                f"{out} is not empty and holds no demo data: choose a new or empty --out"
+            )
         for name in _OWNED:
             p = out / name
             if p.is_dir():

@@ -116,7 +116,7 @@ def _clip_ids(ctx: Ctx, a, rng):
     n = math.ceil(dur / 2)
     m = len(clips)
     for d in (max(3, m), -max(3, m)):
-        if clips and 0 <= clips[0] + d and clips[-1] + d < n:
+        if clips and clips[0] + d >= 0 and clips[-1] + d < n:
             a.clip_ids = [c + d for c in clips]
             return f"relevant_clip_ids shifted by {d} clips from the windows"
     if m >= 2:
@@ -193,7 +193,9 @@ def _positional(ctx: Ctx, a, rng):
     s, e = a.windows[0]
     pos = (s + e) / 2 / ctx.duration(a)
     where = "beginning" if pos < 1 / 3 else "middle" if pos < 2 / 3 else "end"
-    prefix = "in the middle of the video, " if where == "middle" else f"at the {where} of the video, "
+    prefix = (
+        "in the middle of the video, " if where == "middle" else f"at the {where} of the video, "
+    )
     a.query = ctx.style(a.dataset, prefix + a.text)
     return f"query says where the moment is ({where})"
 
@@ -205,7 +207,10 @@ def _duplicate(ctx: Ctx, a, rng):
         return None
     s, e = a.windows[0]
     new = replace(a, windows=[[s + d, e + d]])
-    return new, f"same text as {a.dataset} query of {ctx.videos[a.video].video_id} [{s:g}, {e:g}], window moved by {d:+g} s"
+    return (
+        new,
+        f"same text as {a.dataset} query of {ctx.videos[a.video].video_id} [{s:g}, {e:g}], window moved by {d:+g} s",
+    )
 
 
 @kind("split_leak", "extra")

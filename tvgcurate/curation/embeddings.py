@@ -238,6 +238,7 @@ class _progress:
     def __enter__(self):
         if not self.enabled:
             return lambda n: None
+        from rich.console import Console
         from rich.progress import (
             BarColumn,
             MofNCompleteColumn,
@@ -245,8 +246,6 @@ class _progress:
             TextColumn,
             TimeRemainingColumn,
         )
-
-        from rich.console import Console
 
         self._bar = Progress(
             TextColumn("embedding"),

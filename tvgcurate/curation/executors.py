@@ -268,6 +268,7 @@ def run_shards(
     description: str | None = None,
 ) -> ShardReport:
     """Run `stage` over `shards`, skipping shards already marked done in `scratch`."""
+    from rich.console import Console
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -277,16 +278,12 @@ def run_shards(
         TimeRemainingColumn,
     )
 
-    from rich.console import Console
-
     scratch.mkdir(parents=True, exist_ok=True)
     files = [
         scratch / f"{shard_name(i, [stage.item_key(it) for it in s])}.parquet"
         for i, s in enumerate(shards)
     ]
-    todo = [
-        i for i, f in enumerate(files) if not (f.with_suffix(".done").exists() and f.exists())
-    ]
+    todo = [i for i, f in enumerate(files) if not (f.with_suffix(".done").exists() and f.exists())]
     report = ShardReport(files=files, skipped=len(shards) - len(todo))
     total_items = sum(len(s) for s in shards)
     with Progress(

@@ -102,7 +102,6 @@ class LabelStudioClient:
     def call(self, what: str, fn: Callable[[], T], idempotent: bool = True) -> T:
         """Run `fn` with retries on connection failures (and 5xx when idempotent)."""
         import httpx
-
         from label_studio_sdk.core.api_error import ApiError
 
         delays = self.retry.delays()
@@ -190,6 +189,11 @@ class LabelStudioClient:
             idempotent=False,
         )
         return int(p.id)
+
+    def overlap(self, project_id: int) -> int:
+        """The project's "annotations per task" (maximum_annotations) setting."""
+        p = self.call("get project", lambda: self.sdk.projects.get(id=project_id))
+        return int(getattr(p, "maximum_annotations", None) or 1)
 
     def list_tasks(self, project_id: int) -> list[dict]:
         """Every task of the project: id, data, meta."""

@@ -21,6 +21,7 @@ from tvgcurate.errors import TvgError
 from tvgcurate.labeling import config as lc
 from tvgcurate.labeling import records
 from tvgcurate.labeling.client import DEFAULT_URL, LabelStudioClient, connect
+from tvgcurate.labeling.consensus import ConsensusConfig, apply_consensus
 from tvgcurate.labeling.frames import range_to_seconds
 from tvgcurate.workspace import Workspace
 
@@ -65,6 +66,7 @@ class PullResult:
     cancelled: int = 0
     errors: int = 0
     labels_version: int | None = None
+    overlap: int = 1  # the project's "annotations per task"
 
 
 @dataclass
@@ -183,7 +185,7 @@ def pull(cfg: PullConfig, client: LabelStudioClient | None = None) -> PullResult
             if r["project"] == cfg.project:
                 known.add((r["annotation_id"], r["updated_at"]))
     rows, counts = label_rows(tasks, cfg.project, cfg.round, users, known)
-    result = PullResult(project_id, len(tasks), **counts)
+    result = PullResult(project_id, len(tasks), **counts, overlap=client.overlap(project_id))
     if rows:
         new = pa.Table.from_pylist(rows, schema=LABELS_SCHEMA)
         if old.num_rows:
@@ -202,3 +204,12 @@ def pull(cfg: PullConfig, client: LabelStudioClient | None = None) -> PullResult
          "labels_version": result.labels_version},
     )  # fmt: skip
     return result
+
+
+def bring_back(cfg: PullConfig, consensus: ConsensusConfig | None = None, client=None):
+    """Pull, then (unless `consensus` is None) write the corrected samples version."""
+    pulled = pull(cfg, client)
+    if consensus is not None and consensus.min_annotators is None:
+        consensus.min_annotators = max(1, pulled.overlap)
+    decided = apply_consensus(consensus) if consensus is not None else None
+    return pulled, decided

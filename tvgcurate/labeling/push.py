@@ -41,11 +41,6 @@ class PushConfig:
     batch_size: int = field(default=100, metadata={"help": "Tasks per import request."})
 
     def __post_init__(self) -> None:
-        if self.media is None:
-            raise TvgError(
-                "say where the videos are: --media-root DIR (Label Studio local-files serving) "
-                "or --video-url-prefix URL"
-            )
         if self.out is None:
             if not self.project:
                 raise TvgError("--project NAME is required (the Label Studio project title)")
@@ -66,6 +61,23 @@ class PushResult:
     skipped: list[SkippedSample] = field(default_factory=list)
     record: Path | None = None
     files: list[Path] = field(default_factory=list)
+
+
+def resolve_media(ws: Workspace, media: MediaSource | None) -> MediaSource:
+    """The media source given, or the media root that ingest recorded in the workspace."""
+    if media is not None:
+        return media
+    root = ws.meta("media_root")
+    if not root:
+        raise TvgError(
+            "say where the videos are: --media-root DIR (Label Studio local-files serving) "
+            "or --video-url-prefix URL (the workspace records no media root: ingest ran "
+            "without --videos)"
+        )
+    try:
+        return MediaSource(media_root=Path(root))
+    except ValueError as exc:
+        raise TvgError(str(exc)) from None
 
 
 def build_tasks(ws: Workspace, cfg: PushConfig) -> tuple[list[dict], list[SkippedSample], int]:
@@ -127,6 +139,7 @@ def ensure_local_storage(client: LabelStudioClient, project_id: int, media: Medi
 def push(cfg: PushConfig, client: LabelStudioClient | None = None) -> PushResult:
     """Send the selected samples to Label Studio (or write them to --out)."""
     ws = Workspace(cfg.workspace)
+    cfg.media = resolve_media(ws, cfg.media)
     tasks, skipped, selected = build_tasks(ws, cfg)
     if cfg.out is not None:
         files = write_offline(cfg.out, tasks)
@@ -158,20 +171,32 @@ def push(cfg: PushConfig, client: LabelStudioClient | None = None) -> PushResult
 
     for i in range(0, len(todo), cfg.batch_size):
         batch = todo[i : i + cfg.batch_size]
-        items = [{"sample_id": t["data"]["sample_id"], "sample_hash": t["data"]["sample_hash"]} for t in batch]
+        items = [
+            {"sample_id": t["data"]["sample_id"], "sample_hash": t["data"]["sample_hash"]}
+            for t in batch
+        ]
         records.append_jsonl(
-            record, {"event": "sending", "project_id": project_id, "tasks": items, "time": records.now()}
+            record,
+            {"event": "sending", "project_id": project_id, "tasks": items, "time": records.now()},
         )
         ids = client.import_tasks(project_id, batch)
         records.append_jsonl(
             record,
-            {"event": "sent", "project_id": project_id, "tasks": items, "task_ids": ids, "time": records.now()},
+            {
+                "event": "sent",
+                "project_id": project_id,
+                "tasks": items,
+                "task_ids": ids,
+                "time": records.now(),
+            },
         )
         result.sent += len(batch)
 
     for old, new_hash in to_supersede:
         meta = dict(old["meta"])
-        meta.update({"superseded": True, "superseded_by_hash": new_hash, "superseded_at": records.now()})
+        meta.update(
+            {"superseded": True, "superseded_by_hash": new_hash, "superseded_at": records.now()}
+        )
         client.update_task_meta(old["id"], meta)
         records.append_jsonl(
             record,

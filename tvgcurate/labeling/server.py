@@ -110,6 +110,11 @@ def credentials_path(data_dir: Path) -> Path:
     return Path(data_dir) / STATE_DIR / CREDENTIALS
 
 
+def env_file_path(data_dir: Path) -> Path:
+    """A shell file that sets LABEL_STUDIO_API_KEY (mode 0600): `source` it."""
+    return Path(data_dir) / STATE_DIR / "api-key.env"
+
+
 def read_credentials(data_dir: Path) -> Credentials | None:
     path = credentials_path(data_dir)
     if not path.exists():
@@ -135,6 +140,10 @@ def ensure_credentials(cfg: ServerConfig) -> tuple[Credentials, bool]:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         json.dump({"email": creds.email, "password": creds.password, "token": creds.token}, fh)
+    env_file = env_file_path(cfg.data_dir)
+    fd = os.open(env_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(f"export LABEL_STUDIO_API_KEY={creds.token}\n")
     return creds, True
 
 
@@ -311,3 +320,11 @@ def personal_access_token(url: str, email: str, password: str) -> str:
         return r.json()["token"]
 
 
+def serve_forever(server: RunningServer) -> int:
+    """Wait on a started server until it exits or Ctrl-C, then stop it."""
+    try:
+        assert server.process is not None
+        return server.process.wait()
+    except KeyboardInterrupt:
+        server.stop()
+        return 0

@@ -46,8 +46,12 @@ class StageConfig:
     lr_scheduler_type: str = field(default="cosine", metadata={"help": "transformers scheduler."})
     weight_decay: float = field(default=0.0, metadata={"help": "AdamW weight decay."})
     max_grad_norm: float = field(default=1.0, metadata={"help": "Gradient clipping norm."})
-    bf16: bool = field(default=False, metadata={"help": "bf16 mixed precision (GPU, or CPU autocast)."})
-    gradient_checkpointing: bool = field(default=False, metadata={"help": "Trade compute for memory."})
+    bf16: bool = field(
+        default=False, metadata={"help": "bf16 mixed precision (GPU, or CPU autocast)."}
+    )
+    gradient_checkpointing: bool = field(
+        default=False, metadata={"help": "Trade compute for memory."}
+    )
     logging_steps: int = field(default=1, metadata={"help": "Log every N steps."})
     save_steps: int = field(default=50, metadata={"help": "Checkpoint every N steps."})
     save_total_limit: int | None = field(default=2, metadata={"help": "Checkpoints kept."})
@@ -83,7 +87,9 @@ class GRPOStageConfig(StageConfig):
 
     learning_rate: float = field(default=1e-4, metadata={"help": "Peak learning rate."})
     lr_scheduler_type: str = field(default="constant", metadata={"help": "transformers scheduler."})
-    num_generations: int = field(default=8, metadata={"help": "Group size: completions per prompt."})
+    num_generations: int = field(
+        default=8, metadata={"help": "Group size: completions per prompt."}
+    )
     per_device_train_batch_size: int = field(
         default=16, metadata={"help": "Completions per device per step (a multiple of the group)."}
     )
@@ -136,11 +142,17 @@ class TrainConfig:
 
     workspace: Path = field(default=Path("."), metadata={"help": "Workspace directory."})
     output: Path = field(default=Path("runs/run"), metadata={"help": "Run directory."})
-    model: str = field(default="tiny", metadata={"help": "'tiny' or a local Qwen2(.5)-VL directory."})
+    model: str = field(
+        default="tiny", metadata={"help": "'tiny' or a local Qwen2(.5)-VL directory."}
+    )
     stage: str = field(default="both", metadata={"help": "sft | grpo | both."})
-    train_split: str | None = field(default="train", metadata={"help": "Split to train on (None: all)."})
+    train_split: str | None = field(
+        default="train", metadata={"help": "Split to train on (None: all)."}
+    )
     seed: int = field(default=0, metadata={"help": "Seed for data mixing and training."})
-    resume: bool = field(default=False, metadata={"help": "Resume each stage from its last checkpoint."})
+    resume: bool = field(
+        default=False, metadata={"help": "Resume each stage from its last checkpoint."}
+    )
     attn_implementation: str | None = field(
         default=None, metadata={"help": "e.g. flash_attention_2 or sdpa (real checkpoints)."}
     )
@@ -164,7 +176,12 @@ class TrainConfig:
             )
 
 
-SECTIONS = {"inputs": InputConfig, "tiny": TinyConfig, "sft": SFTStageConfig, "grpo": GRPOStageConfig}
+SECTIONS = {
+    "inputs": InputConfig,
+    "tiny": TinyConfig,
+    "sft": SFTStageConfig,
+    "grpo": GRPOStageConfig,
+}
 
 
 def _build(cls, values: dict, where: str):
@@ -209,7 +226,9 @@ def apply_sets(data: dict, sets: list[str]) -> dict:
     out = {k: (dict(v) if isinstance(v, dict) else v) for k, v in data.items()}
     for item in sets:
         if "=" not in item:
-            raise ConfigError(f"--set {item!r}: expected KEY=VALUE, e.g. --set sft.learning_rate=1e-4")
+            raise ConfigError(
+                f"--set {item!r}: expected KEY=VALUE, e.g. --set sft.learning_rate=1e-4"
+            )
         key, value = item.split("=", 1)
         parts = key.strip().split(".")
         if len(parts) == 1:

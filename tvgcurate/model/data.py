@@ -8,7 +8,9 @@ from collections.abc import Sequence
 from tvgcurate.model.inputs import ModelInput
 
 
-def mix(inputs: Sequence[ModelInput], irrelevant_share: float | None, seed: int) -> list[ModelInput]:
+def mix(
+    inputs: Sequence[ModelInput], irrelevant_share: float | None, seed: int
+) -> list[ModelInput]:
     """Keep every relevant row and enough irrelevant/partial rows for `irrelevant_share`.
 
     share s with R relevant rows asks for s/(1-s)*R irrelevant ones, drawn without

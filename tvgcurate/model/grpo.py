@@ -51,8 +51,18 @@ def _trainer_class():
     return TvgGRPOTrainer
 
 
-def run_grpo(model, processor, dataset, stage: GRPOStageConfig, out: Path, *, seed=0,
-             report_to=(), resume=False, console=None):
+def run_grpo(
+    model,
+    processor,
+    dataset,
+    stage: GRPOStageConfig,
+    out: Path,
+    *,
+    seed=0,
+    report_to=(),
+    resume=False,
+    console=None,
+):
     """Train `model` in place with GRPO; returns the trainer's TrainOutput."""
     from trl import GRPOConfig
 

@@ -234,6 +234,15 @@ class FrameSource:
         return decode_frames(self.path_of(video_id), keyframes)
 
 
+def _usable(kf: dict) -> bool:
+    """A keyframe row that SAA kept: no error, a size and at least one token."""
+    if kf.get("error") or kf.get("timestamp_s") is None:
+        return False
+    if kf.get("tokens") is not None and kf["tokens"] <= 0:
+        return False
+    return not (kf.get("height") is not None and (kf["height"] <= 0 or kf["width"] <= 0))
+
+
 def _binary_column(table) -> str | None:
     import pyarrow as pa
 
@@ -284,7 +293,7 @@ def build_inputs(
             if cfg.timestamp_width
             else dataset_format(ws.read("samples", columns=["duration_s"]).to_pylist(), videos)
         )
-    media_root = ws.manifest().get("media_root")
+    media_root = ws.manifest().get("media_root")  # relative: to the workspace root
     media_root = Path(media_root) if media_root else None
     if media_root is not None and not media_root.is_absolute():
         media_root = ws.root / media_root
@@ -315,7 +324,9 @@ def build_inputs(
                         f"no keyframes for video '{vid}': run `tvgcurate keyframes` first "
                         "(or set frames: uniform)"
                     )
-            kfs = [k for k in select_frames(kfs, cfg.max_frames) if not k.get("error")]
+            kfs = select_frames([k for k in kfs if _usable(k)], cfg.max_frames)
+            if not kfs:
+                raise ValueError(f"video '{vid}' has no usable keyframes")
             images = source.frames(vid, kfs)
         except Exception as exc:  # noqa: BLE001 - recorded per sample
             for s in rows:

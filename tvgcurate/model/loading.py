@@ -20,14 +20,16 @@ def torch_dtype(name: str):
     import torch
 
     try:
-        return {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}[name]
+        return {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}[
+            name
+        ]
     except KeyError:
-        raise ValueError(f"torch_dtype must be float32, bfloat16 or float16, got {name!r}") from None
+        raise ValueError(
+            f"torch_dtype must be float32, bfloat16 or float16, got {name!r}"
+        ) from None
 
 
-def load_model(
-    source: str | Path, tiny_cfg=None, dtype: str = "float32", attn_implementation=None
-):
+def load_model(source: str | Path, tiny_cfg=None, dtype: str = "float32", attn_implementation=None):
     """(model, processor) for 'tiny' or a local checkpoint directory (local files only)."""
     if str(source) == "tiny":
         from tvgcurate.model.tiny import build_tiny

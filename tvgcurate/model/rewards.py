@@ -17,6 +17,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+import numpy as np
+
+from tvgcurate.metrics import interval_iou
 from tvgcurate.model.eta import Answer, parse_answer
 
 Reward = Callable[..., list]
@@ -61,10 +64,8 @@ def is_relevant(relevance: str | None) -> bool:
 
 
 def _iou(a: tuple[float, float], b: tuple[float, float]) -> float:
-    # Private until tvgcurate.metrics lands; zero-length union -> 0.
-    inter = max(0.0, min(a[1], b[1]) - max(a[0], b[0]))
-    union = max(a[1], b[1]) - min(a[0], b[0])
-    return inter / union if union > 0 else 0.0
+    """Temporal IoU of two windows (tvgcurate.metrics' definition; empty union -> 0)."""
+    return float(interval_iou(np.asarray(a[:2], dtype=float), np.asarray(b[:2], dtype=float)))
 
 
 def _clip(ans: Answer, duration: float | None) -> tuple[float, float] | None:

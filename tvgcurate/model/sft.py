@@ -12,7 +12,9 @@ from pathlib import Path
 from tvgcurate.model.config import StageConfig
 
 
-def common_args(stage: StageConfig, out: Path, seed: int, report_to: list[str], resume: bool) -> dict:
+def common_args(
+    stage: StageConfig, out: Path, seed: int, report_to: list[str], resume: bool
+) -> dict:
     """TrainingArguments shared by SFTConfig and GRPOConfig."""
     return dict(
         output_dir=str(out),
@@ -62,8 +64,18 @@ def last_checkpoint(out: Path) -> str | None:
     return get_last_checkpoint(str(out)) if out.is_dir() else None
 
 
-def run_sft(model, processor, dataset, stage: StageConfig, out: Path, *, seed=0, report_to=(),
-            resume=False, console=None):
+def run_sft(
+    model,
+    processor,
+    dataset,
+    stage: StageConfig,
+    out: Path,
+    *,
+    seed=0,
+    report_to=(),
+    resume=False,
+    console=None,
+):
     """Train `model` in place on prompt-completion rows; returns the trainer's TrainOutput."""
     from trl import SFTConfig, SFTTrainer
 
@@ -73,9 +85,7 @@ def run_sft(model, processor, dataset, stage: StageConfig, out: Path, *, seed=0,
         max_length=None,  # truncating would cut image tokens apart from their pixels
         **stage.trl_args,
     )
-    trainer = SFTTrainer(
-        model=model, args=args, train_dataset=dataset, processing_class=processor
-    )
+    trainer = SFTTrainer(model=model, args=args, train_dataset=dataset, processing_class=processor)
     finish_setup(trainer, out / "metrics.jsonl", "sft", console)
     ckpt = last_checkpoint(out) if resume else None
     return trainer.train(resume_from_checkpoint=ckpt)

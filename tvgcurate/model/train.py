@@ -1,8 +1,8 @@
 """`tvgcurate train`: SFT, then PIR-GRPO, on a workspace's samples; one run directory.
 
-    RUN/run.json            config, ETA width, stages finished, `final` model directory
-    RUN/sft/                TRL checkpoints (safetensors), metrics.jsonl, tb/ ; final/ = model
-    RUN/grpo/               the same for GRPO (starts from sft/final when both stages run)
+RUN/run.json            config, ETA width, stages finished, `final` model directory
+RUN/sft/                TRL checkpoints (safetensors), metrics.jsonl, tb/ ; final/ = model
+RUN/grpo/               the same for GRPO (starts from sft/final when both stages run)
 """
 
 from __future__ import annotations
@@ -69,9 +69,7 @@ def train(cfg: TrainConfig, console=None) -> TrainResult:
     run_meta["timestamp_width"] = built.fmt.width
     save_run()
 
-    model, processor = load_model(
-        cfg.model, cfg.tiny, cfg.torch_dtype, cfg.attn_implementation
-    )
+    model, processor = load_model(cfg.model, cfg.tiny, cfg.torch_dtype, cfg.attn_implementation)
     stages = ["sft", "grpo"] if cfg.stage == "both" else [cfg.stage]
     final = None
     for name in stages:
@@ -87,15 +85,31 @@ def train(cfg: TrainConfig, console=None) -> TrainResult:
         if name == "sft":
             from tvgcurate.model.sft import run_sft
 
-            res = run_sft(model, processor, to_dataset(sft_rows(rows_in)), stage_cfg, sdir,
-                          seed=cfg.seed, report_to=cfg.report_to, resume=cfg.resume,
-                          console=console)
+            res = run_sft(
+                model,
+                processor,
+                to_dataset(sft_rows(rows_in)),
+                stage_cfg,
+                sdir,
+                seed=cfg.seed,
+                report_to=cfg.report_to,
+                resume=cfg.resume,
+                console=console,
+            )
         else:
             from tvgcurate.model.grpo import run_grpo
 
-            res = run_grpo(model, processor, to_dataset(grpo_rows(rows_in)), stage_cfg, sdir,
-                           seed=cfg.seed, report_to=cfg.report_to, resume=cfg.resume,
-                           console=console)
+            res = run_grpo(
+                model,
+                processor,
+                to_dataset(grpo_rows(rows_in)),
+                stage_cfg,
+                sdir,
+                seed=cfg.seed,
+                report_to=cfg.report_to,
+                resume=cfg.resume,
+                console=console,
+            )
         final = save_model(model, processor, sdir / "final", meta)
         n_irr = sum(m.relevance != "relevant" for m in rows_in)
         run_meta["stages"][name] = {

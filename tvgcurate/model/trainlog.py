@@ -32,11 +32,11 @@ def make_callback(path: Path, stage: str, console=None):
                 return
             parts = [f"[bold]{stage}[/] step {state.global_step}/{state.max_steps}"]
             for k in SHOWN:
-                if k in logs:
+                if isinstance(logs.get(k), (int, float)):
                     parts.append(f"{k} {logs[k]:.4g}")
             for k, v in logs.items():
                 if k.startswith("rewards/") and k.endswith("/mean"):
-                    parts.append(f"{k[8:-5]} {v:.3f}")
+                    parts.append(f"{k[8:-5]} {v:.3f}" if isinstance(v, float) else f"{k[8:-5]} -")
             self.console.print("  ".join(parts), highlight=False)
 
     return MetricsLog()

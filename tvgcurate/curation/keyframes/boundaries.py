@@ -42,6 +42,24 @@ def _adaptive(threshold: float | None, min_scene_len: int):
     )
 
 
+@register_detector("histogram")
+def _histogram(threshold: float | None, min_scene_len: int):
+    from scenedetect import HistogramDetector
+
+    return HistogramDetector(
+        threshold=0.2 if threshold is None else threshold, min_scene_len=min_scene_len
+    )
+
+
+@register_detector("hash")
+def _hash(threshold: float | None, min_scene_len: int):
+    from scenedetect import HashDetector
+
+    return HashDetector(
+        threshold=0.35 if threshold is None else threshold, min_scene_len=min_scene_len
+    )
+
+
 @register_detector("none")
 def _none(threshold: float | None, min_scene_len: int):
     return None

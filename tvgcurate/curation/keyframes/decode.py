@@ -118,6 +118,7 @@ class PyAVDecoder(Decoder):
             start = stream.start_time if stream.start_time is not None else None
             step = 1.0 / sample_fps if sample_fps else 0.0
             k, lags, n = 0, [], 0
+            last, last_ts, visited_ts = None, 0.0, None
             for i, frame in enumerate(container.decode(stream)):
                 n += 1
                 if frame.pts is not None and tb:
@@ -129,11 +130,17 @@ class PyAVDecoder(Decoder):
                 if not step:
                     visit(i, frame, ts, int(round(ts * fps)))
                     continue
+                last, last_ts = frame, ts
                 if ts + 0.5 / fps < k * step:
                     continue
                 visit(k, frame, ts, int(round(ts * fps)))
                 lags.append(ts - k * step)
+                visited_ts = ts
                 k = int(np.floor(ts / step + 0.5 / (fps * step))) + 1
+            # The last frame too, when it lies over half a step past the last sample, so
+            # the tail of the video (and a cut in it) is seen.
+            if last is not None and visited_ts is not None and last_ts - visited_ts > 0.5 * step:
+                visit(k, last, last_ts, int(round(last_ts * fps)))
             width = stream.codec_context.width
             height = stream.codec_context.height
         finally:
@@ -211,6 +218,8 @@ class DecordDecoder(Decoder):
         fps = float(vr.get_avg_fps()) or 25.0
         targets = sample_targets(n / fps, sample_fps)
         idx = np.unique(np.minimum(np.round(targets * fps).astype(np.int64), n - 1))
+        if (n - 1 - idx[-1]) / fps > 0.5 / sample_fps:  # the tail, as the pyav decoder does
+            idx = np.append(idx, n - 1)
         return idx, fps
 
     def sample(self, path: Path, sample_fps: float, score_width: int) -> Sampled:

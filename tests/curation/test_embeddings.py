@@ -1,0 +1,87 @@
+"""embed_texts: order, dedup, the workspace cache (a rerun embeds nothing), encoders."""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pytest
+
+from tvgcurate.curation.embeddings import HashingEncoder, embed_texts, get_encoder, vectors_of
+from tvgcurate.errors import TvgError
+from tvgcurate.workspace import Workspace
+
+
+class Counting(HashingEncoder):
+    """Hashing encoder that records what it was asked to embed."""
+
+    def __init__(self):
+        super().__init__()
+        self.seen: list[str] = []
+
+    def encode(self, texts):
+        self.seen.extend(texts)
+        return super().encode(texts)
+
+
+@pytest.fixture
+def ws(tmp_path):
+    return Workspace(tmp_path / "ws", create=True)
+
+
+def test_rows_follow_input_order_and_duplicates_embed_once(ws):
+    enc = Counting()
+    texts = ["a dog runs.", "person opens a door.", "a dog runs.", "A man cooks."]
+    out = embed_texts(ws, texts, encoder=enc, progress=False)
+    assert out.shape == (4, 384) and out.dtype == np.float32
+    assert sorted(enc.seen) == sorted(set(texts))
+    np.testing.assert_array_equal(out[0], out[2])
+    np.testing.assert_allclose(out, HashingEncoder().encode(texts), atol=1e-7)
+    np.testing.assert_allclose(np.linalg.norm(out, axis=1), 1.0, atol=1e-6)
+
+
+def test_rerun_embeds_nothing_and_writes_no_version(ws):
+    texts = [f"query number {i}" for i in range(50)]
+    first = embed_texts(ws, texts, encoder=Counting(), progress=False)
+    versions = len(ws.versions("embeddings"))
+    enc = Counting()
+    again = embed_texts(ws, list(reversed(texts)), encoder=enc, progress=False)
+    assert enc.seen == []
+    assert len(ws.versions("embeddings")) == versions == 1
+    np.testing.assert_array_equal(again, first[::-1])
+
+
+def test_only_new_texts_are_embedded_and_cache_is_keyed_by_sha256_and_model(ws):
+    embed_texts(ws, ["old one", "old two"], encoder=Counting(), progress=False)
+    enc = Counting()
+    embed_texts(ws, ["old one", "brand new"], encoder=enc, progress=False)
+    assert enc.seen == ["brand new"]
+    table = ws.read("embeddings")
+    assert set(table.column("text_hash").to_pylist()) == {
+        hashlib.sha256(t.encode()).hexdigest() for t in ("old one", "old two", "brand new")
+    }
+    assert set(table.column("model").to_pylist()) == {enc.name}
+    assert vectors_of(table).shape == (3, 384)
+
+
+def test_a_different_model_does_not_reuse_vectors(ws):
+    embed_texts(ws, ["same text"], encoder=HashingEncoder(384), progress=False)
+    other = HashingEncoder(16)
+    out = embed_texts(ws, ["same text"], encoder=other, progress=False)
+    assert out.shape == (1, 16)
+    assert ws.read("embeddings").num_rows == 2
+
+
+def test_unknown_encoder_names_the_choices():
+    with pytest.raises(TvgError, match="hashing"):
+        get_encoder("no-such-model")
+
+
+@pytest.mark.slow
+def test_real_model_is_semantic_and_cached(ws, minilm):
+    texts = ["a person opens the door.", "person opening a door.", "a dog swims in a lake."]
+    out = embed_texts(ws, texts, encoder=minilm, progress=False)
+    assert out.shape == (3, 384)
+    assert out[0] @ out[1] > 0.8 > out[0] @ out[2]
+    cached = embed_texts(ws, texts, encoder=minilm, progress=False)
+    np.testing.assert_array_equal(cached, out)

@@ -1,0 +1,146 @@
+"""Fixtures for the Label Studio tests.
+
+``ls_server`` starts ONE real Label Studio (from .venv-labelstudio) for the whole session:
+127.0.0.1, a free port, SQLite in a temporary data dir, HOME/XDG dirs in tmp, no version
+check, no analytics, a pre-created user with a legacy token (enabled at the first start),
+local-files serving rooted at a temporary media dir. It stops the server by its pid.
+Without the Label Studio venv the server tests are skipped, except in CI (CI=true), where
+they fail loudly.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from tvgcurate.workspace import Workspace
+
+FPS_CASES = {"fps24": Fraction(24), "fps25": Fraction(25), "fps2997": Fraction(30000, 1001)}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class LSServer:
+    url: str
+    token: str
+    email: str
+    password: str
+    media_root: Path
+    data_dir: Path
+    pid: int
+    log_path: Path
+
+
+@pytest.fixture(scope="session")
+def ls_server(tmp_path_factory) -> LSServer:
+    from tvgcurate.labeling.server import ServerConfig, ServerError, find_label_studio, start
+
+    try:
+        find_label_studio()
+    except ServerError as exc:
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(f"CI=true but Label Studio is missing: {exc}")
+        pytest.skip(f"Label Studio venv missing (run scripts/setup-labelstudio.sh): {exc}")
+    base = tmp_path_factory.mktemp("labelstudio")
+    media = base / "media" / "videos"
+    media.mkdir(parents=True)
+    cfg = ServerConfig(data_dir=base / "data", port=free_port(), media_root=media)
+    server = start(cfg)
+    creds = server.credentials
+    yield LSServer(
+        server.url, creds.token, creds.email, creds.password, media, cfg.data_dir, server.pid,
+        server.log_path,
+    )  # fmt: skip
+    server.stop()
+
+
+def make_video(path: Path, fps: Fraction, seconds: float, size=(64, 48)) -> Path:
+    """A small H.264 MP4 at an exact frame rate (colour changes every second)."""
+    import av
+    import numpy as np
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    n = int(round(seconds * fps))
+    with av.open(str(path), "w") as out:
+        st = out.add_stream("libx264", rate=fps)
+        st.width, st.height = size
+        st.pix_fmt = "yuv420p"
+        st.options = {"preset": "ultrafast", "crf": "35"}
+        for i in range(n):
+            t = i / float(fps)
+            img = np.zeros((size[1], size[0], 3), np.uint8)
+            img[..., int(t) % 3] = 200
+            x = int((i * 2) % size[0])
+            img[:, x : x + 4] = 255
+            frame = av.VideoFrame.from_ndarray(img, format="rgb24")
+            for p in st.encode(frame):
+                out.mux(p)
+        for p in st.encode():
+            out.mux(p)
+    return path
+
+
+def video_rows(media_root: Path, names: dict[str, Fraction], seconds: float = 8.0) -> list[dict]:
+    """Make (once) and probe one video per name; rows for the videos table."""
+    from tvgcurate.curation.videos import probe
+
+    rows = []
+    for vid, fps in names.items():
+        rel = f"{vid}.mp4"
+        if not (media_root / rel).exists():
+            make_video(media_root / rel, fps, seconds)
+        rows.append({"video_id": vid, "path": rel, **probe(media_root / rel)})
+    return rows
+
+
+def sample_rows(videos: list[dict], n: int = 20, split: str = "val") -> list[dict]:
+    """`n` QVH-style samples over `videos`; windows on a 2 s grid; some hard PIR pairs."""
+    rows = []
+    for i in range(n):
+        v = videos[i % len(videos)]
+        start = float(2 * (i % 3))
+        synthetic = i in (18, 19)
+        rows.append(
+            {
+                "sample_id": f"qvhighlights:{split}:{1000 + i}",
+                "video_id": v["video_id"],
+                "query": f"query number {i}",
+                "windows": [] if synthetic else [{"start": start, "end": start + 2.0}],
+                "relevance": "irrelevant" if synthetic else "relevant",
+                "split": split,
+                "source": "qvhighlights",
+                "source_qid": str(1000 + i),
+                "duration_s": v["duration_s"],
+                "origin": "synthetic:hard" if synthetic else "source",
+                "parent_sample_id": f"qvhighlights:{split}:{1000 + i - 5}" if synthetic else None,
+                "needs_review": synthetic,
+            }
+        )
+    return rows
+
+
+def make_workspace(root: Path, media_root: Path, n: int = 20, prefix: str = "") -> Workspace:
+    ws = Workspace(root, create=True)
+    names = {f"{prefix}{k}": fps for k, fps in FPS_CASES.items()}
+    videos = video_rows(media_root, names)
+    ws.write("videos", pa.Table.from_pylist(videos))
+    ws.write("samples", pa.Table.from_pylist(sample_rows(videos, n)))
+    return ws
+
+
+@pytest.fixture
+def offline_ws(tmp_path) -> tuple[Workspace, Path]:
+    """A workspace with 20 samples over 3 tiny videos (24, 25, 29.97 fps); no server."""
+    media = tmp_path / "media" / "videos"
+    return make_workspace(tmp_path / "ws", media), media

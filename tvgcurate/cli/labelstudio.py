@@ -1,0 +1,76 @@
+"""`tvgcurate labelstudio`: run a local Label Studio for re-annotation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from tvgcurate.cli.app import Group, app
+from tvgcurate.cli.console import console
+
+labelstudio = typer.Typer(
+    cls=Group, help="A local Label Studio server (from its own venv).", no_args_is_help=True
+)
+app.add_typer(labelstudio, name="labelstudio")
+
+DEFAULT_DATA = Path.home() / ".local" / "share" / "tvgcurate" / "labelstudio"
+
+
+@labelstudio.command(
+    "serve",
+    epilog="Example:\n\n  tvgcurate labelstudio serve --media-root data/videos --port 8080",
+)
+def serve(
+    media_root: Annotated[
+        Path | None, typer.Option("--media-root", help="Videos dir served to the labeling UI.")
+    ] = None,
+    data_dir: Annotated[
+        Path, typer.Option("--data-dir", help="Label Studio data (SQLite, logs, credentials).")
+    ] = DEFAULT_DATA,
+    port: Annotated[int, typer.Option("--port", help="Port.")] = 8080,
+    host: Annotated[str, typer.Option("--host", help="Interface (keep 127.0.0.1).")] = "127.0.0.1",
+    document_root: Annotated[
+        Path | None, typer.Option("--document-root", help="Local-files root (default: parent).")
+    ] = None,
+    detach: Annotated[
+        bool, typer.Option("--detach", help="Return once healthy; stop with `labelstudio stop`.")
+    ] = False,
+) -> None:
+    """Start Label Studio locally: pre-created user, API key file, local-files serving."""
+    from tvgcurate.labeling.server import ServerConfig, env_file_path, serve_forever, start
+
+    cfg = ServerConfig(
+        data_dir=data_dir, port=port, host=host, media_root=media_root, document_root=document_root
+    )
+    console.print(f"starting Label Studio on {cfg.url} (first start takes ~40 s) ...")
+    server = start(cfg)
+    creds = server.credentials
+    console.print(f"[green]ready[/] {server.url}  (pid {server.pid}, log {server.log_path})")
+    console.print(
+        f"  log in as {creds.email}; password and token are in {cfg.state_dir}/credentials.json"
+    )
+    console.print(f"  API key for tvgcurate:  source {env_file_path(cfg.data_dir)}")
+    if media_root:
+        console.print(f"  videos: relabel with --media-root {cfg.media_root}")
+    if detach:
+        console.print(f"  stop with: tvgcurate labelstudio stop --data-dir {cfg.data_dir}")
+        return
+    console.print("  Ctrl-C stops it")
+    serve_forever(server)
+
+
+@labelstudio.command(
+    "stop",
+    epilog="Example:\n\n  tvgcurate labelstudio stop --data-dir ~/.local/share/tvgcurate/labelstudio",
+)
+def stop(
+    data_dir: Annotated[
+        Path, typer.Option("--data-dir", help="The data dir given to serve.")
+    ] = DEFAULT_DATA,
+) -> None:
+    """Stop a server started with `labelstudio serve --detach`."""
+    from tvgcurate.labeling.server import stop_data_dir
+
+    console.print("stopped" if stop_data_dir(data_dir) else "no server recorded in that data dir")
