@@ -126,10 +126,9 @@ def set_iou(a: tuple[tuple[float, float], ...], b: tuple[tuple[float, float], ..
 def decide(sample_id: str, votes: list[Vote], cfg: ConsensusConfig) -> Decision:
     """The consensus of one sample's votes (pure; see the module docstring)."""
     n = len(votes)
-    if n < cfg.min_annotators:
-        return Decision(
-            sample_id, "too_few", f"{n} of {cfg.min_annotators} annotators", annotators=n
-        )
+    need = cfg.min_annotators or 1
+    if n < need:
+        return Decision(sample_id, "too_few", f"{n} of {need} annotators", annotators=n)
     counts = Counter(v.verdict for v in votes)
     verdict, top = counts.most_common(1)[0]
     if top * 2 <= n and n > 1:

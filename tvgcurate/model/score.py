@@ -4,8 +4,9 @@ Greedy decoding gives one window per sample (score 1.0). With K > 1 samples per 
 K answers are pooled: each distinct window is ranked by its mean IoU with the K answers
 (consensus), `refused` is the majority vote, and the disagreement is kept for the audit:
 
-* ``iou_spread`` = 1 - mean pairwise IoU of the answered windows (0: all K agree; 1: no two
-  overlap; a refusal counts as IoU 0 against a window); null for K = 1;
+* ``iou_spread`` = 1 - mean pairwise agreement of the K answers, where two windows agree by
+  their IoU, two refusals agree fully and a refusal or an unparseable answer agrees with
+  nothing else (0: all K agree; 1: no two agree); null for K = 1;
 * ``refusal_rate`` = share of the K answers that refuse.
 
 Rows of other run_ids already in the table are kept; rows of this run_id are replaced.
@@ -14,7 +15,6 @@ Samples whose inputs cannot be built get a row with their `error` and no windows
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass, field
 from itertools import combinations
@@ -65,14 +65,14 @@ def pool_answers(texts: list[str], duration: float | None = None) -> dict:
     >>> r = pool_answers(["<answer>1 to 3</answer>", "<answer>1 to 3</answer>", "<answer>none</answer>"])
     >>> r["windows"], r["refused"], round(r["iou_spread"], 3), r["refusal_rate"]
     ([{'start': 1.0, 'end': 3.0, 'score': 0.667}], False, 0.667, 0.333)
+    >>> pool_answers(["garbage", "garbage"])["iou_spread"]
+    1.0
     """
     parsed = [parse_answer(t) for t in texts]
-    wins: list[tuple[float, float] | None] = []
-    n_ref = 0
+    wins: list = []  # (start, end) | "refused" | None (no valid answer)
     for a in parsed:
         if a is not None and a.refused:
-            n_ref += 1
-            wins.append(None)
+            wins.append("refused")
         elif a is not None and a.start <= a.end:
             s, e = max(0.0, a.start), a.end
             if duration:
@@ -81,7 +81,8 @@ def pool_answers(texts: list[str], duration: float | None = None) -> dict:
         else:
             wins.append(None)
     k = len(texts)
-    answered = [w for w in wins if w is not None]
+    n_ref = wins.count("refused")
+    answered = [w for w in wins if isinstance(w, tuple)]
     ranked = []
     for w in dict.fromkeys(answered):  # distinct, first-seen order
         score = sum(_iou(w, o) for o in answered) / k
@@ -90,17 +91,20 @@ def pool_answers(texts: list[str], duration: float | None = None) -> dict:
     spread = None
     if k > 1:
         pairs = list(combinations(wins, 2))
-        agree = sum(
-            (_iou(a, b) if a is not None and b is not None else float(a is None and b is None))
-            for a, b in pairs
-        ) / len(pairs)
-        spread = 1.0 - agree
+        spread = 1.0 - sum(_agreement(a, b) for a, b in pairs) / len(pairs)
     return {
         "windows": ranked,
         "refused": n_ref > k / 2,
         "iou_spread": spread,
         "refusal_rate": round(n_ref / k, 3),
     }
+
+
+def _agreement(a, b) -> float:
+    """IoU of two pooled answers; two refusals agree fully, anything invalid agrees with nothing."""
+    if isinstance(a, tuple) and isinstance(b, tuple):
+        return _iou(a, b)
+    return 1.0 if a == b == "refused" else 0.0
 
 
 def summarize(rows: list[dict], gts: dict[str, list]) -> dict:
@@ -280,6 +284,3 @@ def _default_run_id(cfg: ScoreConfig, model_dir: Path) -> str:
     name = ck.name if ck == model_dir.resolve() else f"{ck.name}/{model_dir.relative_to(ck)}"
     return f"{name}:{cfg.split or 'all'}:k{cfg.num_samples}"
 
-
-def nan_to_none(x):
-    return None if isinstance(x, float) and math.isnan(x) else x

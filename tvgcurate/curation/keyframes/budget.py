@@ -126,7 +126,9 @@ def water_fill(weights: np.ndarray, total: int, lo: int, hi: int) -> np.ndarray:
     if n == 0:
         return np.zeros(0, dtype=np.int64)
     target = min(total, n * hi)
-    w = weights if weights.sum() > 0 else np.ones(n)
+    top = float(weights.max())
+    w = weights / top if top > 0 else np.ones(n)
+    w = np.where(w < 1e-9, 0.0, w)  # denormal weights would overflow lambda
     pos = w > 0
 
     def filled(lam: float) -> np.ndarray:
