@@ -9,7 +9,9 @@ from tvgcurate.workspace import Workspace
 
 
 def _audits(n):
-    return pa.table({"audit_id": [f"a{i}" for i in range(n)], "sample_id": ["s"] * n, "check": ["c"] * n})
+    return pa.table(
+        {"audit_id": [f"a{i}" for i in range(n)], "sample_id": ["s"] * n, "check": ["c"] * n}
+    )
 
 
 def test_versions_lineage_and_old_reads(tmp_path):

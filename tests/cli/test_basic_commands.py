@@ -9,7 +9,12 @@ runner = CliRunner()
 
 def _qvh(tmp_path):
     f = tmp_path / "highlight_val_release.jsonl"
-    f.write_text(json.dumps({"qid": 1, "query": "q", "duration": 10, "vid": "v_0_10", "relevant_windows": [[0, 2]]}) + "\n")
+    f.write_text(
+        json.dumps(
+            {"qid": 1, "query": "q", "duration": 10, "vid": "v_0_10", "relevant_windows": [[0, 2]]}
+        )
+        + "\n"
+    )
     return f
 
 
@@ -36,7 +41,9 @@ def test_ingest_info_log_export(tmp_path):
     r = runner.invoke(app, ["log", "--workspace", str(ws)])
     assert r.exit_code == 0 and "v1" in r.output
     out = tmp_path / "o.jsonl"
-    r = runner.invoke(app, ["export", "--workspace", str(ws), "--format", "qvhighlights", "--out", str(out)])
+    r = runner.invoke(
+        app, ["export", "--workspace", str(ws), "--format", "qvhighlights", "--out", str(out)]
+    )
     assert r.exit_code == 0 and out.exists()
 
 
@@ -46,4 +53,6 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path):
     r = runner.invoke(app, ["ingest", str(f), "--workspace", str(tmp_path / "ws")])
     assert r.exit_code == 2
     lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
-    assert len(lines) == 1 and f"{f}:2:" in lines[0].replace("\n", "") and "malformed JSON" in lines[0]
+    assert (
+        len(lines) == 1 and f"{f}:2:" in lines[0].replace("\n", "") and "malformed JSON" in lines[0]
+    )

@@ -42,7 +42,9 @@ class Square:
     def process(self, item):
         if item["x"] == 3:
             raise ValueError("three is bad")
-        return pa.table({"x": [item["x"]], "y": [item["x"] ** 2], "error": pa.nulls(1, pa.string())})
+        return pa.table(
+            {"x": [item["x"]], "y": [item["x"] ** 2], "error": pa.nulls(1, pa.string())}
+        )
 
     def on_error(self, item, message):
         return pa.table({"x": [item["x"]], "y": pa.nulls(1, pa.int64()), "error": [message]})
@@ -119,7 +121,11 @@ def test_killed_run_resumes_and_matches_an_uninterrupted_run(media, tmp_path, mo
     mtimes = {p: p.stat().st_mtime_ns for p in done}
 
     calls.clear()
-    monkeypatch.setattr(KeyframesStage, "process", lambda self, item: (calls.append(item["video_id"]), original(self, item))[1])
+    monkeypatch.setattr(
+        KeyframesStage,
+        "process",
+        lambda self, item: (calls.append(item["video_id"]), original(self, item))[1],
+    )
     res = _keyframes(ws, "local")
     assert calls == ["v3", "v4"]  # finished videos were skipped
     assert res.skipped_shards == 3 and res.computed_shards == 2
@@ -144,7 +150,9 @@ def test_crashed_shard_becomes_error_rows_and_is_retried(tmp_path):
                 yield i, RuntimeError("worker died")
 
     report, table = _run(Square(), Boom(), tmp_path, n=4, size=2)
-    assert report.failed and all(e.startswith("shard failed") for e in table.column("error").to_pylist())
+    assert report.failed and all(
+        e.startswith("shard failed") for e in table.column("error").to_pylist()
+    )
     assert not list(tmp_path.glob("*.done"))
     report2, table2 = _run(Square(), executors.get_executor("local"), tmp_path, n=4, size=2)
     assert report2.computed == 2 and table2.column("y").to_pylist()[:3] == [0, 1, 4]

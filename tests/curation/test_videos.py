@@ -45,7 +45,9 @@ def test_ingest_probes_records_errors_and_keeps_duration_mismatch(tmp_path):
     ws = Workspace(tmp_path / "ws")
     videos = {r["video_id"]: r for r in ws.read("videos").to_pylist()}
     assert videos["V1"]["probe_error"] is None and abs(videos["V1"]["duration_s"] - 3.0) < 0.11
-    assert videos["V2"]["probe_error"] and videos["V3"]["probe_error"].startswith("no video file named V3")
+    assert videos["V2"]["probe_error"] and videos["V3"]["probe_error"].startswith(
+        "no video file named V3"
+    )
     samples = {r["video_id"]: r for r in ws.read("samples").to_pylist()}
     # annotated 9 s vs probed 3 s: kept as data, not fixed
     assert samples["V1"]["duration_s"] == 9.0 and samples["V1"]["duration_source"] == "annotation"
@@ -53,4 +55,7 @@ def test_ingest_probes_records_errors_and_keeps_duration_mismatch(tmp_path):
     assert ws.meta("media_root") == str(media.resolve())
     # a rerun probes only what failed before
     ingest(IngestConfig(sources=[ann], workspace=tmp_path / "ws", videos=media))
-    assert pc.sum(pc.is_null(Workspace(tmp_path / "ws").read("videos").column("probe_error"))).as_py() == 1
+    assert (
+        pc.sum(pc.is_null(Workspace(tmp_path / "ws").read("videos").column("probe_error"))).as_py()
+        == 1
+    )

@@ -13,17 +13,32 @@ def test_real_qvhighlights_round_trip_is_exact(shared_data, tmp_path, split):
     src = shared_data / "qvhighlights" / f"highlight_{split}_release.jsonl"
     ingest(IngestConfig(sources=[src], workspace=tmp_path / "ws"))
     out = tmp_path / f"{split}.jsonl"
-    n = export(ExportConfig(workspace=tmp_path / "ws", format="qvhighlights", out=out, split=split, source="qvhighlights"))
+    n = export(
+        ExportConfig(
+            workspace=tmp_path / "ws",
+            format="qvhighlights",
+            out=out,
+            split=split,
+            source="qvhighlights",
+        )
+    )
     original = [json.loads(line) for line in src.read_text().splitlines() if line.strip()]
     exported = [json.loads(line) for line in out.read_text().splitlines()]
     assert n == len(original)
     assert exported == original
-    assert all(list(a) == list(b) for a, b in zip(exported, original, strict=True))  # field order too
+    assert all(
+        list(a) == list(b) for a, b in zip(exported, original, strict=True)
+    )  # field order too
 
 
 def test_export_refuses_existing_path_and_is_atomic(tmp_path):
     src = tmp_path / "highlight_val_release.jsonl"
-    src.write_text(json.dumps({"qid": 1, "query": "q", "duration": 10, "vid": "v_0_10", "relevant_windows": [[0, 2]]}) + "\n")
+    src.write_text(
+        json.dumps(
+            {"qid": 1, "query": "q", "duration": 10, "vid": "v_0_10", "relevant_windows": [[0, 2]]}
+        )
+        + "\n"
+    )
     ingest(IngestConfig(sources=[src], workspace=tmp_path / "ws"))
     out = tmp_path / "out.jsonl"
     out.write_text("keep me")

@@ -94,7 +94,10 @@ def test_cli_offline_mode_needs_no_server_and_no_key(offline_ws, tmp_path, monke
     )  # fmt: skip
     assert r.exit_code == 0, r.output
     tasks = json.loads((out / "tasks.json").read_text())
-    assert [t["data"]["sample_id"] for t in tasks] == ["qvhighlights:val:1018", "qvhighlights:val:1019"]
+    assert [t["data"]["sample_id"] for t in tasks] == [
+        "qvhighlights:val:1018",
+        "qvhighlights:val:1019",
+    ]
     assert tasks[0]["predictions"][0]["result"] == [
         {"id": "curverdict", "type": "choices", "from_name": "verdict", "to_name": "video",
          "origin": "prediction", "value": {"choices": ["irrelevant"]}}

@@ -22,7 +22,9 @@ def test_needs_review_split_and_and(offline_ws):
 def test_ids_file(offline_ws, tmp_path):
     ws, _ = offline_ws
     f = tmp_path / "ids.txt"
-    f.write_text("# picked\nqvhighlights:val:1003\n\nqvhighlights:val:1001\nqvhighlights:val:1003\n")
+    f.write_text(
+        "# picked\nqvhighlights:val:1003\n\nqvhighlights:val:1001\nqvhighlights:val:1003\n"
+    )
     assert select_ids(ws.read("samples"), f"ids={f}", ws) == [
         "qvhighlights:val:1003", "qvhighlights:val:1001",
     ]  # fmt: skip

@@ -19,8 +19,14 @@ from tvgcurate.workspace import Workspace
 SHAPES = [("red", "circle"), ("blue", "square"), ("green", "triangle"), ("yellow", "star")]
 
 
-def make_workspace(root: Path, n_videos: int = 4, duration: float = 6.0, n_val: int = 1,
-                   fps: int = 4, size: int = 112) -> Workspace:
+def make_workspace(
+    root: Path,
+    n_videos: int = 4,
+    duration: float = 6.0,
+    n_val: int = 1,
+    fps: int = 4,
+    size: int = 112,
+) -> Workspace:
     media = root / "media"
     ws = Workspace(root / "ws", create=True)
     videos, samples, keyframes = [], [], []
@@ -29,23 +35,58 @@ def make_workspace(root: Path, n_videos: int = 4, duration: float = 6.0, n_val: 
         other_colour, other_shape = SHAPES[(i + 1) % len(SHAPES)]
         start, end = 1.0 + (i % 3), 3.0 + (i % 3)
         vid = f"v{i}"
-        spec = VideoSpec(vid, size, size, fps, duration,
-                         scenes=[Scene(0.0, (60, 60, 60), "stripes", i)],
-                         shapes=[ShapeTrack(shape, colour, start, end, 40, 30, 50, 80, 50)])
+        spec = VideoSpec(
+            vid,
+            size,
+            size,
+            fps,
+            duration,
+            scenes=[Scene(0.0, (60, 60, 60), "stripes", i)],
+            shapes=[ShapeTrack(shape, colour, start, end, 40, 30, 50, 80, 50)],
+        )
         render_video(spec, media / f"{vid}.mp4")
-        videos.append({"video_id": vid, "path": f"{vid}.mp4", "duration_s": duration,
-                       "fps": float(fps), "num_frames": int(duration * fps), "width": size,
-                       "height": size, "codec": "h264"})
+        videos.append(
+            {
+                "video_id": vid,
+                "path": f"{vid}.mp4",
+                "duration_s": duration,
+                "fps": float(fps),
+                "num_frames": int(duration * fps),
+                "width": size,
+                "height": size,
+                "codec": "h264",
+            }
+        )
         split = "val" if i >= n_videos - n_val else "train"
-        base = {"video_id": vid, "split": split, "source": "qvhighlights",
-                "duration_s": duration, "origin": "source", "needs_review": False}
-        samples.append({**base, "sample_id": f"qvhighlights:{split}:{2 * i}",
-                        "source_qid": str(2 * i), "query": f"the {colour} {shape}",
-                        "windows": [{"start": start, "end": end}], "relevance": "relevant"})
-        samples.append({**base, "sample_id": f"qvhighlights:{split}:{2 * i + 1}",
-                        "source_qid": str(2 * i + 1),
-                        "query": f"the {other_colour} {other_shape}", "windows": [],
-                        "relevance": "irrelevant", "origin": "synthetic:cross-video"})
+        base = {
+            "video_id": vid,
+            "split": split,
+            "source": "qvhighlights",
+            "duration_s": duration,
+            "origin": "source",
+            "needs_review": False,
+        }
+        samples.append(
+            {
+                **base,
+                "sample_id": f"qvhighlights:{split}:{2 * i}",
+                "source_qid": str(2 * i),
+                "query": f"the {colour} {shape}",
+                "windows": [{"start": start, "end": end}],
+                "relevance": "relevant",
+            }
+        )
+        samples.append(
+            {
+                **base,
+                "sample_id": f"qvhighlights:{split}:{2 * i + 1}",
+                "source_qid": str(2 * i + 1),
+                "query": f"the {other_colour} {other_shape}",
+                "windows": [],
+                "relevance": "irrelevant",
+                "origin": "synthetic:cross-video",
+            }
+        )
         for k in uniform_keyframes(vid, duration, 1.0, 4):
             keyframes.append({**k, "change_score": 0.0, "is_boundary": False})
     with ws.transaction("test fixture") as tx:

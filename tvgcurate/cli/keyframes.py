@@ -36,8 +36,9 @@ def keyframes(
     ] = None,
     decoder: Annotated[str, typer.Option(help="auto | pyav | decord.")] = "auto",
     detector: Annotated[
-        str, typer.Option(help="Boundary detector: content | adaptive | none.")
-    ] = "content",
+        str,
+        typer.Option(help="scenedetect detector: histogram | content | adaptive | hash | none."),
+    ] = "histogram",
     boundary_boost: Annotated[
         float, typer.Option(help="Weight added on boundary frames (half on neighbours).")
     ] = 1.0,

@@ -68,7 +68,7 @@ def _none(threshold: float | None, min_scene_len: int):
 def detect(
     frames: np.ndarray,
     sample_fps: float,
-    detector: str = "content",
+    detector: str = "histogram",
     threshold: float | None = None,
     min_scene_len: int = 1,
 ) -> np.ndarray:

@@ -59,11 +59,16 @@ def get_decoder(name: str) -> Decoder:
 
 
 def score_size(width: int, height: int, score_width: int) -> tuple[int, int]:
-    """(w, h) for scoring: `score_width` wide (never wider than the source), even sides."""
+    """(w, h) for scoring: about `score_width` wide, never wider than the source.
+
+    The width is a multiple of 32 (decord's scaler needs it; one rule for both decoders
+    keeps their scores comparable) and the height even.
+    """
     width, height = max(int(width), 2), max(int(height), 2)
     w = min(score_width, width)
+    w = max(32, w - w % 32) if width >= 32 else width - width % 2
     h = max(2, round(height * w / width))
-    return w - w % 2, h - h % 2
+    return w, h - h % 2
 
 
 def sample_targets(duration_s: float, sample_fps: float) -> np.ndarray:

@@ -34,7 +34,9 @@ class KeyframesConfig:
         default=None, metadata={"help": "Root of `videos.path` (default: the one ingest recorded)."}
     )
     decoder: str = field(default="auto", metadata={"help": "auto | pyav | decord."})
-    detector: str = field(default="content", metadata={"help": "content | adaptive | none."})
+    detector: str = field(
+        default="histogram", metadata={"help": "histogram | content | adaptive | hash | none."}
+    )
     detector_threshold: float | None = field(
         default=None, metadata={"help": "Detector threshold (scenedetect's default when unset)."}
     )

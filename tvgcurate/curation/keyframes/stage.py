@@ -62,7 +62,7 @@ class KeyframesStage:
     min_tokens: int = 16
     max_tokens: int = 768
     decoder: str = "auto"
-    detector: str = "content"
+    detector: str = "histogram"
     detector_threshold: float | None = None
     boundary_boost: float = 1.0
     score_width: int = 160
