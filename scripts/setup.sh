@@ -6,11 +6,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
+# pip, quiet, without the machine's notes about absent local package mirrors.
+pipq() { "$@" 2>&1 | { grep -v '^WARNING: Location' || true; }; }
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
-.venv/bin/python -m pip install -q --upgrade pip
+pipq .venv/bin/python -m pip install -q --upgrade pip
 # torch first and pinned: an unpinned torch would pull a multi-GB CUDA build.
-.venv/bin/python -m pip install -q "torch==2.13.0"
-.venv/bin/python -m pip install -q -e ".[all]"
+pipq .venv/bin/python -m pip install -q "torch==2.13.0"
+# constraints.txt pins every dependency to the versions the tests ran with.
+pipq .venv/bin/python -m pip install -q -c constraints.txt -e ".[all]"
 if [ "${WITH_LABELSTUDIO:-1}" = 1 ] && [ -f scripts/setup-labelstudio.sh ]; then
   bash scripts/setup-labelstudio.sh
 fi

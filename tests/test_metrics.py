@@ -265,3 +265,10 @@ def test_percent_rounds_like_the_reference():
 def test_mismatched_lengths_raise():
     with pytest.raises(ValueError, match="predictions"):
         evaluate([np.zeros((0, 3))], [])
+
+
+def test_docstring_examples():
+    import doctest
+
+    result = doctest.testmod(metrics)
+    assert result.attempted >= 5 and result.failed == 0

@@ -34,7 +34,7 @@ Every function takes padded arrays: windows ``(Q, K, 2|3)`` with a validity mask
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -89,3 +90,23 @@ def top_quartile_times(timestamps, tokens) -> np.ndarray:
     tokens = np.asarray(tokens)
     k = int(np.ceil(len(tokens) / 4))
     return np.asarray(timestamps)[np.argsort(-tokens, kind="stable")[:k]]
+
+
+@dataclass(frozen=True)
+class Square:
+    """A toy stage: x -> x*x; x == 3 fails as data."""
+
+    name: str = "square"
+
+    def item_key(self, item):
+        return str(item["x"])
+
+    def process(self, item):
+        if item["x"] == 3:
+            raise ValueError("three is bad")
+        return pa.table(
+            {"x": [item["x"]], "y": [item["x"] ** 2], "error": pa.nulls(1, pa.string())}
+        )
+
+    def on_error(self, item, message):
+        return pa.table({"x": [item["x"]], "y": pa.nulls(1, pa.int64()), "error": [message]})

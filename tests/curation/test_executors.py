@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+import sys
+from pathlib import Path
 
 import pyarrow as pa
 import pytest
-from kf_helpers import clip_set, make_workspace
 
 from tvgcurate.curation import executors
 from tvgcurate.curation.keyframes.run import KeyframesConfig, run_keyframes
 from tvgcurate.curation.keyframes.stage import KeyframesStage
+
+# Helpers live beside this file; --import-mode=importlib does not put it on sys.path (and
+# process / Ray workers must import the toy stage too).
+sys.path.insert(0, str(Path(__file__).parent))
+from kf_helpers import Square, clip_set, make_workspace  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -19,6 +24,9 @@ def local_ray(tmp_path_factory):
     """A local Ray for the session (2 CPUs, no dashboard, session files under tmp)."""
     ray = pytest.importorskip("ray")
     os.environ["RAY_TMPDIR"] = str(tmp_path_factory.mktemp("ray"))
+    # Ray workers must import kf_helpers' toy stage (tvgcurate itself is installed).
+    here = str(Path(__file__).parent)
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [here, os.environ.get("PYTHONPATH")]))
     executors.start_local_ray(2)
     yield ray
     ray.shutdown()
@@ -28,26 +36,6 @@ def local_ray(tmp_path_factory):
 def media(tmp_path_factory):
     root = tmp_path_factory.mktemp("media")
     return root, clip_set(root)
-
-
-@dataclass(frozen=True)
-class Square:
-    """A toy stage: x -> x*x; x == 3 fails as data."""
-
-    name: str = "square"
-
-    def item_key(self, item):
-        return str(item["x"])
-
-    def process(self, item):
-        if item["x"] == 3:
-            raise ValueError("three is bad")
-        return pa.table(
-            {"x": [item["x"]], "y": [item["x"] ** 2], "error": pa.nulls(1, pa.string())}
-        )
-
-    def on_error(self, item, message):
-        return pa.table({"x": [item["x"]], "y": pa.nulls(1, pa.int64()), "error": [message]})
 
 
 def _run(stage, ex, scratch, n=10, size=3):
@@ -121,11 +109,12 @@ def test_killed_run_resumes_and_matches_an_uninterrupted_run(media, tmp_path, mo
     mtimes = {p: p.stat().st_mtime_ns for p in done}
 
     calls.clear()
-    monkeypatch.setattr(
-        KeyframesStage,
-        "process",
-        lambda self, item: (calls.append(item["video_id"]), original(self, item))[1],
-    )
+
+    def counted(self, item):
+        calls.append(item["video_id"])
+        return original(self, item)
+
+    monkeypatch.setattr(KeyframesStage, "process", counted)
     res = _keyframes(ws, "local")
     assert calls == ["v3", "v4"]  # finished videos were skipped
     assert res.skipped_shards == 3 and res.computed_shards == 2

@@ -21,7 +21,7 @@ def test_real_qvhighlights_round_trip_is_exact(shared_data, tmp_path, split):
             split=split,
             source="qvhighlights",
         )
-    )
+    ).written
     original = [json.loads(line) for line in src.read_text().splitlines() if line.strip()]
     exported = [json.loads(line) for line in out.read_text().splitlines()]
     assert n == len(original)

@@ -144,3 +144,49 @@ def offline_ws(tmp_path) -> tuple[Workspace, Path]:
     """A workspace with 20 samples over 3 tiny videos (24, 25, 29.97 fps); no server."""
     media = tmp_path / "media" / "videos"
     return make_workspace(tmp_path / "ws", media), media
+
+
+def signup(url: str, email: str, password: str) -> str:
+    """Sign a second user up through the web form, as a person would; returns their token."""
+    import re
+
+    import httpx
+
+    with httpx.Client(base_url=url, follow_redirects=True, timeout=30) as c:
+        page = c.get("/user/signup/")
+        csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+        c.post(
+            "/user/signup/",
+            data={"csrfmiddlewaretoken": csrf, "email": email, "password": password},
+            headers={"Referer": url + "/user/signup/"},
+        )
+        r = c.get("/api/current-user/token")
+        r.raise_for_status()
+        return r.json()["token"]
+
+
+@pytest.fixture(scope="session")
+def annotator_b(ls_server) -> str:
+    """The token of a second annotator (signed up once per session)."""
+    return signup(ls_server.url, "annotator.b@example.org", "b-password-123456")
+
+
+def ui_result(frames=None, verdict=None, rewrite=None) -> list[dict]:
+    """An annotation result exactly as the labeling UI submits it."""
+    import secrets as _s
+
+    from tvgcurate.labeling import config as lc
+
+    out = []
+    for a, b in frames or []:
+        out.append({"id": _s.token_hex(5), "type": "timelinelabels", "origin": "manual",
+                    "to_name": lc.VIDEO, "from_name": lc.MOMENT,
+                    "value": {"ranges": [{"start": a, "end": b}], "timelinelabels": [lc.MOMENT_LABEL]}})  # fmt: skip
+    if verdict:
+        out.append({"id": _s.token_hex(5), "type": "choices", "origin": "manual",
+                    "to_name": lc.VIDEO, "from_name": lc.VERDICT,
+                    "value": {"choices": [lc.VERDICT_CHOICE[verdict]]}})  # fmt: skip
+    if rewrite:
+        out.append({"id": _s.token_hex(5), "type": "textarea", "origin": "manual",
+                    "to_name": lc.QUERY, "from_name": lc.REWRITE, "value": {"text": [rewrite]}})  # fmt: skip
+    return out

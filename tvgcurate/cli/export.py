@@ -9,14 +9,31 @@ import typer
 
 from tvgcurate.cli.app import app
 from tvgcurate.cli.options import SplitOpt, VersionOpt, WorkspaceOpt
+from tvgcurate.errors import TvgError
+from tvgcurate.exporters import format_help
+
+
+def _parse_opts(values: list[str] | None) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for v in values or []:
+        key, sep, value = v.partition("=")
+        if not sep or not key.strip():
+            raise TvgError(f"--opt {v!r}: expected KEY=VALUE, e.g. --opt newlines=space")
+        out[key.strip().replace("-", "_")] = value
+    return out
 
 
 @app.command(
-    epilog="Example: tvgcurate export --workspace ws --format qvhighlights --split val --out val.jsonl"
+    epilog=(
+        "Example: tvgcurate export --workspace ws --format qvhighlights --split val --out val.jsonl"
+        "\n\nFormats and their --opt options:\n\n" + format_help().replace("\n", "\n\n")
+    )
 )
 def export(
     workspace: WorkspaceOpt,
-    format: Annotated[str, typer.Option("--format", help="Output format, e.g. qvhighlights.")],
+    format: Annotated[
+        str, typer.Option("--format", help="Output format (listed below), e.g. qvhighlights.")
+    ],
     out: Annotated[Path, typer.Option(help="Output file or directory.")],
     split: SplitOpt = None,
     source: Annotated[
@@ -27,6 +44,10 @@ def export(
         list[str] | None, typer.Option(help="Keep only these relevance values (repeatable).")
     ] = None,
     include_irrelevant: Annotated[bool, typer.Option(help="Keep irrelevant/partial rows.")] = False,
+    opt: Annotated[
+        list[str] | None,
+        typer.Option("--opt", help="A format option KEY=VALUE (repeatable; listed below)."),
+    ] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace an existing output.")] = False,
 ) -> None:
     """Export samples (one split, one version) in a registered format."""
@@ -44,6 +65,17 @@ def export(
         relevance=relevance,
         include_irrelevant=include_irrelevant,
         overwrite=overwrite,
+        options=_parse_opts(opt),
     )
-    n = run(cfg)
-    console.print(f"wrote {n} record(s) as {format} to {out}")
+    res = run(cfg)
+    console.print(
+        f"wrote {res.written} record(s) as {format} to {res.out} (samples v{res.samples_version})"
+    )
+    for f in res.files:
+        console.print(f"  also wrote {f}")
+    for note in res.notes:
+        console.print(f"  {note}")
+    if res.skipped:
+        console.print(f"[yellow]{len(res.skipped)} sample(s) left out[/], e.g.:")
+        for sid, why in list(res.skipped.items())[:3]:
+            console.print(f"  {sid}: {why}")

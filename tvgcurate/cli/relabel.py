@@ -78,6 +78,9 @@ def relabel(
     no_consensus: Annotated[
         bool, typer.Option("--no-consensus", help="Only pull; write no samples version.")
     ] = False,
+    retries: Annotated[
+        int, typer.Option("--retries", help="Connection attempts, with exponential backoff.")
+    ] = 5,
     version: VersionOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print results as JSON.")] = False,
 ) -> None:
@@ -88,10 +91,11 @@ def relabel(
     if stats:
         _stats(workspace, version, round_, as_json)
     elif from_labelstudio:
-        _pull(workspace, url, project, round_, min_iou, min_annotators, no_consensus, as_json)
+        _pull(workspace, url, project, round_, min_iou, min_annotators, no_consensus, as_json,
+              retries)  # fmt: skip
     else:
         _push(workspace, url, project, select, media_root, document_root, video_url_prefix,
-              with_predictions, out, as_json)  # fmt: skip
+              with_predictions, out, as_json, retries)  # fmt: skip
 
 
 def _media(media_root, document_root, prefix):
@@ -105,7 +109,9 @@ def _media(media_root, document_root, prefix):
         raise TvgError(str(exc)) from None
 
 
-def _push(workspace, url, project, select, media_root, document_root, prefix, run, out, as_json):
+def _push(
+    workspace, url, project, select, media_root, document_root, prefix, run, out, as_json, retries
+):
     from tvgcurate.labeling.client import api_key_from_env
     from tvgcurate.labeling.push import PushConfig, push
 
@@ -113,7 +119,7 @@ def _push(workspace, url, project, select, media_root, document_root, prefix, ru
     cfg = PushConfig(
         workspace=workspace, project=project, select=select,
         media=_media(media_root, document_root, prefix), url=url, api_key=key,
-        with_predictions=run, out=out,
+        with_predictions=run, out=out, retries=retries,
     )  # fmt: skip
     r = push(cfg)
     summary = {
@@ -137,13 +143,18 @@ def _push(workspace, url, project, select, media_root, document_root, prefix, ru
         console.print(f"  [yellow]skipped[/] {s.sample_id}: {s.error}")
 
 
-def _pull(workspace, url, project, round_, min_iou, min_annotators, no_consensus, as_json):
+def _pull(workspace, url, project, round_, min_iou, min_annotators, no_consensus, as_json, retries):
     from tvgcurate.labeling.client import api_key_from_env
     from tvgcurate.labeling.consensus import ConsensusConfig
     from tvgcurate.labeling.pull import PullConfig, bring_back
 
     pcfg = PullConfig(
-        workspace=workspace, project=project, url=url, api_key=api_key_from_env(), round=round_
+        workspace=workspace,
+        project=project,
+        url=url,
+        api_key=api_key_from_env(),
+        round=round_,
+        retries=retries,
     )
     ccfg = None
     if not no_consensus:

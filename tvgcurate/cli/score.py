@@ -19,7 +19,9 @@ def score(
     checkpoint: Annotated[
         Path, typer.Option(help="Run directory of `tvgcurate train`, or a model directory.")
     ],
-    split: Annotated[str | None, typer.Option(help="Split to score ('all' for every sample).")] = "val",
+    split: Annotated[
+        str | None, typer.Option(help="Split to score ('all' for every sample).")
+    ] = "val",
     num_samples: Annotated[
         int, typer.Option(help="1: greedy; K > 1: K sampled answers, IoU spread kept.")
     ] = 1,
@@ -27,7 +29,9 @@ def score(
     batch_size: Annotated[int, typer.Option(help="Samples per generate call.")] = 8,
     run_id: Annotated[str | None, typer.Option(help="Run id of the predictions rows.")] = None,
     limit: Annotated[int | None, typer.Option(help="Score only the first N samples.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the full metrics as JSON.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the full metrics as JSON.")
+    ] = False,
 ) -> None:
     """Generate answers for a split, write table `predictions` (ranked windows, `refused`, raw
     text; with K > 1 also `iou_spread` and `refusal_rate`, the audit's uncertainty) and print
@@ -41,9 +45,14 @@ def score(
     from tvgcurate.model.score import score as run_score
 
     cfg = ScoreConfig(
-        workspace=workspace, checkpoint=checkpoint, split=None if split == "all" else split,
-        num_samples=num_samples, temperature=temperature, batch_size=batch_size,
-        run_id=run_id, limit=limit,
+        workspace=workspace,
+        checkpoint=checkpoint,
+        split=None if split == "all" else split,
+        num_samples=num_samples,
+        temperature=temperature,
+        batch_size=batch_size,
+        run_id=run_id,
+        limit=limit,
     )
     res = run_score(cfg)
     if as_json:

@@ -46,6 +46,16 @@ def train(
     resume: Annotated[
         bool, typer.Option(help="Resume from the run directory's last checkpoints.")
     ] = False,
+    launch_config: Annotated[
+        Path | None,
+        typer.Option(
+            help="Print the `accelerate launch` command for this accelerate config "
+            "(configs/accelerate/*.yaml) instead of training here."
+        ),
+    ] = None,
+    num_processes: Annotated[
+        int | None, typer.Option(help="GPUs in all for --launch-config (default: the config's).")
+    ] = None,
     set_: Annotated[
         list[str] | None,
         typer.Option(
@@ -61,19 +71,51 @@ def train(
     from tvgcurate.model.config import build_config
     from tvgcurate.model.train import train as run_train
 
+    if launch_config is not None:
+        from tvgcurate.model.launch import as_shell, launch_command
+
+        args = ["--workspace", str(workspace), "--output", str(output), "--model", model,
+                "--stage", stage]
+        for flag, value in (("--recipe", recipe), ("--max-steps", max_steps),
+                            ("--learning-rate", learning_rate),
+                            ("--num-generations", num_generations), ("--loss-type", loss_type),
+                            ("--beta", beta), ("--irrelevant-share", irrelevant_share),
+                            ("--train-split", train_split), ("--seed", seed)):
+            if value is not None:
+                args += [flag, str(value)]
+        if resume:
+            args.append("--resume")
+        for item in set_ or []:
+            args += ["--set", item]
+        typer.echo(as_shell(launch_command(launch_config, args, num_processes)))
+        return
+
     sets = list(set_ or [])
     stages = ("sft", "grpo") if stage == "both" else (stage,)
-    for name, value in (("max_steps", max_steps), ("learning_rate", learning_rate),
-                        ("irrelevant_share", irrelevant_share)):
+    for name, value in (
+        ("max_steps", max_steps),
+        ("learning_rate", learning_rate),
+        ("irrelevant_share", irrelevant_share),
+    ):
         if value is not None:
             sets += [f"{s}.{name}={value}" for s in stages if s in ("sft", "grpo")]
-    for name, value in (("num_generations", num_generations), ("loss_type", loss_type),
-                        ("beta", beta)):
+    for name, value in (
+        ("num_generations", num_generations),
+        ("loss_type", loss_type),
+        ("beta", beta),
+    ):
         if value is not None:
             sets.append(f"grpo.{name}={value}")
     cfg = build_config(
-        recipe, sets, workspace=workspace, output=output, model=model, stage=stage,
-        train_split=train_split, seed=seed, resume=resume or None,
+        recipe,
+        sets,
+        workspace=workspace,
+        output=output,
+        model=model,
+        stage=stage,
+        train_split=train_split,
+        seed=seed,
+        resume=resume or None,
     )
     res = run_train(cfg, console=console)
     for name, s in res.stages.items():

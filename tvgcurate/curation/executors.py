@@ -299,7 +299,7 @@ def run_shards(
         task = bar.add_task(
             description or f"{stage.name} ({executor.name})",
             total=total_items,
-            completed=sum(len(shards[i]) for i in range(len(shards)) if i not in set(todo)),
+            completed=total_items - sum(len(shards[i]) for i in todo),
         )
         calls = [(stage, list(shards[i])) for i in todo]
         for j, result in executor.imap_unordered(run_shard, calls):

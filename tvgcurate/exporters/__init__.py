@@ -14,10 +14,18 @@ from pathlib import Path
 import pyarrow.compute as pc
 
 from tvgcurate.errors import TvgError
-from tvgcurate.exporters.base import EXPORTERS, ExportContext, Exporter, atomic_output, register
+from tvgcurate.exporters.base import (
+    EXPORTERS,
+    ExportContext,
+    Exporter,
+    atomic_output,
+    options_help,
+    parse_options,
+    register,
+)
 from tvgcurate.workspace import Workspace
 
-_NOT_FORMATS = {"base", "numbers"}
+_NOT_FORMATS = {"base", "numbers"}  # helper modules (and any _private one) hold no format
 
 
 def load_exporters() -> dict[str, type[Exporter]]:
@@ -57,12 +65,47 @@ class ExportConfig:
             raise TvgError(
                 f"unknown export format {self.format!r}; choose one of: {', '.join(sorted(known))}"
             )
+        exporter = known[self.format]
+        parse_options(exporter.Options, self.options, self.format)  # fail before any work
+        asks_irrelevant = self.include_irrelevant or any(
+            r != "relevant" for r in (self.relevance or [])
+        )
+        if asks_irrelevant and not exporter.carries_irrelevant:
+            raise TvgError(
+                f"format {self.format!r} cannot carry irrelevant/partial rows (it has no empty "
+                "window); drop --include-irrelevant/--relevance, or export as qvhighlights, hf, "
+                "trl or sharegpt"
+            )
 
 
-def export(cfg: ExportConfig) -> int:
-    """Export the selected samples; returns the number of records written."""
+@dataclass
+class ExportResult:
+    """What an export wrote."""
+
+    written: int  # records (lines, json entries, dataset rows, tasks)
+    out: Path
+    files: list[Path] = field(default_factory=list)  # sidecar files written beside `out`
+    skipped: dict[str, str] = field(default_factory=dict)  # sample_id -> reason
+    samples_version: int | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def format_help() -> str:
+    """Every registered format with its options (for `export --help` and docs/cli.md)."""
+    lines = []
+    for name, cls in sorted(load_exporters().items()):
+        doc = (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else ""
+        lines.append(f"{name}: {doc}")
+        for opt, default, help_ in options_help(cls.Options):
+            lines.append(f"    {opt} (default {default}): {help_}")
+    return "\n".join(lines)
+
+
+def export(cfg: ExportConfig) -> ExportResult:
+    """Export the selected samples; returns what was written."""
     ws = Workspace(cfg.workspace)
     samples = ws.read("samples", cfg.version)
+    tv = ws.current("samples") if cfg.version is None else ws.version("samples", cfg.version)
     if cfg.split:
         samples = samples.filter(pc.equal(samples.column("split"), cfg.split))
     if cfg.source:
@@ -74,19 +117,46 @@ def export(cfg: ExportConfig) -> int:
         )
     elif not cfg.include_irrelevant:
         samples = samples.filter(pc.equal(samples.column("relevance"), "relevant"))
+    if samples.num_rows == 0:
+        raise TvgError(
+            f"nothing to export: no samples match (split={cfg.split}, source={cfg.source}, "
+            f"relevance={cfg.relevance or ('any' if cfg.include_irrelevant else 'relevant')})"
+        )
     ctx = ExportContext(
-        workspace=cfg.workspace, include_irrelevant=cfg.include_irrelevant, options=cfg.options
+        workspace=cfg.workspace,
+        include_irrelevant=cfg.include_irrelevant,
+        options=cfg.options,
+        samples_version=tv.version if tv else None,
+        samples_sha256=tv.sha256 if tv else None,
+        selection={
+            "split": cfg.split,
+            "source": cfg.source,
+            "relevance": cfg.relevance,
+            "include_irrelevant": cfg.include_irrelevant,
+        },
+        overwrite=cfg.overwrite,
+        out=Path(cfg.out),
     )
-    with atomic_output(cfg.out, exporter.is_dir, cfg.overwrite) as tmp:
-        return exporter.write(samples, tmp, ctx)
+    with atomic_output(cfg.out, exporter.is_dir, cfg.overwrite, ctx) as tmp:
+        n = exporter.write(samples, tmp, ctx)
+    return ExportResult(
+        written=n,
+        out=Path(cfg.out),
+        files=ctx.sidecar_files,
+        skipped=dict(ctx.skipped),
+        samples_version=ctx.samples_version,
+        notes=list(ctx.notes),
+    )
 
 
 __all__ = [
     "EXPORTERS",
     "ExportConfig",
     "ExportContext",
+    "ExportResult",
     "Exporter",
     "export",
+    "format_help",
     "load_exporters",
     "register",
 ]

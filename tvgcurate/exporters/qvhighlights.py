@@ -32,6 +32,8 @@ def qvh_record(row: dict) -> dict:
 
 @register("qvhighlights")
 class QVHighlightsExporter(Exporter):
+    """native jsonl (qid, query, duration, vid, relevant_windows, ...); exact round trip."""
+
     def write(self, samples: pa.Table, out: Path, ctx: ExportContext) -> int:
         cols = [
             c

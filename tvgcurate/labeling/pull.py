@@ -20,7 +20,7 @@ from tvgcurate import schemas
 from tvgcurate.errors import TvgError
 from tvgcurate.labeling import config as lc
 from tvgcurate.labeling import records
-from tvgcurate.labeling.client import DEFAULT_URL, LabelStudioClient, connect
+from tvgcurate.labeling.client import DEFAULT_URL, LabelStudioClient, RetryPolicy, connect
 from tvgcurate.labeling.consensus import ConsensusConfig, apply_consensus
 from tvgcurate.labeling.frames import range_to_seconds
 from tvgcurate.workspace import Workspace
@@ -47,6 +47,7 @@ class PullConfig:
     round: str | None = field(
         default=None, metadata={"help": "Round name stored on labels (default: the project)."}
     )
+    retries: int = field(default=5, metadata={"help": "Connection attempts (with backoff)."})
 
     def __post_init__(self) -> None:
         if not self.project:
@@ -172,7 +173,7 @@ def pull(cfg: PullConfig, client: LabelStudioClient | None = None) -> PullResult
     """Add new and updated annotations of `cfg.project` to the labels table."""
     ws = Workspace(cfg.workspace)
     assert cfg.api_key is not None and cfg.round is not None
-    client = client or connect(cfg.url, cfg.api_key)
+    client = client or connect(cfg.url, cfg.api_key, RetryPolicy(attempts=cfg.retries))
     project_id = client.find_project(cfg.project)
     if project_id is None:
         raise TvgError(f"Label Studio at {cfg.url} has no project named {cfg.project!r}")

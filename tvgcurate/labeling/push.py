@@ -18,7 +18,13 @@ import pyarrow.compute as pc
 
 from tvgcurate.errors import TvgError
 from tvgcurate.labeling import records
-from tvgcurate.labeling.client import DEFAULT_URL, LabelStudioClient, LabelStudioError, connect
+from tvgcurate.labeling.client import (
+    DEFAULT_URL,
+    LabelStudioClient,
+    LabelStudioError,
+    RetryPolicy,
+    connect,
+)
 from tvgcurate.labeling.config import labeling_config
 from tvgcurate.labeling.media import MediaSource
 from tvgcurate.labeling.offline import SkippedSample, tasks_for, write_offline
@@ -39,6 +45,7 @@ class PushConfig:
     )
     out: Path | None = field(default=None, metadata={"help": "Offline: write files here instead."})
     batch_size: int = field(default=100, metadata={"help": "Tasks per import request."})
+    retries: int = field(default=5, metadata={"help": "Connection attempts (with backoff)."})
 
     def __post_init__(self) -> None:
         if self.out is None:
@@ -146,7 +153,7 @@ def push(cfg: PushConfig, client: LabelStudioClient | None = None) -> PushResult
         return PushResult(cfg.project, None, selected, len(tasks), skipped=skipped, files=files)
 
     assert cfg.api_key is not None and cfg.media is not None
-    client = client or connect(cfg.url, cfg.api_key)
+    client = client or connect(cfg.url, cfg.api_key, RetryPolicy(attempts=cfg.retries))
     project_id = ensure_project(client, cfg.project)
     if cfg.media.local:
         ensure_local_storage(client, project_id, cfg.media)

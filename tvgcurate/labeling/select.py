@@ -41,9 +41,16 @@ def selector(name: str) -> Callable[[Selector], Selector]:
 def rank_samples(audits: pa.Table) -> list[str]:
     """Sample ids, worst first: lowest audit score, then most issues, then id.
 
-    A sample's score is the minimum over its checks (0..1, lower = worse; a missing score
-    counts as 1). The audit stage may replace this function with its own ranking.
+    When the audits table holds the audit's combined priority (rows with check
+    ``priority`` and an integer ``rank``, written by `tvgcurate audit`), that ranking is used
+    as is. Otherwise a sample's score is the minimum over its checks (0..1, lower = worse; a
+    missing score counts as 1).
     """
+    if "rank" in audits.column_names:
+        prio = audits.filter(pc.equal(audits.column("check"), "priority"))
+        if prio.num_rows:
+            prio = prio.sort_by([("rank", "ascending"), ("sample_id", "ascending")])
+            return list(dict.fromkeys(prio.column("sample_id").to_pylist()))
     worst: dict[str, float] = {}
     issues: dict[str, int] = {}
     for row in audits.select(["sample_id", "is_issue", "score"]).to_pylist():
@@ -81,10 +88,7 @@ def _origin(samples: pa.Table, arg: str | None, ws: object) -> list[str]:
     if not arg:
         raise TvgError("--select origin=VALUE needs a value, e.g. origin=synthetic:hard")
     col = samples.column("origin")
-    if arg.endswith("*"):
-        mask = pc.starts_with(col, arg[:-1])
-    else:
-        mask = pc.equal(col, arg)
+    mask = pc.starts_with(col, arg[:-1]) if arg.endswith("*") else pc.equal(col, arg)
     return _ids(samples.filter(pc.fill_null(mask, False)))
 
 

@@ -62,6 +62,13 @@ class StageConfig:
             "workspace's mix. Fewer irrelevant rows than needed: all are used."
         },
     )
+    max_seconds: float | None = field(
+        default=None,
+        metadata={
+            "help": "Stop the stage after this many seconds (a safety net: set max_steps from "
+            "the measured step time so that the schedule still decays)."
+        },
+    )
     trl_args: dict[str, Any] = field(
         default_factory=dict,
         metadata={"help": "Any other SFTConfig / GRPOConfig option, passed through unchanged."},

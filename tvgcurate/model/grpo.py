@@ -63,11 +63,12 @@ def run_grpo(
     resume=False,
     console=None,
 ):
-    """Train `model` in place with GRPO; returns the trainer's TrainOutput."""
+    """Train `model` with GRPO; returns (trainer, TrainOutput)."""
     from trl import GRPOConfig
 
     processor.tokenizer.padding_side = "left"
-    if stage.beta > 0:
+    if stage.beta > 0 and not Path(getattr(model.config, "_name_or_path", "") or "").is_dir():
+        # TRL rebuilds the reference model from config._name_or_path: it must be a directory
         from tvgcurate.model.loading import save_model
 
         ref = save_model(model, processor, out / "reference")
@@ -90,6 +91,6 @@ def run_grpo(
         train_dataset=dataset,
         processing_class=processor,
     )
-    finish_setup(trainer, out / "metrics.jsonl", "grpo", console)
+    finish_setup(trainer, out / "metrics.jsonl", "grpo", console, stage.max_seconds)
     ckpt = last_checkpoint(out) if resume else None
-    return trainer.train(resume_from_checkpoint=ckpt)
+    return trainer, trainer.train(resume_from_checkpoint=ckpt)

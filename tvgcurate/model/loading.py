@@ -29,6 +29,19 @@ def torch_dtype(name: str):
         ) from None
 
 
+def resolve_attn(name: str | None) -> str | None:
+    """'auto': flash_attention_2 when flash-attn is installed and a GPU is present, else sdpa."""
+    if name != "auto":
+        return name
+    import importlib.util
+
+    import torch
+
+    if torch.cuda.is_available() and importlib.util.find_spec("flash_attn") is not None:
+        return "flash_attention_2"
+    return "sdpa"
+
+
 def load_model(source: str | Path, tiny_cfg=None, dtype: str = "float32", attn_implementation=None):
     """(model, processor) for 'tiny' or a local checkpoint directory (local files only)."""
     if str(source) == "tiny":
@@ -43,8 +56,9 @@ def load_model(source: str | Path, tiny_cfg=None, dtype: str = "float32", attn_i
     if not (path / "config.json").exists():
         raise WorkspaceError(f"{path}: no config.json; not a model checkpoint directory")
     kwargs = {"local_files_only": True, "dtype": torch_dtype(dtype)}
-    if attn_implementation:
-        kwargs["attn_implementation"] = attn_implementation
+    attn = resolve_attn(attn_implementation)
+    if attn:
+        kwargs["attn_implementation"] = attn
     model = AutoModelForImageTextToText.from_pretrained(path, **kwargs)
     return model, load_processor(path)
 

@@ -283,4 +283,3 @@ def _default_run_id(cfg: ScoreConfig, model_dir: Path) -> str:
     ck = cfg.checkpoint.resolve()
     name = ck.name if ck == model_dir.resolve() else f"{ck.name}/{model_dir.relative_to(ck)}"
     return f"{name}:{cfg.split or 'all'}:k{cfg.num_samples}"
-

@@ -28,7 +28,7 @@ def common_args(
         weight_decay=stage.weight_decay,
         max_grad_norm=stage.max_grad_norm,
         bf16=stage.bf16,
-        gradient_checkpointing=stage.gradient_checkpointing,
+        activation_checkpointing=stage.gradient_checkpointing,
         logging_steps=stage.logging_steps,
         save_steps=stage.save_steps,
         save_total_limit=stage.save_total_limit,
@@ -48,14 +48,16 @@ def _no_gpu() -> bool:
     return not torch.cuda.is_available()
 
 
-def finish_setup(trainer, log_path: Path, stage: str, console) -> None:
+def finish_setup(trainer, log_path: Path, stage: str, console, max_seconds=None) -> None:
     from transformers.trainer_callback import PrinterCallback, ProgressCallback
 
-    from tvgcurate.model.trainlog import make_callback
+    from tvgcurate.model.trainlog import make_callback, time_limit_callback
 
     trainer.remove_callback(PrinterCallback)
     trainer.remove_callback(ProgressCallback)
     trainer.add_callback(make_callback(log_path, stage, console))
+    if max_seconds:
+        trainer.add_callback(time_limit_callback(max_seconds))
 
 
 def last_checkpoint(out: Path) -> str | None:
@@ -76,7 +78,7 @@ def run_sft(
     resume=False,
     console=None,
 ):
-    """Train `model` in place on prompt-completion rows; returns the trainer's TrainOutput."""
+    """Train `model` on prompt-completion rows; returns (trainer, TrainOutput)."""
     from trl import SFTConfig, SFTTrainer
 
     args = SFTConfig(
@@ -86,6 +88,6 @@ def run_sft(
         **stage.trl_args,
     )
     trainer = SFTTrainer(model=model, args=args, train_dataset=dataset, processing_class=processor)
-    finish_setup(trainer, out / "metrics.jsonl", "sft", console)
+    finish_setup(trainer, out / "metrics.jsonl", "sft", console, stage.max_seconds)
     ckpt = last_checkpoint(out) if resume else None
-    return trainer.train(resume_from_checkpoint=ckpt)
+    return trainer, trainer.train(resume_from_checkpoint=ckpt)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from tvgcurate.errors import WorkspaceError
 from tvgcurate.model.config import TrainConfig, to_dict
-from tvgcurate.model.loading import RUN_FILE, load_model, save_model
+from tvgcurate.model.loading import INPUTS_FILE, RUN_FILE, load_model
 
 
 @dataclass
@@ -30,6 +30,26 @@ def _inputs_meta(cfg: TrainConfig, width: int) -> dict:
     meta = dataclasses.asdict(cfg.inputs)
     meta["timestamp_width"] = width
     return meta
+
+
+def _is_main_process() -> bool:
+    from accelerate import PartialState
+
+    return PartialState().is_main_process
+
+
+def finish_stage(trainer, processor, path: Path, meta: dict) -> Path:
+    """Save the stage's model through the trainer (gathers ZeRO-3 / FSDP shards), then the
+    processor files and input metadata from the main process."""
+    from tvgcurate.model.processor import save_processor
+
+    trainer.save_model(str(path))
+    if trainer.is_world_process_zero():
+        if type(processor).__name__ == "ImageOnlyQwen2VLProcessor":
+            save_processor(processor, path)
+        (path / INPUTS_FILE).write_text(json.dumps(meta, indent=2) + "\n")
+    trainer.accelerator.wait_for_everyone()
+    return path
 
 
 def train(cfg: TrainConfig, console=None) -> TrainResult:
@@ -50,6 +70,8 @@ def train(cfg: TrainConfig, console=None) -> TrainResult:
         run_meta["stages"] = json.loads(run_file.read_text()).get("stages", {})
 
     def save_run():
+        if not _is_main_process():
+            return
         run_file.write_text(json.dumps(run_meta, indent=2, default=str) + "\n")
 
     t0 = time.perf_counter()
@@ -77,40 +99,29 @@ def train(cfg: TrainConfig, console=None) -> TrainResult:
         sdir = out / name
         done = run_meta["stages"].get(name, {}).get("done")
         if cfg.resume and done and (sdir / "final" / "config.json").exists():
-            model, processor = load_model(sdir / "final")
             final = sdir / "final"
+            model, processor = load_model(final, None, cfg.torch_dtype, cfg.attn_implementation)
             continue
         rows_in = mix(built.inputs, stage_cfg.irrelevant_share, cfg.seed)
         t = time.perf_counter()
+        common = dict(seed=cfg.seed, report_to=cfg.report_to, resume=cfg.resume, console=console)
         if name == "sft":
             from tvgcurate.model.sft import run_sft
 
-            res = run_sft(
-                model,
-                processor,
-                to_dataset(sft_rows(rows_in)),
-                stage_cfg,
-                sdir,
-                seed=cfg.seed,
-                report_to=cfg.report_to,
-                resume=cfg.resume,
-                console=console,
+            trainer, res = run_sft(
+                model, processor, to_dataset(sft_rows(rows_in)), stage_cfg, sdir, **common
             )
         else:
             from tvgcurate.model.grpo import run_grpo
 
-            res = run_grpo(
-                model,
-                processor,
-                to_dataset(grpo_rows(rows_in)),
-                stage_cfg,
-                sdir,
-                seed=cfg.seed,
-                report_to=cfg.report_to,
-                resume=cfg.resume,
-                console=console,
+            trainer, res = run_grpo(
+                model, processor, to_dataset(grpo_rows(rows_in)), stage_cfg, sdir, **common
             )
-        final = save_model(model, processor, sdir / "final", meta)
+        final = finish_stage(trainer, processor, sdir / "final", meta)
+        if name != stages[-1]:
+            # the next stage starts from the saved model (its path is also GRPO's reference)
+            del trainer
+            model, processor = load_model(final, None, cfg.torch_dtype, cfg.attn_implementation)
         n_irr = sum(m.relevance != "relevant" for m in rows_in)
         run_meta["stages"][name] = {
             "done": True,

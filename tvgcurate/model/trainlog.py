@@ -42,6 +42,27 @@ def make_callback(path: Path, stage: str, console=None):
     return MetricsLog()
 
 
+def time_limit_callback(max_seconds: float):
+    """Stop training once `max_seconds` have passed since the first step began."""
+    import time
+
+    from transformers import TrainerCallback
+
+    class TimeLimit(TrainerCallback):
+        start: float | None = None
+
+        def on_step_begin(self, args, state, control, **kwargs):
+            if self.start is None:
+                self.start = time.perf_counter()
+
+        def on_step_end(self, args, state, control, **kwargs):
+            if self.start is not None and time.perf_counter() - self.start > max_seconds:
+                control.should_training_stop = True
+                control.should_save = True
+
+    return TimeLimit()
+
+
 def read_log(path: Path) -> list[dict]:
     path = Path(path)
     if not path.exists():

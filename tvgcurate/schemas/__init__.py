@@ -61,6 +61,8 @@ KEYFRAMES = pa.schema(
         ("tokens", pa.int64()),
         ("height", pa.int32()),
         ("width", pa.int32()),
+        # null when fine; a video that failed has one row (frame_index -1, tokens 0) saying why
+        ("error", pa.string()),
     ]
 )
 

@@ -10,7 +10,7 @@ from tvgcurate.curation.irrelevant.registry import Strategy, register
 @register("cross-video")
 class CrossVideo(Strategy):
     def accept(self, best: np.ndarray) -> np.ndarray:
-        return best < self.cfg.low + 0.6
+        return best < self.cfg.low
 
     def criterion(self) -> str:
         return f"similarity < --low {self.cfg.low:g}"

@@ -179,8 +179,14 @@ class PyAVDecoder(Decoder):
                 fps, sw, sh, lag = self._walk(path, sample_fps, skip, visit)
             except av.FFmpegError as exc:
                 raise DecodeError(f"pyav decode failed: {exc}") from None
-            if not skip or lag <= 0.5 / sample_fps:
+            except DecodeError:
+                if skip:  # nothing decoded while skipping: try every frame
+                    continue
+                raise
+            if frames and (not skip or lag <= 0.5 / sample_fps):
                 break
+        if not frames:
+            raise DecodeError("no decodable frames")
         return Sampled(
             frames=np.stack(frames),
             frame_index=np.asarray(idx, dtype=np.int64),

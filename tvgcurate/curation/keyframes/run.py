@@ -140,7 +140,7 @@ def run_keyframes(cfg: KeyframesConfig) -> KeyframesResult:
         report = executors.run_shards(stage, shards, scratch, ex, progress=cfg.progress)
 
     core = [f.name for f in schemas.KEYFRAMES]
-    extra = ["sample_index", "weight", "policy", "decoder", "error"]
+    extra = ["sample_index", "weight", "policy", "decoder"]
     note = f"policy={cfg.policy} budget={cfg.budget_tokens} sample_fps={cfg.sample_fps}"
     rows = failed = 0
     frames_version = None

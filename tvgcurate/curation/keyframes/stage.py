@@ -20,7 +20,6 @@ EXTRA_COLUMNS = [
     ("weight", pa.float64()),
     ("policy", pa.string()),
     ("decoder", pa.string()),
-    ("error", pa.string()),
     ("image", pa.binary()),  # JPEG of the resized frame (--cache-frames); not in `keyframes`
 ]
 SHARD_SCHEMA = pa.schema(list(schemas.KEYFRAMES) + [pa.field(n, t) for n, t in EXTRA_COLUMNS])
@@ -128,11 +127,11 @@ class KeyframesStage:
                 "tokens": pa.array(a.tokens, pa.int64()),
                 "height": pa.array(a.height, pa.int32()),
                 "width": pa.array(a.width, pa.int32()),
+                "error": pa.nulls(n, pa.string()),
                 "sample_index": pa.array(np.arange(n), pa.int32()),
                 "weight": pa.array(a.weight, pa.float64()),
                 "policy": pa.array([self.policy] * n, pa.string()),
                 "decoder": pa.array([sampled.decoder] * n, pa.string()),
-                "error": pa.nulls(n, pa.string()),
                 "image": pa.array(images, pa.binary()),
             },
             schema=SHARD_SCHEMA,
@@ -163,11 +162,11 @@ class KeyframesStage:
             "tokens": [0],
             "height": [0],
             "width": [0],
+            "error": [message.splitlines()[0][:500] if message else "unknown error"],
             "sample_index": [None],
             "weight": [None],
             "policy": [self.policy],
             "decoder": [None],
-            "error": [message.splitlines()[0][:500] if message else "unknown error"],
             "image": [None],
         }
         return pa.table(row, schema=SHARD_SCHEMA)

@@ -1,0 +1,67 @@
+"""`tvgcurate audit` through the CLI (CliRunner): summary, JSON, errors, and relabel after it."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from tvgcurate.cli.app import app
+from tvgcurate.curation.demo_data import DemoConfig, generate
+from tvgcurate.curation.ingest import IngestConfig, ingest
+
+runner = CliRunner()
+
+
+def make_ws(tmp_path):
+    demo = tmp_path / "demo"
+    generate(DemoConfig(out=demo, num_videos=6, plant_errors=True, write_videos=False))
+    files = [p for p in demo.rglob("*") if p.suffix in (".jsonl", ".txt", ".json", ".csv")]
+    files = [p for p in files if p.name != "ground_truth.json"]
+    ws = tmp_path / "ws"
+    ingest(IngestConfig(sources=sorted(files), workspace=ws))
+    return ws
+
+
+def test_audit_cli_summary_json_and_relabel(tmp_path):
+    ws = make_ws(tmp_path)
+    res = runner.invoke(app, ["audit", "-w", str(ws), "--encoder", "hashing", "--no-progress"])
+    assert res.exit_code == 0, res.output
+    assert "start_after_end" in res.output and "audits is now v1" in res.output
+    assert "skipped iou_disagreement" in res.output
+
+    res = runner.invoke(
+        app, ["audit", "-w", str(ws), "--checks", "windows,split_leak", "--json",
+              "--set", "whole_video.max_share=0.5"],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    names = [c["check"] for c in out["checks"]]
+    assert "split_leak" in names and "empty_query" not in names
+    assert out["audits_version"] == 2 and len(out["top"]) > 0
+    wv = next(c for c in out["checks"] if c["check"] == "whole_video")
+    assert wv["flagged"] >= 1 and wv["examples"]
+
+    res = runner.invoke(
+        app, ["relabel", "-w", str(ws), "--select", "audit:top=3", "--out", str(tmp_path / "ls"),
+              "--video-url-prefix", "http://127.0.0.1:9/videos", "--json"],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output)["selected"] == 3
+    from tvgcurate.labeling.select import select_ids
+    from tvgcurate.workspace import Workspace
+
+    w = Workspace(ws)
+    assert select_ids(w.read("samples"), "audit:top=3", w) == out["top"][:3]
+
+
+def test_audit_cli_errors(tmp_path):
+    ws = make_ws(tmp_path)
+    res = runner.invoke(app, ["audit", "-w", str(ws), "--checks", "nope"])
+    assert res.exit_code == 2 and "unknown check" in res.output
+    res = runner.invoke(app, ["audit", "-w", str(ws), "--set", "whole_video"])
+    assert res.exit_code == 2 and "CHECK.FIELD=VALUE" in res.output
+    res = runner.invoke(app, ["audit", "-w", str(ws), "--predictions", "latest"])
+    assert res.exit_code == 2 and "tvgcurate score" in res.output
+    res = runner.invoke(app, ["audit", "-w", str(ws), "--list"])
+    assert res.exit_code == 0 and "max_share" in res.output

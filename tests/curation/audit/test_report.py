@@ -1,0 +1,78 @@
+"""The HTML report: written by `audit --report`, self-contained, and rendered by headless
+Chromium (skipped when Chromium is absent outside CI)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from tvgcurate.curation.audit import AuditConfig, run_audit
+from tvgcurate.curation.demo_data import load_ground_truth
+
+from .conftest import oracle_predictions
+
+CHROMIUM_FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--hide-scrollbars",
+]  # fmt: skip
+
+
+def chromium() -> str | None:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        path = shutil.which(name) or (f"/usr/bin/{name}" if os.path.exists(f"/usr/bin/{name}") else None)
+        if path:
+            return path
+    return None
+
+
+def screenshot(html_path, png_path, tmp_path, size=(1200, 2600)) -> subprocess.CompletedProcess:
+    exe = chromium()
+    if exe is None:
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is required in CI (apt-get install -y chromium)")
+        pytest.skip("Chromium is not installed")
+    cmd = [exe, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'chromium-profile'}",
+           f"--window-size={size[0]},{size[1]}", f"--screenshot={png_path}",
+           html_path.resolve().as_uri()]  # fmt: skip
+    env = dict(os.environ, HOME=str(tmp_path))
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=env)
+
+
+@pytest.fixture
+def report(planted_ws, demo_dir, tmp_path):
+    planted_ws.write("predictions", oracle_predictions(load_ground_truth(demo_dir)))
+    res = run_audit(
+        AuditConfig(
+            workspace=planted_ws.root, predictions="oracle", encoder="hashing",
+            report=tmp_path / "report", top=10, progress=False,
+        )
+    )  # fmt: skip
+    return res
+
+
+def test_report_is_self_contained(report):
+    text = report.report.read_text(encoding="utf-8")
+    assert text.count("data:image/png;base64,") == 3 + 10  # counts, IoU, boundaries, 10 strips
+    assert "src=\"http" not in text and "<script" not in text
+    for section in ("Issues per check", "Model/label agreement", "Boundary shift", "Top 10"):
+        assert section in text
+    assert report.ranked()[0] in text
+
+
+def test_report_renders_in_headless_chromium(report, tmp_path):
+    from PIL import Image
+
+    png = tmp_path / "shot.png"
+    proc = screenshot(report.report, png, tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    img = Image.open(png).convert("RGB")
+    assert img.size == (1200, 2600)
+    # Not a blank page: the plots put red bars and green windows on the screen.
+    colours = img.resize((300, 650)).getcolors(maxcolors=1 << 16)
+    assert colours is not None and len(colours) > 50
+    reds = sum(n for n, (r, g, b) in colours if r > 180 and g < 90 and b < 90)
+    assert reds > 100

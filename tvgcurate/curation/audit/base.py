@@ -1,0 +1,215 @@
+"""What every audit check shares: findings, the check base class, its threshold config, the registry.
+
+A check is one small class (PySceneDetect's detector habit): ``score(ctx)`` measures every
+sample it applies to and returns `Finding`s (a score in 0..1, lower = worse, plus the raw
+measurement); ``is_issue(finding)`` applies the thresholds of the check's config. The two
+are separate on purpose (cleanlab's habit): tuning a threshold never changes a score, and
+the ranking sees scores of samples that no threshold flagged.
+
+    >>> from tvgcurate.curation.audit import CHECKS
+    >>> CHECKS["whole_video"].Config().max_share
+    0.9
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, fields
+from typing import ClassVar
+
+from tvgcurate.errors import TvgError
+
+
+@dataclass
+class Finding:
+    """One check's measurement of one sample (before any threshold)."""
+
+    sample_id: str
+    score: float | None  # 0..1, lower = worse; None when the sample could not be measured
+    detail: str = ""
+    value: float | None = None  # the raw measurement the thresholds look at (seconds, share, ...)
+    data: dict | None = None  # extra measurements (e.g. per-boundary distances), kept as JSON
+    error: str | None = None  # why the sample could not be measured (a per-item failure)
+
+
+@dataclass
+class Threshold:
+    """Default config: a finding is an issue when its score is below `below`."""
+
+    below: float = field(
+        default=0.5, metadata={"help": "Flag when score < this (0..1, lower = worse)."}
+    )
+
+    def __post_init__(self):
+        if not 0.0 <= self.below <= 1.0:
+            raise TvgError(f"threshold `below` must be in 0..1, got {self.below}")
+
+
+class Check:
+    """One audit check. Subclasses set the class attributes and implement `score`.
+
+    * ``requires``: workspace tables the check needs beyond `samples` (``videos``,
+      ``keyframes``, ``predictions``); when one is missing the whole check is skipped, with
+      the reason in the summary.
+    * ``weight``: how much a flag of this check is trusted in the combined priority (a
+      prior on its precision; 1.0 for rule violations that are wrong by definition).
+    """
+
+    name: ClassVar[str]
+    family: ClassVar[str]
+    description: ClassVar[str]
+    requires: ClassVar[tuple[str, ...]] = ()
+    weight: ClassVar[float] = 1.0
+    model: ClassVar[bool] = False  # a model/label disagreement check (needs predictions)
+    Config: ClassVar[type] = Threshold
+
+    def __init__(self, config=None):
+        self.config = config if config is not None else self.Config()
+
+    # -- override ---------------------------------------------------------------------
+    def applies(self, ctx, row: dict) -> bool:
+        """Whether this check measures `row` at all (default: every sample)."""
+        return True
+
+    def score_one(self, ctx, row: dict) -> Finding:
+        """Measure one sample. Checks that need a whole group override `score` instead."""
+        raise NotImplementedError
+
+    def score(self, ctx) -> list[Finding]:
+        """Measure every applicable sample; a failure on one sample becomes its `error`."""
+        out = []
+        for row in ctx.samples:
+            if not self.applies(ctx, row):
+                continue
+            try:
+                out.append(self.score_one(ctx, row))
+            except Exception as exc:  # per-item failure is data, never a crash
+                out.append(Finding(row["sample_id"], None, error=f"{type(exc).__name__}: {exc}"))
+        return out
+
+    def is_issue(self, f: Finding) -> bool:
+        """The threshold: default `score < config.below`."""
+        return f.score is not None and f.score < self.config.below
+
+    # -- fixed ------------------------------------------------------------------------
+    def rows(self, ctx, audit_id: str) -> list[dict]:
+        """Audit rows (one per finding) in the audits table's column order."""
+        out = []
+        for f in self.score(ctx):
+            score = None if f.score is None else min(1.0, max(0.0, float(f.score)))
+            out.append(
+                {
+                    "audit_id": audit_id,
+                    "sample_id": f.sample_id,
+                    "check": self.name,
+                    "is_issue": bool(self.is_issue(f)) if f.error is None else False,
+                    "score": score,
+                    "detail": f.detail if f.error is None else f"not measured: {f.error}",
+                    "family": self.family,
+                    "value": None if f.value is None or not math.isfinite(f.value) else f.value,
+                    "data": json.dumps(f.data, sort_keys=True) if f.data else None,
+                    "error": f.error,
+                }
+            )
+        return out
+
+
+CHECKS: dict[str, type[Check]] = {}
+
+
+def register_check(cls: type[Check]) -> type[Check]:
+    """Class decorator: register a check under its `name` (cleanlab's factory habit)."""
+    if cls.name in CHECKS:
+        raise ValueError(f"audit check {cls.name!r} is registered twice")
+    CHECKS[cls.name] = cls
+    return cls
+
+
+def families() -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for name, cls in CHECKS.items():
+        out.setdefault(cls.family, []).append(name)
+    return out
+
+
+def resolve_checks(wanted: Iterable[str] | None) -> list[str]:
+    """Check names from names and family names (None or empty: every check), in registry order."""
+    if not wanted:
+        return list(CHECKS)
+    fam = families()
+    chosen: set[str] = set()
+    for w in wanted:
+        for part in str(w).split(","):
+            part = part.strip()
+            if not part:
+                continue
+            if part in CHECKS:
+                chosen.add(part)
+            elif part in fam:
+                chosen.update(fam[part])
+            else:
+                raise TvgError(
+                    f"--checks: unknown check or family {part!r}; known families: "
+                    f"{', '.join(sorted(fam))}; checks: {', '.join(CHECKS)}"
+                )
+    return [n for n in CHECKS if n in chosen]
+
+
+def _coerce(value: str, current):
+    if isinstance(current, bool):
+        if value.lower() in ("1", "true", "yes", "on"):
+            return True
+        if value.lower() in ("0", "false", "no", "off"):
+            return False
+        raise ValueError(value)
+    if isinstance(current, int) and not isinstance(current, bool):
+        return int(value)
+    if isinstance(current, float):
+        return float(value)
+    if isinstance(current, tuple):
+        return tuple(v.strip() for v in value.split(",") if v.strip())
+    return value
+
+
+def build_checks(names: list[str], overrides: dict[str, str] | None = None) -> list[Check]:
+    """Instances of the named checks, with `check.field=value` threshold overrides applied."""
+    per_check: dict[str, dict[str, str]] = {}
+    for key, value in (overrides or {}).items():
+        name, _, fname = key.partition(".")
+        if name not in CHECKS or not fname:
+            raise TvgError(f"--set {key}={value}: expected CHECK.FIELD=VALUE with a known check")
+        per_check.setdefault(name, {})[fname] = value
+    out = []
+    for name in names:
+        cls = CHECKS[name]
+        defaults = cls.Config()
+        kwargs = {}
+        known = {f.name for f in fields(defaults)}
+        for fname, value in per_check.get(name, {}).items():
+            if fname not in known:
+                raise TvgError(
+                    f"--set {name}.{fname}: {name} has no threshold {fname!r} "
+                    f"(it has: {', '.join(sorted(known))})"
+                )
+            try:
+                kwargs[fname] = _coerce(value, getattr(defaults, fname))
+            except ValueError:
+                raise TvgError(f"--set {name}.{fname}={value}: not a valid value") from None
+        out.append(cls(cls.Config(**kwargs)))
+    return out
+
+
+def threshold_help(name: str) -> dict[str, tuple[object, str]]:
+    """A check's thresholds: field -> (default, help)."""
+    cfg = CHECKS[name].Config()
+    return {f.name: (getattr(cfg, f.name), f.metadata.get("help", "")) for f in fields(cfg)}
+
+
+def binary(sample_id: str, bad: bool, detail: str, value: float | None = None) -> Finding:
+    """A rule check's finding: score 0 when the rule is broken, else 1."""
+    return Finding(sample_id, 0.0 if bad else 1.0, detail if bad else "", value)
+
+
+Scorer = Callable[..., Finding]

@@ -1,0 +1,138 @@
+"""Duplicates inside one video: the same query twice, and near-duplicate queries (sentence
+embeddings) that point at different windows (TimeLens's uniqueness criterion: a query must
+single out one moment of its video)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from tvgcurate.curation.audit.base import Check, Finding, register_check
+from tvgcurate.curation.audit.context import is_relevant, windows_of
+from tvgcurate.metrics import pairwise_iou
+
+_PUNCT = re.compile(r"[\s.,;:!?\"']+")
+
+
+def normalise(q: str) -> str:
+    """Case, spacing and punctuation folded: the text two annotators would call 'the same'."""
+    return _PUNCT.sub(" ", (q or "").lower()).strip()
+
+
+def window_iou(a: dict, b: dict) -> float:
+    """Best IoU between any window of sample a and any of sample b (0 when one has none)."""
+    wa = np.array([sorted(w) for w in windows_of(a)], dtype=float).reshape(-1, 2)
+    wb = np.array([sorted(w) for w in windows_of(b)], dtype=float).reshape(-1, 2)
+    if not len(wa) or not len(wb):
+        return 0.0
+    return float(pairwise_iou(wa, wb).max())
+
+
+def _groups(ctx):
+    """Per video, the relevant samples with a non-empty query."""
+    for vid, rows in ctx.by_video.items():
+        rows = [r for r in rows if is_relevant(r) and normalise(r.get("query"))]
+        if len(rows) > 1:
+            yield vid, rows
+
+
+@register_check
+class DuplicateQuery(Check):
+    name = "duplicate_query"
+    family = "duplicates"
+    description = "the same query twice in one video"
+    weight = 0.7
+
+    def score(self, ctx):
+        out = []
+        for _, rows in _groups(ctx):
+            by_text: dict[str, list[dict]] = {}
+            for r in rows:
+                by_text.setdefault(normalise(r["query"]), []).append(r)
+            for text, same in by_text.items():
+                for r in same:
+                    others = [o for o in same if o is not r]
+                    if not others:
+                        out.append(Finding(r["sample_id"], 1.0, "", 0.0))
+                        continue
+                    ious = [window_iou(r, o) for o in others]
+                    k = int(np.argmin(ious))
+                    # Same text, same window: redundant (0.5). Same text, other window: ambiguous (0).
+                    out.append(
+                        Finding(
+                            r["sample_id"],
+                            0.5 * ious[k],
+                            f"same query as {others[k]['sample_id']} (window IoU {ious[k]:.2f})",
+                            float(len(others)),
+                            {"other": others[k]["sample_id"], "iou": round(ious[k], 4)},
+                        )
+                    )
+        return out
+
+
+@dataclass
+class NearDuplicateConfig:
+    min_similarity: float = field(
+        default=0.9,
+        metadata={
+            "help": "Cosine similarity of two different query texts that counts as 'the "
+            "same request'."
+        },
+    )
+    max_iou: float = field(
+        default=0.5, metadata={"help": "... flagged when their windows overlap less than this."}
+    )
+
+
+@register_check
+class NearDuplicateQuery(Check):
+    name = "near_duplicate_query"
+    family = "duplicates"
+    description = "a near-identical query of the same video points at a different window"
+    requires = ("embeddings",)
+    weight = 0.5
+    Config = NearDuplicateConfig
+
+    def score(self, ctx):
+        groups = list(_groups(ctx))
+        texts = sorted({r["query"] for _, rows in groups for r in rows})
+        if not texts:
+            return []
+        vecs = ctx.embed(texts)
+        index = {t: i for i, t in enumerate(texts)}
+        out = []
+        for _, rows in groups:
+            v = vecs[[index[r["query"]] for r in rows]]
+            sim = np.clip(v @ v.T, -1.0, 1.0)
+            norm = [normalise(r["query"]) for r in rows]
+            for i, r in enumerate(rows):
+                best = None  # (badness, sim, iou, j)
+                for j, o in enumerate(rows):
+                    if j == i or norm[j] == norm[i]:
+                        continue
+                    iou = window_iou(r, o)
+                    bad = float(sim[i, j]) * (1.0 - iou)
+                    if best is None or bad > best[0]:
+                        best = (bad, float(sim[i, j]), iou, j)
+                if best is None:
+                    out.append(Finding(r["sample_id"], 1.0, "", 0.0))
+                    continue
+                bad, s, iou, j = best
+                out.append(
+                    Finding(
+                        r["sample_id"],
+                        1.0 - max(bad, 0.0),
+                        f"similar ({s:.2f}) to {rows[j]['sample_id']} {rows[j]['query'].strip()!r}, "
+                        f"window IoU {iou:.2f}",
+                        s,
+                        {"other": rows[j]["sample_id"], "iou": round(iou, 4)},
+                    )
+                )
+        return out
+
+    def is_issue(self, f):
+        if f.value is None or not f.data:
+            return False
+        return f.value >= self.config.min_similarity and f.data["iou"] < self.config.max_iou

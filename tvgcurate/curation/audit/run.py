@@ -1,0 +1,235 @@
+"""`tvgcurate audit`: run the registered checks over the current samples, rank, write an
+`audits` version, and (optionally) a static HTML report."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from tvgcurate.curation.audit.base import CHECKS, build_checks, resolve_checks
+from tvgcurate.curation.audit.context import AuditContext
+from tvgcurate.curation.audit.ranking import PRIORITY, RankingConfig, rank
+from tvgcurate.errors import TvgError
+from tvgcurate.schemas import AUDITS
+from tvgcurate.workspace import Workspace
+
+SCHEMA = pa.schema(
+    list(AUDITS)
+    + [
+        ("family", pa.string()),
+        ("value", pa.float64()),
+        ("data", pa.string()),
+        ("error", pa.string()),
+        ("rank", pa.int64()),
+        ("run_id", pa.string()),
+    ]
+)
+
+
+@dataclass
+class AuditConfig:
+    """What `tvgcurate audit` does."""
+
+    workspace: Path = field(metadata={"help": "Workspace directory."})
+    predictions: str | None = field(
+        default=None,
+        metadata={"help": "Predictions run_id for the model checks ('latest': the last run)."},
+    )
+    checks: list[str] | None = field(
+        default=None, metadata={"help": "Check or family names (default: all)."}
+    )
+    overrides: dict[str, str] = field(
+        default_factory=dict, metadata={"help": "Threshold overrides, CHECK.FIELD -> value."}
+    )
+    report: Path | None = field(default=None, metadata={"help": "Write an HTML report here."})
+    encoder: str = field(
+        default="all-MiniLM-L6-v2",
+        metadata={"help": "Sentence encoder for near-duplicate queries (`hashing`: no model)."},
+    )
+    top: int = field(default=30, metadata={"help": "Samples drawn as timelines in the report."})
+    write: bool = field(default=True, metadata={"help": "Write the audits version."})
+    progress: bool = field(default=True, metadata={"help": "Show progress."})
+    ranking: RankingConfig = field(default_factory=RankingConfig)
+
+    def __post_init__(self):
+        self.workspace = Path(self.workspace)
+        if self.top < 0:
+            raise TvgError("--top must be >= 0")
+        self.names = resolve_checks(self.checks)
+        self.instances = build_checks(self.names, self.overrides)  # validates --set early
+
+
+@dataclass
+class CheckSummary:
+    check: str
+    family: str
+    measured: int
+    flagged: int
+    errors: int
+    examples: list[str]
+
+    @property
+    def share(self) -> float:
+        return self.flagged / self.measured if self.measured else 0.0
+
+
+@dataclass
+class AuditResult:
+    audit_id: str
+    table: pa.Table
+    summaries: list[CheckSummary]
+    skipped: dict[str, str]
+    samples: int
+    version: int | None
+    run_id: str | None
+    trust: float | None
+    report: Path | None
+    seconds: float
+
+    def ranked(self) -> list[str]:
+        pr = self.table.filter(pc.equal(self.table.column("check"), PRIORITY))
+        return pr.sort_by("rank").column("sample_id").to_pylist()
+
+
+def _pick_run(table: pa.Table, wanted: str) -> str:
+    runs = list(dict.fromkeys(table.column("run_id").to_pylist()))
+    if not runs:
+        raise TvgError("--predictions: the workspace has no predictions; run `tvgcurate score`")
+    if wanted == "latest":
+        return runs[-1]
+    if wanted not in runs:
+        raise TvgError(f"--predictions {wanted}: no such run_id (known: {', '.join(runs)})")
+    return wanted
+
+
+def load_context(ws: Workspace, cfg: AuditConfig) -> tuple[AuditContext, str | None]:
+    samples = ws.read("samples").to_pylist()
+    if not samples:
+        raise TvgError(f"{ws.root}: the samples table is empty; run `tvgcurate ingest` first")
+    videos = {v["video_id"]: v for v in ws.read("videos").to_pylist()}
+    kf = ws.read("keyframes") if ws.has("keyframes") else None
+    preds, run_id = None, None
+    if cfg.predictions:
+        table = ws.read("predictions")
+        run_id = _pick_run(table, cfg.predictions)
+        table = table.filter(pc.equal(table.column("run_id"), run_id))
+        preds = {r["sample_id"]: r for r in table.to_pylist()}
+
+    def embed(texts: list[str]):
+        from tvgcurate.curation.embeddings import embed_texts, get_encoder
+
+        return embed_texts(ws, texts, encoder=get_encoder(cfg.encoder), progress=cfg.progress)
+
+    ctx = AuditContext(samples, videos, kf, preds, run_id, embed)
+    return ctx, run_id
+
+
+def missing_inputs(check, ctx: AuditContext) -> str | None:
+    """Why a check cannot run on this workspace, or None."""
+    for need in check.requires:
+        if need == "videos" and not any(v.get("duration_s") for v in ctx.videos.values()):
+            return "no probed videos (ingest with --videos)"
+        if need == "keyframes" and not ctx.keyframes:
+            return "no keyframes table (run `tvgcurate keyframes`)"
+        if need == "predictions" and ctx.predictions is None:
+            return "no predictions run (pass --predictions RUN)"
+    return None
+
+
+def summarise(rows: list[dict], names: list[str]) -> list[CheckSummary]:
+    by: dict[str, list[dict]] = {n: [] for n in names}
+    for r in rows:
+        by.setdefault(r["check"], []).append(r)
+    out = []
+    for name in names:
+        rs = by.get(name, [])
+        flagged = sorted(
+            (r for r in rs if r["is_issue"]), key=lambda r: (r["score"], r["sample_id"])
+        )
+        out.append(
+            CheckSummary(
+                name,
+                CHECKS[name].family,
+                len(rs),
+                len(flagged),
+                sum(1 for r in rs if r["error"]),
+                [r["sample_id"] for r in flagged[:3]],
+            )
+        )
+    return out
+
+
+def _progress(enabled: bool):
+    from contextlib import nullcontext
+
+    if not enabled:
+        return nullcontext(None)
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    return Progress(
+        TextColumn("audit {task.description:<24}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+
+
+def run_audit(cfg: AuditConfig) -> AuditResult:
+    t0 = time.perf_counter()
+    ws = Workspace(cfg.workspace)
+    ctx, run_id = load_context(ws, cfg)
+    stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    audit_id = f"audit-{stamp}"
+    rows: list[dict] = []
+    skipped: dict[str, str] = {}
+    ran: list[str] = []
+    with _progress(cfg.progress) as bar:
+        task = bar.add_task("", total=len(cfg.instances)) if bar else None
+        for check in cfg.instances:
+            if bar:
+                bar.update(task, description=check.name)
+            why = missing_inputs(check, ctx)
+            if why:
+                skipped[check.name] = why
+            else:
+                rows += check.rows(ctx, audit_id)
+                ran.append(check.name)
+            if bar:
+                bar.advance(task)
+    for r in rows:
+        r["rank"], r["run_id"] = None, run_id if CHECKS[r["check"]].model else None
+    prio, trust = rank(rows, cfg.ranking)
+    for r in prio:
+        r["run_id"] = run_id
+    table = pa.Table.from_pylist(rows + prio, schema=SCHEMA)
+    version = None
+    if cfg.write:
+        note = f"{audit_id}: {len(ran)} check(s)" + (f", predictions {run_id}" if run_id else "")
+        version = ws.write("audits", table, note=note).version
+    report = None
+    if cfg.report is not None:
+        from tvgcurate.curation.audit.report import ReportConfig, write_report
+
+        report = write_report(
+            ReportConfig(out=cfg.report, top=cfg.top), ws, ctx, table, summarise(rows, ran),
+            skipped, {c.name: c for c in cfg.instances},
+        )  # fmt: skip
+    return AuditResult(
+        audit_id=audit_id,
+        table=table,
+        summaries=summarise(rows, ran),
+        skipped=skipped,
+        samples=len(ctx.samples),
+        version=version,
+        run_id=run_id,
+        trust=trust,
+        report=report,
+        seconds=time.perf_counter() - t0,
+    )

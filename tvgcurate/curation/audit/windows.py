@@ -1,0 +1,146 @@
+"""Window sanity: inverted, negative, past the end, zero-length, whole-video and overlapping
+windows. Each applies to samples that should have windows (not PIR negatives)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from tvgcurate.curation.audit.base import Check, Finding, Threshold, binary, register_check
+from tvgcurate.curation.audit.context import is_relevant, windows_of
+from tvgcurate.errors import TvgError
+from tvgcurate.metrics import pairwise_iou
+
+
+def _fmt(w: tuple[float, float]) -> str:
+    return f"[{w[0]:g}, {w[1]:g}]"
+
+
+class WindowCheck(Check):
+    family = "windows"
+
+    def applies(self, ctx, row: dict) -> bool:
+        return is_relevant(row) and bool(row.get("windows"))
+
+
+@register_check
+class StartAfterEnd(WindowCheck):
+    name = "start_after_end"
+    description = "a window whose start is after its end"
+
+    def score_one(self, ctx, row):
+        bad = [w for w in windows_of(row) if w[0] > w[1]]
+        gap = max((w[0] - w[1] for w in bad), default=0.0)
+        return binary(row["sample_id"], bool(bad), f"window {_fmt(bad[0])}" if bad else "", gap)
+
+
+@register_check
+class NegativeTime(WindowCheck):
+    name = "negative_time"
+    description = "a window with a negative start or end"
+
+    def score_one(self, ctx, row):
+        low = min(min(w) for w in windows_of(row))
+        return binary(row["sample_id"], low < 0, f"window time {low:g} s", low)
+
+
+@dataclass
+class PastDurationConfig:
+    tolerance_s: float = field(
+        default=0.0,
+        metadata={"help": "Flag when a window ends more than this many seconds after the end."},
+    )
+
+    def __post_init__(self):
+        if self.tolerance_s < 0:
+            raise TvgError("past_duration.tolerance_s must be >= 0 (seconds)")
+
+
+@register_check
+class PastDuration(WindowCheck):
+    name = "past_duration"
+    description = "a window ending after the video's duration"
+    Config = PastDurationConfig
+
+    def score_one(self, ctx, row):
+        dur = ctx.duration(row)
+        if dur is None:
+            return Finding(row["sample_id"], None, error="no duration (annotated or probed)")
+        end = max(max(w) for w in windows_of(row))
+        over = end - dur
+        score = 1.0 if over <= 0 else math.exp(-over / 2.0)
+        detail = f"ends at {end:g} s, duration {dur:g} s (+{over:.2f} s)" if over > 0 else ""
+        return Finding(row["sample_id"], score, detail, over)
+
+    def is_issue(self, f):
+        return f.value is not None and f.value > self.config.tolerance_s + 1e-9
+
+
+@register_check
+class ZeroLength(WindowCheck):
+    name = "zero_length"
+    description = "a window of zero length"
+
+    def score_one(self, ctx, row):
+        zero = [w for w in windows_of(row) if abs(w[1] - w[0]) < 1e-9]
+        return binary(row["sample_id"], bool(zero), f"window {_fmt(zero[0])}" if zero else "", 0.0)
+
+
+@dataclass
+class WholeVideoConfig:
+    max_share: float = field(
+        default=0.9,
+        metadata={"help": "Flag when one window covers at least this share of the video."},
+    )
+
+    def __post_init__(self):
+        if not 0 < self.max_share <= 1:
+            raise TvgError("whole_video.max_share must be in (0, 1], e.g. 0.9")
+
+
+@register_check
+class WholeVideo(WindowCheck):
+    name = "whole_video"
+    description = "a window covering (nearly) the whole video: uninformative"
+    weight = 0.8
+    Config = WholeVideoConfig
+
+    def score_one(self, ctx, row):
+        dur = ctx.duration(row)
+        if dur is None:
+            return Finding(row["sample_id"], None, error="no duration (annotated or probed)")
+        share = max(abs(e - s) for s, e in windows_of(row)) / dur
+        return Finding(
+            row["sample_id"], 1.0 - min(share, 1.0), f"covers {share:.0%} of {dur:g} s", share
+        )
+
+    def is_issue(self, f):
+        return f.value is not None and f.value >= self.config.max_share - 1e-9
+
+
+@register_check
+class OverlappingWindows(WindowCheck):
+    name = "overlapping_windows"
+    description = "two windows of one sample overlap or repeat"
+    Config = Threshold  # score = 1 - max pairwise IoU; any overlap scores < 1
+
+    def applies(self, ctx, row):
+        return is_relevant(row) and len(row.get("windows") or []) > 1
+
+    def score_one(self, ctx, row):
+        w = np.array([sorted(x) for x in windows_of(row)], dtype=float)
+        iou = pairwise_iou(w, w)
+        np.fill_diagonal(iou, 0.0)
+        i, j = np.unravel_index(int(iou.argmax()), iou.shape)
+        best = float(iou[i, j])
+        detail = (
+            f"windows {_fmt(tuple(w[i]))} and {_fmt(tuple(w[j]))} (IoU {best:.2f})"
+            if best > 0
+            else ""
+        )
+        return Finding(row["sample_id"], 1.0 - best, detail, best)
+
+    def is_issue(self, f):
+        return f.value is not None and f.value > 0

@@ -1,0 +1,195 @@
+"""Rows in the exact shape TRL's SFTTrainer and GRPOTrainer take for a vision-language model.
+
+The rows are built by the model's own code (`tvgcurate.model.inputs.build_inputs`, the
+functions `tvgcurate train` uses), so an exported set and `tvgcurate train` see the same
+inputs: for every SAA keyframe in time order its ETA timestamp text then an image part, then
+the prompt with the query. Columns (layout `prompt-completion`, the default):
+
+- `prompt`: `[{"role": "user", "content": [{"type": "text"|"image", ...}, ...]}]`
+- `completion`: `[{"role": "assistant", "content": [{"type": "text", "text": ETA answer}]}]`
+- `images`: the frames as a list of Image features, in the order of the image parts, each
+  at its SAA-budgeted size (height x width, multiples of 28)
+- what the rewards read: `gt_windows` (list of [start, end], empty for irrelevant rows),
+  `relevance`, `duration_s`; and `solution` (the ETA answer text), `sample_id`, `video_id`,
+  `source`, `frame_timestamps`.
+
+SFTTrainer trains on prompt + completion; GRPOTrainer generates from `prompt` + `images` and
+hands every other column to the reward functions. Layout `messages` writes one `messages`
+column (user turn + assistant turn) for SFT-only tools instead of prompt/completion.
+
+The output is a DatasetDict directory (see `_hf`); `tvgcurate_inputs.json` beside it records
+the ETA width and prompt, as a trained model directory does.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+
+from tvgcurate.errors import TvgError
+from tvgcurate.exporters import _hf
+from tvgcurate.exporters.base import ExportContext, Exporter, register
+from tvgcurate.workspace import Workspace
+
+INPUTS_FILE = "tvgcurate_inputs.json"  # the name tvgcurate.model.loading uses
+
+
+@dataclass
+class TRLOptions:
+    layout: str = field(
+        default="prompt-completion",
+        metadata={"help": "prompt-completion (SFT and GRPO) | messages (SFT-only tools)."},
+    )
+    frames: str = field(
+        default="keyframes",
+        metadata={"help": "keyframes (SAA; run `tvgcurate keyframes`) | uniform (ablation)."},
+    )
+    max_frames: int | None = field(
+        default=None, metadata={"help": "At most this many frames per sample (evenly thinned)."}
+    )
+    uniform_fps: float = field(default=1.0, metadata={"help": "Frame rate of frames=uniform."})
+    uniform_tokens: int = field(
+        default=4, metadata={"help": "Visual tokens per frame of frames=uniform."}
+    )
+    timestamp_width: int | None = field(
+        default=None, metadata={"help": "ETA digits before the point (default: longest video)."}
+    )
+    prompt_template: str | None = field(
+        default=None,
+        metadata={"help": "Text after the frames with {query} (default: the model's)."},
+    )
+    license: str | None = field(
+        default=None, metadata={"help": "Card licence id (default: from the sources)."}
+    )
+    max_shard_mb: float = field(default=500.0, metadata={"help": "Parquet shard size target (MB)."})
+
+    def __post_init__(self):
+        if self.layout not in ("prompt-completion", "messages"):
+            raise ValueError(f"layout must be prompt-completion or messages, not {self.layout!r}")
+
+    def input_config(self):
+        from tvgcurate.model.inputs import InputConfig
+
+        kw = dict(
+            frames=self.frames,
+            max_frames=self.max_frames,
+            uniform_fps=self.uniform_fps,
+            uniform_tokens=self.uniform_tokens,
+            timestamp_width=self.timestamp_width,
+        )
+        if self.prompt_template is not None:
+            kw["prompt_template"] = self.prompt_template
+        return InputConfig(**kw)
+
+
+def trl_rows(inputs, layout: str, extra: dict[str, dict]) -> list[dict]:
+    """One row per ModelInput: the model helper's SFT and GRPO rows joined."""
+    from tvgcurate.model.data import grpo_rows, sft_rows
+
+    rows = []
+    for sft, grpo, m in zip(sft_rows(inputs), grpo_rows(inputs), inputs, strict=True):
+        row = {**grpo, "completion": sft["completion"]}
+        if layout == "messages":
+            row["messages"] = row.pop("prompt") + row.pop("completion")
+        row["solution"] = m.target
+        row["frame_timestamps"] = [float(t) for t in m.timestamps]
+        row.update(extra[m.sample_id])
+        rows.append(row)
+    return rows
+
+
+DESCRIPTIONS = {
+    "prompt": "user turn: ETA timestamp text and image parts interleaved, then the query prompt",
+    "completion": "assistant turn: the ETA answer (or `<answer>none</answer>`)",
+    "messages": "user turn + assistant turn",
+    "images": "SAA frames at their budgeted sizes, in the order of the image parts",
+    "sample_id": "workspace sample id",
+    "gt_windows": "ground truth [start, end] in seconds (empty for irrelevant rows); read by the IoU rewards",
+    "relevance": "relevant \\| irrelevant \\| partial; read by the refusal reward",
+    "duration_s": "video duration; read by the IoU rewards",
+    "solution": "the ETA answer text",
+    "frame_timestamps": "seconds of each frame",
+    "video_id": "the dataset's video id",
+    "source": "dataset the row comes from",
+    "split": "split name",
+}
+
+
+@register("trl")
+class TRLExporter(Exporter):
+    """rows for TRL SFTTrainer/GRPOTrainer (prompt, completion, images, reward columns)."""
+
+    is_dir = True
+    Options = TRLOptions
+
+    def write(self, samples: pa.Table, out: Path, ctx: ExportContext) -> int:
+        with _hf.quiet():
+            return self._write(samples, out, ctx)
+
+    def _write(self, samples: pa.Table, out: Path, ctx: ExportContext) -> int:
+        import datasets
+
+        from tvgcurate.model.inputs import build_inputs
+
+        opts = self.options(ctx)
+        try:
+            icfg = opts.input_config()
+        except ValueError as exc:
+            raise TvgError(f"format 'trl': {exc}") from None
+        ws = Workspace(ctx.workspace)
+        rows_in = samples.to_pylist()
+        built = build_inputs(ws, icfg, samples=rows_in)
+        ctx.skipped.update(built.errors)
+        if not built.inputs:
+            first = "; ".join(f"{k}: {v}" for k, v in list(built.errors.items())[:2])
+            raise TvgError(f"no sample could be turned into model inputs ({first})")
+        extra = {
+            r["sample_id"]: {"video_id": r["video_id"], "source": r["source"], "split": r["split"]}
+            for r in rows_in
+        }
+        rows = trl_rows(built.inputs, opts.layout, extra)
+        by_split: dict[str, list[dict]] = {}
+        for r in rows:
+            by_split.setdefault(r["split"], []).append(r)
+        _hf.check_split_names(by_split)
+        dsd = datasets.DatasetDict({s: datasets.Dataset.from_list(v) for s, v in by_split.items()})
+        splits = {
+            s: pa.table(
+                {"source": [r["source"] for r in v], "relevance": [r["relevance"] for r in v]}
+            )
+            for s, v in by_split.items()
+        }
+        sources = sorted({r["source"] for r in rows})
+        license_id, notes = _hf.license_for(sources, opts.license)
+        name = ctx.out.name if ctx.out else "OUT"
+        readme = _hf.card(
+            title=f"tvgcurate TRL rows: {', '.join(sources)}",
+            summary=(
+                "Tempo-R0 training rows (SAA keyframes interleaved with ETA timestamps, "
+                f"ETA width {built.fmt.width}) in the shape TRL's SFTTrainer and GRPOTrainer "
+                f"take for a vision-language model (layout `{opts.layout}`)."
+            ),
+            dsd=dsd,
+            splits=splits,
+            ctx=ctx,
+            license_id=license_id,
+            license_notes=notes,
+            descriptions=DESCRIPTIONS,
+            usage=(
+                "```python\nimport datasets\n"
+                f'train = datasets.load_from_disk("{name}")["train"]\n'
+                "# SFTTrainer(model, args, train_dataset=train, processing_class=processor)\n"
+                "# GRPOTrainer(model, reward_funcs, args, train_dataset=train, processing_class=processor)\n"
+                "```"
+            ),
+        )
+        _hf.save(dsd, out, readme, opts.max_shard_mb)
+        meta = dataclasses.asdict(icfg)
+        meta["timestamp_width"] = built.fmt.width
+        meta["layout"] = opts.layout
+        (out / INPUTS_FILE).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+        return len(rows)
