@@ -36,7 +36,6 @@ from tvgcurate.curation.demo_render import render_video  # noqa: E402
 from tvgcurate.metrics import evaluate  # noqa: E402
 from tvgcurate.workspace import Workspace  # noqa: E402
 
-
 # -- task -------------------------------------------------------------------------------
 
 
@@ -44,10 +43,22 @@ def build_task(root: Path, n_train: int, n_val: int, seed: int, size: int) -> Wo
     """Render the videos and write videos/samples tables, then SAA keyframes (uniform, 1 fps)."""
     from tvgcurate.curation.keyframes.run import KeyframesConfig, run_keyframes
 
-    cfg = DemoConfig(out=root / "demo", num_videos=n_train + n_val, seed=seed, width=size,
-                     height=size, fps=4, min_duration=12, max_duration=16, min_shapes=1,
-                     max_shapes=1, min_shape_seconds=3.0, max_shape_seconds=8.0,
-                     num_absent=1, write_videos=False)
+    cfg = DemoConfig(
+        out=root / "demo",
+        num_videos=n_train + n_val,
+        seed=seed,
+        width=size,
+        height=size,
+        fps=4,
+        min_duration=12,
+        max_duration=16,
+        min_shapes=1,
+        max_shapes=1,
+        min_shape_seconds=3.0,
+        max_shape_seconds=8.0,
+        num_absent=1,
+        write_videos=False,
+    )
     media = root / "media"
     videos, samples = [], []
     for i in range(n_train + n_val):
@@ -59,33 +70,69 @@ def build_task(root: Path, n_train: int, n_val: int, seed: int, size: int) -> Wo
         if not path.exists():
             render_video(spec, path)
         split = "train" if i < n_train else "val"
-        videos.append({"video_id": vid, "path": path.name, "duration_s": spec.duration,
-                       "fps": float(spec.fps), "num_frames": spec.num_frames,
-                       "width": spec.width, "height": spec.height, "codec": "h264"})
-        base = {"video_id": vid, "split": split, "source": "qvhighlights",
-                "duration_s": spec.duration, "needs_review": False}
+        videos.append(
+            {
+                "video_id": vid,
+                "path": path.name,
+                "duration_s": spec.duration,
+                "fps": float(spec.fps),
+                "num_frames": spec.num_frames,
+                "width": spec.width,
+                "height": spec.height,
+                "codec": "h264",
+            }
+        )
+        base = {
+            "video_id": vid,
+            "split": split,
+            "source": "qvhighlights",
+            "duration_s": spec.duration,
+            "needs_review": False,
+        }
         tr = spec.shapes[0]
         rng = np.random.default_rng([seed, i, 7])
         templates = rng.permutation(8)[:2]
         for k, t in enumerate(templates):
-            samples.append({**base, "sample_id": f"qvhighlights:{split}:{3 * i + k}",
-                            "source_qid": str(3 * i + k), "origin": "source",
-                            "query": phrase(tr.shape, tr.colour, int(t), tr.direction),
-                            "windows": [{"start": tr.start, "end": tr.end}],
-                            "relevance": "relevant"})
+            samples.append(
+                {
+                    **base,
+                    "sample_id": f"qvhighlights:{split}:{3 * i + k}",
+                    "source_qid": str(3 * i + k),
+                    "origin": "source",
+                    "query": phrase(tr.shape, tr.colour, int(t), tr.direction),
+                    "windows": [{"start": tr.start, "end": tr.end}],
+                    "relevance": "relevant",
+                }
+            )
         shape, colour = dv.absent[0]
-        samples.append({**base, "sample_id": f"qvhighlights:{split}:{3 * i + 2}",
-                        "source_qid": str(3 * i + 2), "origin": "synthetic:absent-shape",
-                        "query": phrase(shape, colour, int(templates[0])), "windows": [],
-                        "relevance": "irrelevant"})
+        samples.append(
+            {
+                **base,
+                "sample_id": f"qvhighlights:{split}:{3 * i + 2}",
+                "source_qid": str(3 * i + 2),
+                "origin": "synthetic:absent-shape",
+                "query": phrase(shape, colour, int(templates[0])),
+                "windows": [],
+                "relevance": "irrelevant",
+            }
+        )
     ws = Workspace(root / "ws", create=True)
     with ws.transaction("benchmarks/learning.py") as tx:
         tx.write("videos", pa.Table.from_pylist(videos))
         tx.write("samples", pa.Table.from_pylist(samples))
         tx.set_meta("media_root", str(media))
-    run_keyframes(KeyframesConfig(workspace=ws.root, policy="uniform", sample_fps=1.0,
-                                  budget_tokens=64, min_tokens=4, max_tokens=4,
-                                  cache_frames=True, progress=False))
+    run_keyframes(
+        KeyframesConfig(
+            workspace=ws.root,
+            policy="uniform",
+            sample_fps=1.0,
+            budget_tokens=64,
+            min_tokens=4,
+            max_tokens=4,
+            cache_frames=True,
+            progress=False,
+        )
+    )
     return ws
 
 
@@ -93,8 +140,12 @@ def build_task(root: Path, n_train: int, n_val: int, seed: int, size: int) -> Wo
 
 
 def gt_of(samples):
-    return [np.array([[w["start"], w["end"]] for w in (s["windows"] or [])]).reshape(-1, 2)
-            if s["relevance"] == "relevant" else np.zeros((0, 2)) for s in samples]
+    return [
+        np.array([[w["start"], w["end"]] for w in (s["windows"] or [])]).reshape(-1, 2)
+        if s["relevance"] == "relevant"
+        else np.zeros((0, 2))
+        for s in samples
+    ]
 
 
 def baselines(ws: Workspace) -> dict:
@@ -105,8 +156,9 @@ def baselines(ws: Workspace) -> dict:
     val = [s for s in samples if s["split"] == "val"]
 
     def run(frac, rows):
-        preds = [np.array([[frac[0] * s["duration_s"], frac[1] * s["duration_s"], 1.0]])
-                 for s in rows]
+        preds = [
+            np.array([[frac[0] * s["duration_s"], frac[1] * s["duration_s"], 1.0]]) for s in rows
+        ]
         return evaluate(preds, gt_of(rows), [False] * len(rows))
 
     grid = np.round(np.arange(0, 1.0001, 0.05), 2)
@@ -117,15 +169,22 @@ def baselines(ws: Workspace) -> dict:
                 m = run((a, b), train)["extra"]["mIoU"]
                 if m > best_m:
                     best, best_m = (float(a), float(b)), m
-    return {"whole video": headline(run((0.0, 1.0), val)),
-            f"best constant {best[0]:.2f}-{best[1]:.2f} of duration": headline(run(best, val))}
+    return {
+        "whole video": headline(run((0.0, 1.0), val)),
+        f"best constant {best[0]:.2f}-{best[1]:.2f} of duration": headline(run(best, val)),
+    }
 
 
 def headline(m: dict) -> dict:
     ex, ref = m["extra"], m["extra"]["refusal"]
-    return {"R1@0.3": ex.get("R1@0.3"), "R1@0.5": m["full"]["MR-R1"].get("0.5"),
-            "mIoU": ex.get("mIoU"), "refusal_acc_irrelevant": ref.get("recall"),
-            "false_refusal_rate": ref.get("false_refusal_rate")}
+    return {
+        "R1@0.3": ex.get("R1@0.3"),
+        "R1@0.5": m["full"]["MR-R1"].get("0.5"),
+        "mIoU": ex.get("mIoU"),
+        "refusal_acc_irrelevant": ref.get("recall"),
+        "false_refusal_rate": ref.get("false_refusal_rate"),
+        "invalid_rate": 0.0,
+    }
 
 
 # -- runs -------------------------------------------------------------------------------
@@ -138,8 +197,14 @@ def train_stage(ws, out: Path, stage: str, model: str, sets: list[str], console)
     from tvgcurate.model.config import build_config
     from tvgcurate.model.train import train
 
-    cfg = build_config(REPO / "recipes/tiny-cpu.yaml", TINY_SETS + sets, workspace=ws.root,
-                       output=out, model=model, stage=stage)
+    cfg = build_config(
+        REPO / "recipes/tiny-cpu.yaml",
+        TINY_SETS + sets,
+        workspace=ws.root,
+        output=out,
+        model=model,
+        stage=stage,
+    )
     t = time.perf_counter()
     res = train(cfg, console=console)
     return res, time.perf_counter() - t
@@ -147,10 +212,25 @@ def train_stage(ws, out: Path, stage: str, model: str, sets: list[str], console)
 
 def score_run(ws, model_dir: Path, run_id: str) -> dict:
     from tvgcurate.model.score import ScoreConfig, score
+    from tvgcurate.model.score import headline as score_headline
 
-    res = score(ScoreConfig(workspace=ws.root, checkpoint=model_dir, split="val",
-                            run_id=run_id, batch_size=16))
-    return headline(res.metrics)
+    res = score(
+        ScoreConfig(
+            workspace=ws.root, checkpoint=model_dir, split="val", run_id=run_id, batch_size=16
+        )
+    )
+    h = score_headline(res.metrics)
+    return {
+        k: h[k]
+        for k in (
+            "R1@0.3",
+            "R1@0.5",
+            "mIoU",
+            "refusal_acc_irrelevant",
+            "false_refusal_rate",
+            "invalid_rate",
+        )
+    }
 
 
 def reward_trend(log: list[dict], key: str) -> dict:
@@ -158,8 +238,11 @@ def reward_trend(log: list[dict], key: str) -> dict:
     if len(vals) < 4:
         return {"first_quarter": None, "last_quarter": None, "steps": len(vals)}
     q = max(1, len(vals) // 4)
-    return {"first_quarter": round(statistics.mean(vals[:q]), 4),
-            "last_quarter": round(statistics.mean(vals[-q:]), 4), "steps": len(vals)}
+    return {
+        "first_quarter": round(statistics.mean(vals[:q]), 4),
+        "last_quarter": round(statistics.mean(vals[-q:]), 4),
+        "steps": len(vals),
+    }
 
 
 def plot(curves: dict[str, list[dict]], sft_log: list[dict], path: Path) -> None:
@@ -173,9 +256,12 @@ def plot(curves: dict[str, list[dict]], sft_log: list[dict], path: Path) -> None
     axes[0].plot(steps, [r["loss"] for r in sft_log if "loss" in r])
     axes[0].set_title("SFT loss")
     axes[0].set_xlabel("step")
-    for ax, key, title in zip(axes[1:], ("iou_reward", "refusal_reward", "format_reward"),
-                              ("GRPO IoU reward (mean)", "GRPO refusal reward (mean)",
-                               "GRPO format reward (mean)"), strict=True):
+    for ax, key, title in zip(
+        axes[1:],
+        ("iou_reward", "refusal_reward", "format_reward"),
+        ("GRPO IoU reward (mean)", "GRPO refusal reward (mean)", "GRPO format reward (mean)"),
+        strict=True,
+    ):
         for name, log in curves.items():
             rows = [r for r in log if isinstance(r.get(f"rewards/{key}/mean"), float)]
             if not rows:
@@ -198,7 +284,7 @@ def main(argv=None) -> int:
     ap.add_argument("--val-videos", type=int, default=40)
     ap.add_argument("--size", type=int, default=112, help="Rendered frame size (px).")
     ap.add_argument("--sft-minutes", type=float, default=10.0)
-    ap.add_argument("--grpo-minutes", type=float, default=3.0, help="Per GRPO run.")
+    ap.add_argument("--grpo-minutes", type=float, default=4.0, help="Per GRPO run.")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--quick", action="store_true", help="Smoke run: tiny task, 1 min stages.")
     ap.add_argument("--keep", action="store_true", help="Reuse an existing task in --out.")
@@ -216,40 +302,61 @@ def main(argv=None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     ws = build_task(out, args.train_videos, args.val_videos, args.seed, args.size)
-    console.print(f"task built in {time.perf_counter() - t0:.0f}s: {ws.current('samples').rows} "
-                  f"samples, {ws.current('keyframes').rows} keyframes")
-    results: dict = {"args": {k: str(v) for k, v in vars(args).items()},
-                     "date": time.strftime("%Y-%m-%d"), "baselines": baselines(ws)}
+    console.print(
+        f"task built in {time.perf_counter() - t0:.0f}s: {ws.current('samples').rows} "
+        f"samples, {ws.current('keyframes').rows} keyframes"
+    )
+    results: dict = {
+        "args": {k: str(v) for k, v in vars(args).items()},
+        "date": time.strftime("%Y-%m-%d"),
+        "baselines": baselines(ws),
+    }
 
     # calibrate the SFT step time, so that max_steps fits the budget and the schedule decays
-    calib, secs = train_stage(ws, out / "calib", "sft", "tiny",
-                              ["sft.max_steps=6", "sft.save_steps=1000"], None)
+    calib, secs = train_stage(
+        ws, out / "calib", "sft", "tiny", ["sft.max_steps=6", "sft.save_steps=1000"], None
+    )
     step_s = calib.stages["sft"]["seconds"] / 6
     sft_steps = max(10, int(args.sft_minutes * 60 / step_s))
     console.print(f"SFT step {step_s:.2f}s -> {sft_steps} steps for {args.sft_minutes} min")
-    sft, sft_s = train_stage(ws, out / "main", "sft", "tiny",
-                             [f"sft.max_steps={sft_steps}", f"sft.save_steps={sft_steps}",
-                              f"sft.max_seconds={args.sft_minutes * 60 * 1.15}"], console)
+    sft, sft_s = train_stage(
+        ws,
+        out / "main",
+        "sft",
+        "tiny",
+        [
+            f"sft.max_steps={sft_steps}",
+            f"sft.save_steps={sft_steps}",
+            f"sft.max_seconds={args.sft_minutes * 60 * 1.15}",
+        ],
+        console,
+    )
     sft_final = out / "main" / "sft" / "final"
-    results["sft"] = {**sft.stages["sft"], "wall_seconds": round(sft_s, 1),
-                      "val": score_run(ws, sft_final, "sft")}
+    results["sft"] = {
+        **sft.stages["sft"],
+        "wall_seconds": round(sft_s, 1),
+        "val": score_run(ws, sft_final, "sft"),
+    }
     console.print(f"after SFT: {results['sft']['val']}")
 
     from tvgcurate.model.trainlog import read_log
 
     grpo_runs = {
-        "refusal reward, 30% irrelevant": ["grpo.rewards=[format,iou,refusal]",
-                                           "grpo.reward_weights=[0.2,1.0,1.0]",
-                                           "grpo.irrelevant_share=0.3"],
-        "no refusal reward, 30% irrelevant": ["grpo.rewards=[format,iou]",
-                                              "grpo.reward_weights=[0.2,1.0]",
-                                              "grpo.irrelevant_share=0.3"],
-        "refusal reward, 50% irrelevant": ["grpo.rewards=[format,iou,refusal]",
-                                           "grpo.reward_weights=[0.2,1.0,1.0]",
-                                           "grpo.irrelevant_share=0.5"],
-        "refusal reward, 10% irrelevant": ["grpo.rewards=[format,iou,refusal]",
-                                           "grpo.reward_weights=[0.2,1.0,1.0]",
-                                           "grpo.irrelevant_share=0.1"],
+        "refusal reward, 30% irrelevant": [
+            "grpo.rewards=[format,iou,refusal]",
+            "grpo.reward_weights=[0.2,1.0,1.0]",
+            "grpo.irrelevant_share=0.3",
+        ],
+        "no refusal reward, 30% irrelevant": [
+            "grpo.rewards=[format,iou]",
+            "grpo.reward_weights=[0.2,1.0]",
+            "grpo.irrelevant_share=0.3",
+        ],
+        "refusal reward, 60% irrelevant": [
+            "grpo.rewards=[format,iou,refusal]",
+            "grpo.reward_weights=[0.2,1.0,1.0]",
+            "grpo.irrelevant_share=0.6",
+        ],
     }
     if args.quick:
         grpo_runs = dict(list(grpo_runs.items())[:2])
@@ -257,14 +364,24 @@ def main(argv=None) -> int:
     curves = {}
     for i, (name, sets) in enumerate(grpo_runs.items()):
         rdir = out / f"grpo{i}"
-        res, secs = train_stage(ws, rdir, "grpo", str(sft_final),
-                                sets + ["grpo.max_steps=100000",
-                                        f"grpo.max_seconds={args.grpo_minutes * 60}",
-                                        "grpo.save_steps=100000"], console)
+        res, secs = train_stage(
+            ws,
+            rdir,
+            "grpo",
+            str(sft_final),
+            sets
+            + [
+                "grpo.max_steps=100000",
+                f"grpo.max_seconds={args.grpo_minutes * 60}",
+                "grpo.save_steps=100000",
+            ],
+            console,
+        )
         log = [r for r in read_log(rdir / "grpo" / "metrics.jsonl") if "loss" in r]
         curves[name] = log
         results["grpo"][name] = {
-            **res.stages["grpo"], "wall_seconds": round(secs, 1),
+            **res.stages["grpo"],
+            "wall_seconds": round(secs, 1),
             "val": score_run(ws, rdir / "grpo" / "final", f"grpo{i}"),
             "iou_reward": reward_trend(log, "rewards/iou_reward/mean"),
             "refusal_reward": reward_trend(log, "rewards/refusal_reward/mean"),
@@ -274,7 +391,8 @@ def main(argv=None) -> int:
     results["total_seconds"] = round(time.perf_counter() - t0, 1)
     main_name = next(iter(grpo_runs))
     results["main_training_seconds"] = round(
-        results["sft"]["wall_seconds"] + results["grpo"][main_name]["wall_seconds"], 1)
+        results["sft"]["wall_seconds"] + results["grpo"][main_name]["wall_seconds"], 1
+    )
     plot(curves, read_log(out / "main" / "sft" / "metrics.jsonl"), out / "rewards.png")
     (out / "RESULTS.json").write_text(json.dumps(results, indent=2) + "\n")
     print_table(results, console)
@@ -285,7 +403,14 @@ def print_table(results: dict, console) -> None:
     from rich.table import Table
 
     t = Table(title="held-out videos (greedy)")
-    cols = ["R1@0.3", "R1@0.5", "mIoU", "refusal_acc_irrelevant", "false_refusal_rate"]
+    cols = [
+        "R1@0.3",
+        "R1@0.5",
+        "mIoU",
+        "refusal_acc_irrelevant",
+        "false_refusal_rate",
+        "invalid_rate",
+    ]
     t.add_column("model")
     for c in cols:
         t.add_column(c, justify="right")

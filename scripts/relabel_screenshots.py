@@ -82,8 +82,9 @@ def main() -> None:
             shot = OUT / "relabel-tasks.png"
             page.screenshot(path=str(shot))
             shrink(shot)
+            page.set_viewport_size({"width": 1360, "height": 1350})
             page.goto(f"{server.url}/projects/{pid}/data?task={task['id']}")
-            page.wait_for_selector("video", timeout=60_000)
+            page.wait_for_selector("video", state="attached", timeout=60_000)
             page.wait_for_timeout(5000)
             shot = OUT / "relabel-labeling.png"
             page.screenshot(path=str(shot))

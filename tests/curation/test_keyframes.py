@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tvgcurate.cli import app
-from tvgcurate.curation.keyframes import decode
+from tvgcurate.curation.keyframes import boundaries, decode
 from tvgcurate.curation.keyframes.run import KeyframesConfig, run_keyframes
 from tvgcurate.curation.keyframes.stage import KeyframesStage
 from tvgcurate.errors import TvgError
@@ -28,7 +28,7 @@ def media(tmp_path_factory):
     return root, clip_set(root)
 
 
-@pytest.mark.parametrize("name", ["pyav", "decord"])
+@pytest.mark.parametrize("name", sorted(decode.DECODERS))
 def test_decoders_sample_small_frames_at_sample_fps(media, name):
     _, clips = media
     s = decode.get_decoder(name).sample(clips["v2"], 2.0, 64)
@@ -36,6 +36,16 @@ def test_decoders_sample_small_frames_at_sample_fps(media, name):
     assert (s.src_width, s.src_height) == (96, 64)
     assert np.allclose(s.timestamp_s[:8], np.arange(8) * 0.5, atol=0.11)
     assert len(s.timestamp_s) == 9 and abs(s.timestamp_s[-1] - 3.9) < 0.01  # + the last frame
+
+
+@pytest.mark.parametrize("name", sorted(boundaries.DETECTORS))
+def test_every_detector_returns_one_flag_per_sample(media, name):
+    _, clips = media
+    s = decode.get_decoder("pyav").sample(clips["v2"], 2.0, 64)
+    flags = boundaries.detect(s.frames, 2.0, name)
+    assert flags.dtype == bool and len(flags) == len(s.frames) and not flags[0]
+    if name != "none":
+        assert flags.any()  # v2 has two hard colour cuts
 
 
 def test_boundaries_fall_on_planted_cuts_and_get_the_most_tokens(media):

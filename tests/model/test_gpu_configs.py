@@ -35,7 +35,8 @@ def test_accelerate_config_parses(path):
 @pytest.mark.parametrize("path", RECIPES, ids=lambda p: p.name)
 def test_recipe_builds_a_config(path, tmp_path):
     cfg = build_config(path, model="tiny", workspace=tmp_path, output=tmp_path / "o")
-    assert cfg.grpo.per_device_train_batch_size % cfg.grpo.num_generations == 0
+    per_generation = cfg.grpo.per_device_train_batch_size * cfg.grpo.gradient_accumulation_steps
+    assert per_generation % cfg.grpo.num_generations == 0
     for stage in (cfg.sft, cfg.grpo):
         from trl import GRPOConfig, SFTConfig  # noqa: F401 - the options must exist in TRL
 
@@ -53,8 +54,14 @@ def test_7b_recipe_is_the_paper_setting(tmp_path):
 
 @pytest.mark.parametrize("path", [p for p in CONFIGS], ids=lambda p: p.name)
 def test_launch_command(path):
-    cmd = launch_command(path, ["--workspace", "ws", "--output", "o"], num_processes=16,
-                         num_machines=2, machine_rank=0, main_process_ip="10.0.0.1")
+    cmd = launch_command(
+        path,
+        ["--workspace", "ws", "--output", "o"],
+        num_processes=16,
+        num_machines=2,
+        machine_rank=0,
+        main_process_ip="10.0.0.1",
+    )
     assert cmd[:4] == ["accelerate", "launch", "--config_file", str(path)]
     assert cmd[cmd.index("--num_processes") + 1] == "16"
     assert cmd[cmd.index("-m") + 1 :][:2] == ["tvgcurate", "train"]
@@ -62,12 +69,26 @@ def test_launch_command(path):
 
 
 def test_cli_prints_the_launch_command(tmp_path):
-    res = CliRunner().invoke(app, [
-        "train", "--workspace", str(tmp_path), "--output", "runs/7b", "--model", str(tmp_path),
-        "--recipe", str(REPO / "recipes/qwen2vl-7b.yaml"), "--max-steps", "10",
-        "--launch-config", str(REPO / "configs/accelerate/deepspeed_zero3.yaml"),
-        "--set", "grpo.beta=0.0",
-    ])
+    res = CliRunner().invoke(
+        app,
+        [
+            "train",
+            "--workspace",
+            str(tmp_path),
+            "--output",
+            "runs/7b",
+            "--model",
+            str(tmp_path),
+            "--recipe",
+            str(REPO / "recipes/qwen2vl-7b.yaml"),
+            "--max-steps",
+            "10",
+            "--launch-config",
+            str(REPO / "configs/accelerate/deepspeed_zero3.yaml"),
+            "--set",
+            "grpo.beta=0.0",
+        ],
+    )
     assert res.exit_code == 0, res.output
     line = res.output.strip()
     assert line.startswith("accelerate launch --config_file")
@@ -92,7 +113,10 @@ def test_recipe_errors(tmp_path):
         build_config(r, model="tiny")
     with pytest.raises(ConfigError, match="KEY=VALUE"):
         build_config(None, ["sft.max_steps"], model="tiny")
-    cfg = build_config(None, ["sft.max_steps=7", "grpo.trl_args.epsilon=0.3", "inputs.prompt_template={query}?"],
-                       model="tiny")
+    cfg = build_config(
+        None,
+        ["sft.max_steps=7", "grpo.trl_args.epsilon=0.3", "inputs.prompt_template={query}?"],
+        model="tiny",
+    )
     assert cfg.sft.max_steps == 7 and cfg.grpo.trl_args == {"epsilon": 0.3}
     assert cfg.inputs.prompt_template == "{query}?"

@@ -74,13 +74,27 @@ def train(
     if launch_config is not None:
         from tvgcurate.model.launch import as_shell, launch_command
 
-        args = ["--workspace", str(workspace), "--output", str(output), "--model", model,
-                "--stage", stage]
-        for flag, value in (("--recipe", recipe), ("--max-steps", max_steps),
-                            ("--learning-rate", learning_rate),
-                            ("--num-generations", num_generations), ("--loss-type", loss_type),
-                            ("--beta", beta), ("--irrelevant-share", irrelevant_share),
-                            ("--train-split", train_split), ("--seed", seed)):
+        args = [
+            "--workspace",
+            str(workspace),
+            "--output",
+            str(output),
+            "--model",
+            model,
+            "--stage",
+            stage,
+        ]
+        for flag, value in (
+            ("--recipe", recipe),
+            ("--max-steps", max_steps),
+            ("--learning-rate", learning_rate),
+            ("--num-generations", num_generations),
+            ("--loss-type", loss_type),
+            ("--beta", beta),
+            ("--irrelevant-share", irrelevant_share),
+            ("--train-split", train_split),
+            ("--seed", seed),
+        ):
             if value is not None:
                 args += [flag, str(value)]
         if resume:

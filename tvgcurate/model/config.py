@@ -136,10 +136,12 @@ class GRPOStageConfig(StageConfig):
             )
         if self.num_generations < 2:
             raise ConfigError("num_generations must be >= 2 (GRPO compares completions in a group)")
-        if self.per_device_train_batch_size % self.num_generations:
+        per_generation = self.per_device_train_batch_size * self.gradient_accumulation_steps
+        if per_generation % self.num_generations:
             raise ConfigError(
-                f"per_device_train_batch_size ({self.per_device_train_batch_size}) must be a "
-                f"multiple of num_generations ({self.num_generations}); it counts completions"
+                f"per_device_train_batch_size x gradient_accumulation_steps ({per_generation}) "
+                f"must be a multiple of num_generations ({self.num_generations}); the batch "
+                "counts completions, not prompts"
             )
 
 

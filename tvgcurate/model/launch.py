@@ -44,9 +44,12 @@ def launch_command(
     cmd = ["accelerate", "launch", "--config_file", str(accelerate_config)]
     n = num_processes if num_processes is not None else cfg.num_processes
     cmd += ["--num_processes", str(n)]
-    for flag, value in (("--num_machines", num_machines), ("--machine_rank", machine_rank),
-                        ("--main_process_ip", main_process_ip),
-                        ("--main_process_port", main_process_port)):
+    for flag, value in (
+        ("--num_machines", num_machines),
+        ("--machine_rank", machine_rank),
+        ("--main_process_ip", main_process_ip),
+        ("--main_process_port", main_process_port),
+    ):
         if value is not None:
             cmd += [flag, str(value)]
     return [*cmd, "-m", "tvgcurate", "train", *train_args]

@@ -108,10 +108,14 @@ def _agreement(a, b) -> float:
 
 
 def summarize(rows: list[dict], gts: dict[str, list]) -> dict:
-    """`tvgcurate.metrics.evaluate` over scored rows (rows with an error are left out)."""
+    """`tvgcurate.metrics.evaluate` over scored rows (rows with an error are left out).
+
+    `evaluate` counts an answer without a window as a refusal; `extra.answers` adds the
+    refusal metrics over explicit refusals only, and the share of unparseable answers.
+    """
     import numpy as np
 
-    from tvgcurate.metrics import evaluate
+    from tvgcurate.metrics import evaluate, refusal_metrics
 
     ok = [r for r in rows if not r.get("error")]
     pred = [
@@ -119,13 +123,22 @@ def summarize(rows: list[dict], gts: dict[str, list]) -> dict:
         for r in ok
     ]
     gt = [np.array(gts[r["sample_id"]], dtype=float).reshape(-1, 2) for r in ok]
-    return evaluate(pred, gt, [bool(r["refused"]) for r in ok])
+    refused = np.array([bool(r["refused"]) for r in ok], dtype=bool)
+    m = evaluate(pred, gt, refused)
+    irrelevant = np.array([len(g) == 0 for g in gt], dtype=bool)
+    invalid = np.array([not r["refused"] and not r["windows"] for r in ok], dtype=bool)
+    m["extra"]["answers"] = {
+        "explicit_refusal": refusal_metrics(refused, irrelevant),
+        "invalid_rate": round(100 * float(invalid.mean()), 2) if len(ok) else None,
+    }
+    return m
 
 
 def headline(m: dict) -> dict:
-    """The numbers `score` prints: R1@0.3/0.5/0.7, mIoU, mAP, refusal accuracy and errors."""
+    """The numbers `score` prints: R1@0.3/0.5/0.7, mIoU, mAP and refusal rates (explicit
+    refusals; `invalid_rate` = answers that are neither a window nor a refusal)."""
     ex, r1 = m["extra"], m["full"]["MR-R1"]
-    ref = ex["refusal"]
+    ref = ex["answers"]["explicit_refusal"]
     return {
         "queries": ex["num_queries"],
         "relevant": ex["num_relevant"],
@@ -135,9 +148,9 @@ def headline(m: dict) -> dict:
         "R1@0.7": r1.get("0.7"),
         "mIoU": ex.get("mIoU"),
         "mAP": m["brief"].get("MR-full-mAP"),
-        "refusal_recall": ref.get("recall"),
+        "refusal_acc_irrelevant": ref.get("recall"),
         "false_refusal_rate": ref.get("false_refusal_rate"),
-        "refusal_accuracy": ref.get("accuracy"),
+        "invalid_rate": ex["answers"]["invalid_rate"],
     }
 
 

@@ -16,6 +16,8 @@ from tvgcurate.curation.keyframes.stage import FRAMES_SCHEMA, SHARD_SCHEMA, Keyf
 from tvgcurate.errors import TvgError
 from tvgcurate.workspace import Workspace
 
+ROW_GROUP = 65_536
+
 
 @dataclass
 class KeyframesConfig:
@@ -132,8 +134,7 @@ def run_keyframes(cfg: KeyframesConfig) -> KeyframesResult:
     keep = [c for c in videos.column_names if c in schemas.VIDEOS.names]
     items = sorted(videos.select(keep).to_pylist(), key=lambda r: str(r["video_id"]))
     stage = cfg.stage(root)
-    params = {k: v for k, v in dataclasses.asdict(stage).items()}
-    key = executors.run_key("keyframes", params, videos_tv.sha256)
+    key = executors.run_key("keyframes", dataclasses.asdict(stage), videos_tv.sha256)
     scratch = ws.scratch("keyframes", key)
     shards = executors.shard_items(items, cfg.shard_size)
     with executors.get_executor(cfg.executor, cfg.workers, cfg.ray_address) as ex:
@@ -146,11 +147,17 @@ def run_keyframes(cfg: KeyframesConfig) -> KeyframesResult:
     frames_version = None
     kf_schema = pa.schema([SHARD_SCHEMA.field(n) for n in core + extra])
     with ws.writer("keyframes", kf_schema, note=note) as w:
+        pending: list[pa.Table] = []
         for t in executors.iter_shard_tables(report.files):
             out = schemas.conform("keyframes", t.select(core + extra)).cast(kf_schema)
-            w.write_table(out)
+            pending.append(out)
             rows += out.num_rows
             failed += pc.sum(pc.is_valid(out.column("error"))).as_py() or 0
+            if sum(p.num_rows for p in pending) >= ROW_GROUP:  # few, large row groups
+                w.write_table(pa.concat_tables(pending))
+                pending.clear()
+        if pending:
+            w.write_table(pa.concat_tables(pending))
     if cfg.cache_frames:
         with ws.writer("frames", FRAMES_SCHEMA, note=note) as w:
             for t in executors.iter_shard_tables(report.files):
