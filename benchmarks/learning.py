@@ -288,6 +288,7 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--quick", action="store_true", help="Smoke run: tiny task, 1 min stages.")
     ap.add_argument("--keep", action="store_true", help="Reuse an existing task in --out.")
+    ap.add_argument("--build-only", action="store_true", help="Build the task and stop.")
     args = ap.parse_args(argv)
     if args.quick:
         args.train_videos, args.val_videos = 24, 8
@@ -301,7 +302,14 @@ def main(argv=None) -> int:
         shutil.rmtree(out)
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    ws = build_task(out, args.train_videos, args.val_videos, args.seed, args.size)
+    if args.keep and (out / "ws" / "manifest.json").exists():
+        ws = Workspace(out / "ws")
+        for d in ("calib", "main", "grpo0", "grpo1", "grpo2"):
+            shutil.rmtree(out / d, ignore_errors=True)
+    else:
+        ws = build_task(out, args.train_videos, args.val_videos, args.seed, args.size)
+    if args.build_only:
+        return 0
     console.print(
         f"task built in {time.perf_counter() - t0:.0f}s: {ws.current('samples').rows} "
         f"samples, {ws.current('keyframes').rows} keyframes"

@@ -31,4 +31,5 @@ fi
 "$VENV/bin/python" -m pip install -q --upgrade pip
 "$VENV/bin/python" -m pip install -q "label-studio==$VERSION"
 installed || { echo "error: label-studio $VERSION did not install into $VENV" >&2; exit 1; }
-echo "Label Studio $VERSION installed in $VENV ($("$VENV/bin/label-studio" --version 2>/dev/null | tail -1))"
+# (not `label-studio --version`: it initialises Django under $HOME and checks PyPI)
+echo "Label Studio $VERSION installed in $VENV"

@@ -72,6 +72,32 @@ class DuplicateQuery(Check):
         return out
 
 
+# Sentence encoders put "opens the door" next to "closes the door" (cosine ~0.9 with
+# MiniLM on Charades-STA). Two queries that differ by one of these opposites ask for
+# different moments, so they are not near-duplicates (docs/audit.md has the evidence).
+OPPOSITES = [
+    ("open opens opening opened", "close closes closing closed shut shuts"),
+    ("on", "off"),
+    ("put puts putting", "take takes taking took"),
+    ("sit sits sitting sat", "stand stands standing stood"),
+    ("start starts starting started begin begins", "stop stops stopping stopped"),
+    ("up", "down"),
+    ("in into", "out"),
+    ("enter enters entering entered", "leave leaves leaving left exit exits"),
+]
+_OPP = [(set(a.split()), set(b.split())) for a, b in OPPOSITES]
+_WORDS = re.compile(r"[a-z]+")
+
+
+def opposite(a: str, b: str) -> bool:
+    """Whether two queries differ by a pair of opposites (open/close, on/off, ...)."""
+    wa, wb = set(_WORDS.findall(a.lower())), set(_WORDS.findall(b.lower()))
+    only_a, only_b = wa - wb, wb - wa
+    return any(
+        (only_a & x and only_b & y) or (only_a & y and only_b & x) for x, y in _OPP
+    )
+
+
 @dataclass
 class NearDuplicateConfig:
     min_similarity: float = field(
@@ -110,7 +136,7 @@ class NearDuplicateQuery(Check):
             for i, r in enumerate(rows):
                 best = None  # (badness, sim, iou, j)
                 for j, o in enumerate(rows):
-                    if j == i or norm[j] == norm[i]:
+                    if j == i or norm[j] == norm[i] or opposite(norm[i], norm[j]):
                         continue
                     iou = window_iou(r, o)
                     bad = float(sim[i, j]) * (1.0 - iou)

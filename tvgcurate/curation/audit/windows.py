@@ -100,10 +100,20 @@ class WholeVideoConfig:
             raise TvgError("whole_video.max_share must be in (0, 1], e.g. 0.9")
 
 
+def covered(windows: list[tuple[float, float]]) -> float:
+    """Seconds covered by the union of the windows (inverted ones taken as written reversed)."""
+    total, end = 0.0, -np.inf
+    for s, e in sorted((min(w), max(w)) for w in windows):
+        if e > end:
+            total += e - max(s, end)
+            end = e
+    return total
+
+
 @register_check
 class WholeVideo(WindowCheck):
     name = "whole_video"
-    description = "a window covering (nearly) the whole video: uninformative"
+    description = "the windows cover (nearly) the whole video: uninformative"
     weight = 0.8
     Config = WholeVideoConfig
 
@@ -111,9 +121,9 @@ class WholeVideo(WindowCheck):
         dur = ctx.duration(row)
         if dur is None:
             return Finding(row["sample_id"], None, error="no duration (annotated or probed)")
-        share = max(abs(e - s) for s, e in windows_of(row)) / dur
+        share = covered(windows_of(row)) / dur
         return Finding(
-            row["sample_id"], 1.0 - min(share, 1.0), f"covers {share:.0%} of {dur:g} s", share
+            row["sample_id"], 1.0 - min(share, 1.0), f"windows cover {share:.0%} of {dur:g} s", share
         )
 
     def is_issue(self, f):
