@@ -216,7 +216,12 @@ def score_run(ws, model_dir: Path, run_id: str) -> dict:
 
     res = score(
         ScoreConfig(
-            workspace=ws.root, checkpoint=model_dir, split="val", run_id=run_id, batch_size=16
+            workspace=ws.root,
+            checkpoint=model_dir,
+            split="val",
+            run_id=run_id,
+            batch_size=16,
+            torch_threads=1,
         )
     )
     h = score_headline(res.metrics)
@@ -321,10 +326,11 @@ def main(argv=None) -> int:
     }
 
     # calibrate the SFT step time, so that max_steps fits the budget and the schedule decays
-    calib, secs = train_stage(
-        ws, out / "calib", "sft", "tiny", ["sft.max_steps=6", "sft.save_steps=1000"], None
-    )
-    step_s = calib.stages["sft"]["seconds"] / 6
+    from tvgcurate.model.trainlog import read_log
+
+    train_stage(ws, out / "calib", "sft", "tiny", ["sft.max_steps=8", "sft.save_steps=1000"], None)
+    calib_log = read_log(out / "calib" / "sft" / "metrics.jsonl")
+    step_s = [r for r in calib_log if "train_runtime" in r][-1]["train_runtime"] / 8
     sft_steps = max(10, int(args.sft_minutes * 60 / step_s))
     console.print(f"SFT step {step_s:.2f}s -> {sft_steps} steps for {args.sft_minutes} min")
     sft, sft_s = train_stage(
@@ -346,8 +352,6 @@ def main(argv=None) -> int:
         "val": score_run(ws, sft_final, "sft"),
     }
     console.print(f"after SFT: {results['sft']['val']}")
-
-    from tvgcurate.model.trainlog import read_log
 
     grpo_runs = {
         "refusal reward, 30% irrelevant": [

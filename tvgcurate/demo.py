@@ -29,6 +29,29 @@ class DemoLoopConfig:
         default=None,
         metadata={"help": "Push to this Label Studio server instead of offline files."},
     )
+    train_steps: int = field(
+        default=4, metadata={"help": "SFT steps of the tiny model (a few: it shows the loop)."}
+    )
+    score_samples: int = field(
+        default=2, metadata={"help": "Answers per sample when scoring (K > 1: IoU spread)."}
+    )
+    relabel_top: int = field(
+        default=20, metadata={"help": "Samples sent to Label Studio (audit:top=N)."}
+    )
+    encoder: str = field(
+        default="all-MiniLM-L6-v2",
+        metadata={"help": "Sentence encoder for build-irrelevant and the audit ('hashing': none)."},
+    )
+
+    def __post_init__(self):
+        from tvgcurate.errors import TvgError
+
+        if self.train_steps < 1:
+            raise TvgError("--train-steps must be >= 1")
+        if self.score_samples < 1:
+            raise TvgError("--score-samples must be >= 1")
+        if self.relabel_top < 1:
+            raise TvgError("--relabel-top must be >= 1")
 
 
 @dataclass
@@ -38,6 +61,13 @@ class DemoContext:
     data: Path
     workspace: Path
     outputs: dict[str, Path] = field(default_factory=dict)
+    run_id: str | None = None
+
+    def workspace_file(self, table: str) -> Path:
+        from tvgcurate.workspace import Workspace
+
+        tv = Workspace(self.workspace).current(table)
+        return Path(tv.file) if tv else Path("tables") / table
 
 
 Step = Callable[[DemoContext], None]
@@ -93,6 +123,139 @@ def _info(ctx: DemoContext) -> None:
     from tvgcurate.summary import render_summary
 
     render_summary(ctx.workspace, ctx.console)
+
+
+@step("keyframes (SAA)")
+def _keyframes(ctx: DemoContext) -> None:
+    from tvgcurate.curation.keyframes.run import KeyframesConfig, run_keyframes
+
+    res = run_keyframes(KeyframesConfig(workspace=ctx.workspace, progress=True))
+    ctx.console.print(f"  keyframes v{res.version}: {res.rows} frames of {res.videos} videos")
+
+
+@step("build-irrelevant (PIR)")
+def _irrelevant(ctx: DemoContext) -> None:
+    from tvgcurate.curation.irrelevant import IrrelevantConfig, build_irrelevant
+
+    res = build_irrelevant(
+        IrrelevantConfig(workspace=ctx.workspace, encoder=ctx.cfg.encoder, progress=True)
+    )
+    added = sum(r.added for r in res.reports)
+    ctx.console.print(f"  +{added} irrelevant rows; samples v{res.version} ({res.total} rows)")
+
+
+def _recipe() -> Path | None:
+    path = Path(__file__).resolve().parents[1] / "recipes" / "tiny-cpu.yaml"
+    return path if path.is_file() else None
+
+
+@step("train tiny (SFT, a few steps)")
+def _train(ctx: DemoContext) -> None:
+    from tvgcurate.model.config import build_config
+    from tvgcurate.model.train import train
+
+    run = ctx.data.parent / "run-tiny"
+    cfg = build_config(
+        _recipe(),
+        [f"sft.max_steps={ctx.cfg.train_steps}", "sft.save_steps=1000", "report_to=[]"],
+        workspace=ctx.workspace, output=run, model="tiny", stage="sft", seed=ctx.cfg.seed,
+    )  # fmt: skip
+    res = train(cfg, console=ctx.console)
+    for name, s in res.stages.items():
+        ctx.console.print(f"  {name}: {s['steps']} steps in {s['seconds']:.0f} s, loss {s['train_loss']:.3g}")
+    ctx.outputs["tiny model run (checkpoints, metrics.jsonl)"] = run
+
+
+@step("score (predictions)")
+def _score(ctx: DemoContext) -> None:
+    from tvgcurate.model.score import ScoreConfig, headline, score
+
+    res = score(
+        ScoreConfig(
+            workspace=ctx.workspace, checkpoint=ctx.data.parent / "run-tiny", split=None,
+            num_samples=ctx.cfg.score_samples, run_id="demo-tiny", seed=ctx.cfg.seed,
+        )
+    )  # fmt: skip
+    ctx.run_id = res.run_id
+    h = headline(res.metrics)
+    ctx.console.print(
+        f"  {len(res.rows)} samples scored in {res.seconds:.0f} s (run {res.run_id}): "
+        + ", ".join(f"{k} {v}" for k, v in list(h.items())[:4])
+    )
+
+
+@step("audit (checks, disagreement, ranking, report)")
+def _audit(ctx: DemoContext) -> None:
+    from tvgcurate.curation.audit import AuditConfig, run_audit
+
+    report = ctx.data.parent / "audit-report"
+    res = run_audit(
+        AuditConfig(
+            workspace=ctx.workspace, predictions=ctx.run_id, report=report,
+            encoder=ctx.cfg.encoder,
+        )
+    )  # fmt: skip
+    for s in res.summaries:
+        if s.flagged:
+            ctx.console.print(
+                f"  {s.check:<24} {s.flagged:>4} of {s.measured:<5} e.g. {', '.join(s.examples[:2])}",
+                emoji=False, markup=False,
+            )
+    gt = ctx.data / "ground_truth.json"
+    if gt.exists() and ctx.cfg.plant_errors:
+        import json
+        import math
+
+        from tvgcurate.curation.audit.evaluate import precision_at_k
+
+        planted = {p["sample_id"] for p in json.loads(gt.read_text())["planted"]}
+        source = [s for s in res.ranked() if s in _source_ids(ctx)]
+        k = max(1, math.ceil(0.05 * len(source)))
+        p = precision_at_k(source, planted, k)
+        ctx.console.print(
+            f"  top {k} (5%): {p:.0%} planted errors vs {len(planted) / len(source):.0%} at random;"
+            f" model trust {res.trust if res.trust is not None else float('nan'):.2f}"
+        )
+    ctx.outputs["audit report"] = res.report
+    ctx.outputs["audits table"] = ctx.workspace / ctx.workspace_file("audits")
+
+
+def _source_ids(ctx: DemoContext) -> set[str]:
+    from tvgcurate.workspace import Workspace
+
+    s = Workspace(ctx.workspace).read("samples", columns=["sample_id", "origin"]).to_pylist()
+    return {r["sample_id"] for r in s if (r["origin"] or "source") == "source"}
+
+
+@step("relabel (Label Studio)")
+def _relabel(ctx: DemoContext) -> None:
+    from tvgcurate.labeling.push import PushConfig, push
+
+    select = f"audit:top={ctx.cfg.relabel_top}"
+    if ctx.cfg.labelstudio_url:
+        import os
+
+        res = push(
+            PushConfig(
+                workspace=ctx.workspace, project="tvgcurate-demo", select=select,
+                url=ctx.cfg.labelstudio_url, api_key=os.environ.get("LABEL_STUDIO_API_KEY"),
+                with_predictions=ctx.run_id,
+            )
+        )  # fmt: skip
+        ctx.console.print(f"  project tvgcurate-demo (id {res.project_id}): {res.sent} tasks sent")
+        ctx.outputs["Label Studio project"] = Path(f"{ctx.cfg.labelstudio_url}/projects/{res.project_id}")
+    else:
+        out = ctx.data.parent / "labelstudio"
+        res = push(
+            PushConfig(
+                workspace=ctx.workspace, select=select, out=out, with_predictions=ctx.run_id
+            )
+        )
+        ctx.console.print(
+            f"  {res.sent} tasks ({select}) written; import them in Label Studio, then "
+            "`tvgcurate relabel --from-labelstudio`"
+        )
+        ctx.outputs["Label Studio files (config XML, tasks.json)"] = out
 
 
 def run_demo(cfg: DemoLoopConfig, console: Console | None = None) -> DemoContext:

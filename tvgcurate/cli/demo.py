@@ -26,8 +26,20 @@ def demo(
             "--labelstudio-url", help="Push to this Label Studio (key in LABEL_STUDIO_API_KEY)."
         ),
     ] = None,
+    train_steps: Annotated[int, typer.Option(help="SFT steps of the tiny model.")] = 4,
+    score_samples: Annotated[
+        int, typer.Option(help="Answers per sample when scoring (K > 1 gives the IoU spread).")
+    ] = 2,
+    relabel_top: Annotated[
+        int, typer.Option(help="Samples sent to Label Studio (audit:top=N).")
+    ] = 20,
+    encoder: Annotated[
+        str, typer.Option(help="Sentence encoder ('hashing': no model, faster).")
+    ] = "all-MiniLM-L6-v2",
 ) -> None:
-    """Generate a small realistic dataset, ingest it and show the workspace (the whole loop)."""
+    """The whole active-learning loop on generated data: demo data, ingest, keyframes,
+    build-irrelevant, train tiny (a few steps), score, audit (+ HTML report), relabel to
+    offline Label Studio files (or a server with --labelstudio-url), and where it all lies."""
     from tvgcurate.cli.console import console
     from tvgcurate.demo import DemoLoopConfig, run_demo
 
@@ -38,6 +50,10 @@ def demo(
             seed=seed,
             plant_errors=plant_errors,
             labelstudio_url=labelstudio_url,
+            train_steps=train_steps,
+            score_samples=score_samples,
+            relabel_top=relabel_top,
+            encoder=encoder,
         ),
         console,
     )

@@ -29,6 +29,9 @@ def score(
     batch_size: Annotated[int, typer.Option(help="Samples per generate call.")] = 8,
     run_id: Annotated[str | None, typer.Option(help="Run id of the predictions rows.")] = None,
     limit: Annotated[int | None, typer.Option(help="Score only the first N samples.")] = None,
+    threads: Annotated[
+        int | None, typer.Option(help="torch threads (1 is fastest on a busy shared CPU).")
+    ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the full metrics as JSON.")
     ] = False,
@@ -53,6 +56,7 @@ def score(
         batch_size=batch_size,
         run_id=run_id,
         limit=limit,
+        torch_threads=threads,
     )
     res = run_score(cfg)
     if as_json:

@@ -166,6 +166,13 @@ class TrainConfig:
         default=None, metadata={"help": "e.g. flash_attention_2 or sdpa (real checkpoints)."}
     )
     torch_dtype: str = field(default="float32", metadata={"help": "float32 | bfloat16 | float16."})
+    torch_threads: int | None = field(
+        default=None,
+        metadata={
+            "help": "torch intra-op threads (None: torch's default). On a shared CPU, 1 avoids "
+            "threads waiting on each other: measured 0.8 s vs 9.3 s per tiny step under load."
+        },
+    )
     report_to: list[str] = field(
         default_factory=lambda: ["tensorboard"], metadata={"help": "Trainer loggers (or [])."}
     )

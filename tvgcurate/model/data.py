@@ -55,10 +55,20 @@ def grpo_rows(inputs: Sequence[ModelInput]) -> list[dict]:
     ]
 
 
+def _png(image) -> dict:
+    import io
+
+    buf = io.BytesIO()
+    image.save(buf, format="PNG", compress_level=1)  # lossless and fast; default level is slow
+    return {"bytes": buf.getvalue(), "path": None}
+
+
 def to_dataset(rows: list[dict]):
-    """A datasets.Dataset (images stored as an Image sequence feature)."""
+    """A datasets.Dataset whose `images` column is a sequence of datasets.Image."""
     import datasets
 
     if not rows:
         raise ValueError("no training rows")
-    return datasets.Dataset.from_list(rows)
+    rows = [{**r, "images": [_png(im) for im in r["images"]]} for r in rows]
+    ds = datasets.Dataset.from_list(rows)
+    return ds.cast_column("images", datasets.List(datasets.Image()))

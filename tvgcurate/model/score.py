@@ -40,6 +40,9 @@ class ScoreConfig:
     )
     limit: int | None = field(default=None, metadata={"help": "Score only the first N samples."})
     seed: int = field(default=0, metadata={"help": "Sampling seed."})
+    torch_threads: int | None = field(
+        default=None, metadata={"help": "torch intra-op threads (None: torch's default)."}
+    )
     write: bool = field(default=True, metadata={"help": "Write the predictions version."})
 
     def __post_init__(self):
@@ -204,6 +207,8 @@ def score(cfg: ScoreConfig, console=None) -> ScoreResult:
     width = meta.pop("timestamp_width", None)
     in_cfg = InputConfig(**{k: v for k, v in meta.items() if k in InputConfig.__dataclass_fields__})
     fmt = TimestampFormat(width) if width else None
+    if cfg.torch_threads:
+        torch.set_num_threads(cfg.torch_threads)
     model, processor = load_model(model_dir)
     torch.manual_seed(cfg.seed)
 

@@ -61,6 +61,8 @@ def train(cfg: TrainConfig, console=None) -> TrainResult:
     from tvgcurate.workspace import Workspace
 
     ws = Workspace(cfg.workspace)
+    if cfg.torch_threads:
+        torch.set_num_threads(cfg.torch_threads)
     torch.manual_seed(cfg.seed)
     out = cfg.output
     out.mkdir(parents=True, exist_ok=True)
