@@ -39,7 +39,15 @@ from tvgcurate.workspace import Workspace  # noqa: E402
 # -- task -------------------------------------------------------------------------------
 
 
-def build_task(root: Path, n_train: int, n_val: int, seed: int, size: int) -> Workspace:
+def build_task(
+    root: Path,
+    n_train: int,
+    n_val: int,
+    seed: int,
+    size: int,
+    duration: tuple[int, int] = (8, 12),
+    shape_seconds: tuple[float, float] = (2.0, 4.0),
+) -> Workspace:
     """Render the videos and write videos/samples tables, then SAA keyframes (uniform, 1 fps)."""
     from tvgcurate.curation.keyframes.run import KeyframesConfig, run_keyframes
 
@@ -50,12 +58,12 @@ def build_task(root: Path, n_train: int, n_val: int, seed: int, size: int) -> Wo
         width=size,
         height=size,
         fps=4,
-        min_duration=12,
-        max_duration=16,
+        min_duration=duration[0],
+        max_duration=duration[1],
         min_shapes=1,
         max_shapes=1,
-        min_shape_seconds=3.0,
-        max_shape_seconds=8.0,
+        min_shape_seconds=shape_seconds[0],
+        max_shape_seconds=shape_seconds[1],
         num_absent=1,
         write_videos=False,
     )
@@ -286,10 +294,20 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", type=Path, default=Path("/tmp/tvg_learning"))
     ap.add_argument("--train-videos", type=int, default=240)
-    ap.add_argument("--val-videos", type=int, default=40)
+    ap.add_argument("--val-videos", type=int, default=60)
+    ap.add_argument(
+        "--duration", type=int, nargs=2, default=(8, 12), help="Video length range (s)."
+    )
+    ap.add_argument(
+        "--shape-seconds",
+        type=float,
+        nargs=2,
+        default=(2.0, 4.0),
+        help="Shape on-screen range (s).",
+    )
     ap.add_argument("--size", type=int, default=112, help="Rendered frame size (px).")
     ap.add_argument("--sft-minutes", type=float, default=10.0)
-    ap.add_argument("--grpo-minutes", type=float, default=4.0, help="Per GRPO run.")
+    ap.add_argument("--grpo-minutes", type=float, default=3.5, help="Per GRPO run.")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--quick", action="store_true", help="Smoke run: tiny task, 1 min stages.")
     ap.add_argument("--keep", action="store_true", help="Reuse an existing task in --out.")
@@ -312,7 +330,15 @@ def main(argv=None) -> int:
         for d in ("calib", "main", "grpo0", "grpo1", "grpo2"):
             shutil.rmtree(out / d, ignore_errors=True)
     else:
-        ws = build_task(out, args.train_videos, args.val_videos, args.seed, args.size)
+        ws = build_task(
+            out,
+            args.train_videos,
+            args.val_videos,
+            args.seed,
+            args.size,
+            tuple(args.duration),
+            tuple(args.shape_seconds),
+        )
     if args.build_only:
         return 0
     console.print(

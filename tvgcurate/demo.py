@@ -136,10 +136,20 @@ def _keyframes(ctx: DemoContext) -> None:
 @step("build-irrelevant (PIR)")
 def _irrelevant(ctx: DemoContext) -> None:
     from tvgcurate.curation.irrelevant import IrrelevantConfig, build_irrelevant
+    from tvgcurate.errors import TvgError
 
-    res = build_irrelevant(
-        IrrelevantConfig(workspace=ctx.workspace, encoder=ctx.cfg.encoder, progress=True)
-    )
+    # Demo queries all name a coloured shape, so sentence similarities are high: a looser
+    # `low` and a smaller ratio than the defaults find enough cross-video negatives.
+    try:
+        res = build_irrelevant(
+            IrrelevantConfig(
+                workspace=ctx.workspace, encoder=ctx.cfg.encoder, progress=True,
+                ratio=0.15, low=0.75,
+            )
+        )  # fmt: skip
+    except TvgError as exc:
+        ctx.console.print(f"  [yellow]no irrelevant rows added:[/] {exc}", markup=True)
+        return
     added = sum(r.added for r in res.reports)
     ctx.console.print(f"  +{added} irrelevant rows; samples v{res.version} ({res.total} rows)")
 
@@ -162,7 +172,9 @@ def _train(ctx: DemoContext) -> None:
     )  # fmt: skip
     res = train(cfg, console=ctx.console)
     for name, s in res.stages.items():
-        ctx.console.print(f"  {name}: {s['steps']} steps in {s['seconds']:.0f} s, loss {s['train_loss']:.3g}")
+        ctx.console.print(
+            f"  {name}: {s['steps']} steps in {s['seconds']:.0f} s, loss {s['train_loss']:.3g}"
+        )
     ctx.outputs["tiny model run (checkpoints, metrics.jsonl)"] = run
 
 
@@ -174,7 +186,8 @@ def _score(ctx: DemoContext) -> None:
         ScoreConfig(
             workspace=ctx.workspace, checkpoint=ctx.data.parent / "run-tiny", split=None,
             num_samples=ctx.cfg.score_samples, run_id="demo-tiny", seed=ctx.cfg.seed,
-        )
+        ),
+        console=ctx.console,
     )  # fmt: skip
     ctx.run_id = res.run_id
     h = headline(res.metrics)
@@ -199,7 +212,8 @@ def _audit(ctx: DemoContext) -> None:
         if s.flagged:
             ctx.console.print(
                 f"  {s.check:<24} {s.flagged:>4} of {s.measured:<5} e.g. {', '.join(s.examples[:2])}",
-                emoji=False, markup=False,
+                emoji=False,
+                markup=False,
             )
     gt = ctx.data / "ground_truth.json"
     if gt.exists() and ctx.cfg.plant_errors:
@@ -212,9 +226,10 @@ def _audit(ctx: DemoContext) -> None:
         source = [s for s in res.ranked() if s in _source_ids(ctx)]
         k = max(1, math.ceil(0.05 * len(source)))
         p = precision_at_k(source, planted, k)
+        trust = "-" if res.trust is None else f"{res.trust:.2f}"
         ctx.console.print(
-            f"  top {k} (5%): {p:.0%} planted errors vs {len(planted) / len(source):.0%} at random;"
-            f" model trust {res.trust if res.trust is not None else float('nan'):.2f}"
+            f"  top {k} (5%): {p:.0%} planted errors vs {len(planted) / len(source):.0%} at random"
+            f" (model trust {trust}: an untrained model barely counts in the priority)"
         )
     ctx.outputs["audit report"] = res.report
     ctx.outputs["audits table"] = ctx.workspace / ctx.workspace_file("audits")
@@ -243,13 +258,13 @@ def _relabel(ctx: DemoContext) -> None:
             )
         )  # fmt: skip
         ctx.console.print(f"  project tvgcurate-demo (id {res.project_id}): {res.sent} tasks sent")
-        ctx.outputs["Label Studio project"] = Path(f"{ctx.cfg.labelstudio_url}/projects/{res.project_id}")
+        ctx.outputs["Label Studio project"] = Path(
+            f"{ctx.cfg.labelstudio_url}/projects/{res.project_id}"
+        )
     else:
         out = ctx.data.parent / "labelstudio"
         res = push(
-            PushConfig(
-                workspace=ctx.workspace, select=select, out=out, with_predictions=ctx.run_id
-            )
+            PushConfig(workspace=ctx.workspace, select=select, out=out, with_predictions=ctx.run_id)
         )
         ctx.console.print(
             f"  {res.sent} tasks ({select}) written; import them in Label Studio, then "

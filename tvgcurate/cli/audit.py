@@ -35,12 +35,16 @@ def audit(
     ] = None,
     set_: Annotated[
         list[str] | None,
-        typer.Option("--set", help="Threshold override CHECK.FIELD=VALUE, e.g. whole_video.max_share=0.95."),
+        typer.Option(
+            "--set", help="Threshold override CHECK.FIELD=VALUE, e.g. whole_video.max_share=0.95."
+        ),
     ] = None,
     encoder: Annotated[
         str, typer.Option(help="Sentence encoder for near-duplicates ('hashing': no model).")
     ] = "all-MiniLM-L6-v2",
-    top: Annotated[int, typer.Option(help="Top-ranked samples drawn as timelines in the report.")] = 30,
+    top: Annotated[
+        int, typer.Option(help="Top-ranked samples drawn as timelines in the report.")
+    ] = 30,
     list_checks: Annotated[
         bool, typer.Option("--list", help="List the checks and their thresholds, then exit.")
     ] = False,
@@ -135,10 +139,19 @@ def _print(console, res) -> None:
     console.print(t)
     for name, why in res.skipped.items():
         console.print(Text(f"skipped {name}: {why}", style="dim"))
-    prio = res.table.filter(pc.equal(res.table.column("check"), "priority"))
-    n_issue = sum(prio.column("is_issue").to_pylist())
-    trust = f"; model trust {res.trust:.2f} (run {res.run_id})" if res.trust is not None else ""
-    console.print(Text(f"{n_issue} of {res.samples} samples have at least one issue{trust}"))
+    from tvgcurate.curation.audit import CHECKS
+
+    flagged = res.table.filter(pc.fill_null(res.table.column("is_issue"), False))
+    model, annot = set(), set()
+    for sid, check in zip(flagged.column("sample_id").to_pylist(),
+                          flagged.column("check").to_pylist(), strict=True):  # fmt: skip
+        if check in CHECKS:
+            (model if CHECKS[check].model else annot).add(sid)
+    line = f"{len(annot)} of {res.samples} samples have an annotation issue"
+    if res.run_id:
+        trust = "-" if res.trust is None else f"{res.trust:.2f}"
+        line += f"; the model disagrees on {len(model)} (run {res.run_id}, trust {trust})"
+    console.print(Text(line))
     console.print(Text("worst first: " + ", ".join(res.ranked()[:5])))
     if res.version is not None:
         console.print(

@@ -21,9 +21,7 @@ def ingest_demo(demo: Path, ws_dir: Path, videos: bool = True) -> Workspace:
         if p.suffix in (".jsonl", ".txt", ".json", ".csv") and p.name != "ground_truth.json"
     )
     ingest(
-        IngestConfig(
-            sources=files, workspace=ws_dir, videos=demo / "videos" if videos else None
-        )
+        IngestConfig(sources=files, workspace=ws_dir, videos=demo / "videos" if videos else None)
     )
     return Workspace(ws_dir)
 
@@ -59,7 +57,9 @@ def oracle_predictions(gt: dict, run_id: str = "oracle", jitter: float = 0.5) ->
             {
                 "run_id": run_id,
                 "sample_id": q["sample_id"],
-                "windows": [{"start": max(0.0, sh["start"] + d), "end": sh["end"] + d, "score": 1.0}],
+                "windows": [
+                    {"start": max(0.0, sh["start"] + d), "end": sh["end"] + d, "score": 1.0}
+                ],
                 "refused": False,
                 "raw_text": f"<answer>{sh['start']:06.1f} to {sh['end']:06.1f}</answer>",
             }

@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 
 from tvgcurate.curation.audit import CHECKS, AuditConfig, build_checks, run_audit
-from tvgcurate.curation.audit.base import Finding
 from tvgcurate.curation.audit.context import AuditContext, Keyframes
 from tvgcurate.curation.audit.evaluate import markdown_table, planted_scores
 from tvgcurate.curation.demo_data import load_ground_truth
@@ -51,7 +50,7 @@ def test_planted_errors_precision_recall(planted_audit):
     scores = {s.check: s for s in planted_scores(res.table, gt["planted"])}
     print("\n" + markdown_table(list(scores.values())))
     planted_kinds = {p["kind"] for p in gt["planted"]}
-    assert WINDOW_KINDS | DURATION_KINDS <= planted_kinds  # the fixture plants every kind
+    assert planted_kinds >= WINDOW_KINDS | DURATION_KINDS  # the fixture plants every kind
     for kind in WINDOW_KINDS | DURATION_KINDS:
         assert scores[kind].recall == 1.0, (kind, scores[kind])
     for kind in EXACT:
@@ -60,8 +59,7 @@ def test_planted_errors_precision_recall(planted_audit):
     # Same text twice: both copies are flagged; one of them carries the planted error.
     dup = scores["duplicate_query"]
     assert dup.recall == 1.0 and dup.precision >= 0.5
-    # No audit row may crash: per-item failures are data.
-    assert all(s.flagged <= s.flagged + 0 for s in scores.values())
+    # No row of the demo needs an error: every sample was measurable.
     assert res.table.filter(res.table.column("error").is_valid()).num_rows == 0
 
 
@@ -110,7 +108,8 @@ def test_every_check_conforms(name):
     for r in out:
         assert r["check"] == name and isinstance(r["is_issue"], bool)
         assert r["score"] is None or 0.0 <= r["score"] <= 1.0
-        assert (r["score"] is None) == (r["error"] is not None) or r["score"] is not None
+        if r["score"] is None:
+            assert r["error"] and not r["is_issue"]
     assert all(r["error"] is None for r in out if r["sample_id"] == "a")
     assert check.weight > 0 and check.description and check.family
 
@@ -282,4 +281,3 @@ def test_per_item_failure_is_data():
     by = {r["sample_id"]: r for r in rows}
     assert by["b"]["error"] == "ValueError: bad row" and by["b"]["score"] is None
     assert not by["b"]["is_issue"] and by["a"]["error"] is None
-    assert isinstance(Finding("x", 1.0), Finding)

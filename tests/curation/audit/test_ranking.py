@@ -12,7 +12,6 @@ from tvgcurate.curation.audit import AuditConfig, RankingConfig, rank, run_audit
 from tvgcurate.curation.audit.evaluate import planted_scores, precision_at_k
 from tvgcurate.curation.demo_data import DemoConfig, generate, load_ground_truth
 from tvgcurate.labeling.select import rank_samples, select_ids
-from tvgcurate.workspace import Workspace
 
 from .conftest import ingest_demo, oracle_predictions
 
@@ -57,7 +56,13 @@ def test_relabel_select_uses_the_audit_ranking(big_planted):
 
 def test_noisy_or_and_model_trust():
     def row(sid, check, score, issue):
-        return {"audit_id": "a", "sample_id": sid, "check": check, "score": score, "is_issue": issue}
+        return {
+            "audit_id": "a",
+            "sample_id": sid,
+            "check": check,
+            "score": score,
+            "is_issue": issue,
+        }
 
     rows = [
         row("rule", "zero_length", 0.0, True),
@@ -77,4 +82,3 @@ def test_noisy_or_and_model_trust():
     assert all(0 <= r["score"] <= 1 for r in out)
     assert [r["rank"] for r in out] == list(range(1, len(out) + 1))
     assert pa.Table.from_pylist(out).num_rows == 5
-    assert isinstance(Workspace, type)

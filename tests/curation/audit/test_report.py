@@ -23,7 +23,9 @@ CHROMIUM_FLAGS = [
 
 def chromium() -> str | None:
     for name in ("chromium", "chromium-browser", "google-chrome"):
-        path = shutil.which(name) or (f"/usr/bin/{name}" if os.path.exists(f"/usr/bin/{name}") else None)
+        path = shutil.which(name) or (
+            f"/usr/bin/{name}" if os.path.exists(f"/usr/bin/{name}") else None
+        )
         if path:
             return path
     return None
@@ -57,7 +59,7 @@ def report(planted_ws, demo_dir, tmp_path):
 def test_report_is_self_contained(report):
     text = report.report.read_text(encoding="utf-8")
     assert text.count("data:image/png;base64,") == 3 + 10  # counts, IoU, boundaries, 10 strips
-    assert "src=\"http" not in text and "<script" not in text
+    assert 'src="http' not in text and "<script" not in text
     for section in ("Issues per check", "Model/label agreement", "Boundary shift", "Top 10"):
         assert section in text
     assert report.ranked()[0] in text

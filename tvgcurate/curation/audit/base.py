@@ -63,6 +63,9 @@ class Check:
     requires: ClassVar[tuple[str, ...]] = ()
     weight: ClassVar[float] = 1.0
     model: ClassVar[bool] = False  # a model/label disagreement check (needs predictions)
+    # Synthetic PIR rows (origin synthetic:*) copy a donor's query and the target's video;
+    # only model checks audit them, annotation checks look at what annotators wrote.
+    synthetic: ClassVar[bool] = False
     Config: ClassVar[type] = Threshold
 
     def __init__(self, config=None):
@@ -73,6 +76,11 @@ class Check:
         """Whether this check measures `row` at all (default: every sample)."""
         return True
 
+    def rows_to_audit(self, ctx) -> list[dict]:
+        if self.synthetic:
+            return ctx.samples
+        return [r for r in ctx.samples if not (r.get("origin") or "").startswith("synthetic")]
+
     def score_one(self, ctx, row: dict) -> Finding:
         """Measure one sample. Checks that need a whole group override `score` instead."""
         raise NotImplementedError
@@ -80,7 +88,7 @@ class Check:
     def score(self, ctx) -> list[Finding]:
         """Measure every applicable sample; a failure on one sample becomes its `error`."""
         out = []
-        for row in ctx.samples:
+        for row in self.rows_to_audit(ctx):
             if not self.applies(ctx, row):
                 continue
             try:

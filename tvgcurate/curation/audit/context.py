@@ -42,8 +42,11 @@ class AuditContext:
 
     @functools.cached_property
     def by_video(self) -> dict[str, list[dict]]:
+        """Annotated (non-synthetic) samples per video."""
         out: dict[str, list[dict]] = {}
         for row in self.samples:
+            if (row.get("origin") or "").startswith("synthetic"):
+                continue
             out.setdefault(row["video_id"], []).append(row)
         return out
 

@@ -38,12 +38,29 @@ def _groups(ctx):
             yield vid, rows
 
 
+@dataclass
+class DuplicateConfig:
+    flag_same_window: bool = field(
+        default=True,
+        metadata={
+            "help": "Also flag a repeated query whose windows agree (redundant, score "
+            "0.5); off: only repeats pointing elsewhere (ambiguous, score < 0.5)."
+        },
+    )
+
+
 @register_check
 class DuplicateQuery(Check):
     name = "duplicate_query"
     family = "duplicates"
     description = "the same query twice in one video"
     weight = 0.7
+    Config = DuplicateConfig
+
+    def is_issue(self, f):
+        if f.value is None or f.value < 1 or f.score is None:
+            return False
+        return self.config.flag_same_window or f.score < 0.5 - 1e-9
 
     def score(self, ctx):
         out = []
@@ -51,7 +68,7 @@ class DuplicateQuery(Check):
             by_text: dict[str, list[dict]] = {}
             for r in rows:
                 by_text.setdefault(normalise(r["query"]), []).append(r)
-            for text, same in by_text.items():
+            for same in by_text.values():
                 for r in same:
                     others = [o for o in same if o is not r]
                     if not others:
@@ -93,9 +110,7 @@ def opposite(a: str, b: str) -> bool:
     """Whether two queries differ by a pair of opposites (open/close, on/off, ...)."""
     wa, wb = set(_WORDS.findall(a.lower())), set(_WORDS.findall(b.lower()))
     only_a, only_b = wa - wb, wb - wa
-    return any(
-        (only_a & x and only_b & y) or (only_a & y and only_b & x) for x, y in _OPP
-    )
+    return any((only_a & x and only_b & y) or (only_a & y and only_b & x) for x, y in _OPP)
 
 
 @dataclass

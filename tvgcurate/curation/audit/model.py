@@ -21,6 +21,7 @@ class ModelCheck(Check):
     family = "model"
     requires = ("predictions",)
     model = True
+    synthetic = True
 
     def pred(self, ctx, row):
         p = (ctx.predictions or {}).get(row["sample_id"])

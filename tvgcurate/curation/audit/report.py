@@ -157,15 +157,17 @@ def write_report(
         if r["check"] != "priority" and r["is_issue"]:
             per_sample.setdefault(r["sample_id"], []).append(r)
     samples = {r["sample_id"]: r for r in ctx.samples}
-    n_issue = sum(1 for r in prio if r["is_issue"])
+    annot = {sid for sid, rs in per_sample.items() if any(not CHECKS[r["check"]].model for r in rs)}
+    model = {sid for sid, rs in per_sample.items() if any(CHECKS[r["check"]].model for r in rs)}
     audit_id = prio[0]["audit_id"] if prio else ""
 
     parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>tvgcurate audit "
              f"{html.escape(audit_id)}</title><style>{CSS}</style></head><body>"]  # fmt: skip
     parts.append(f"<h1>tvgcurate audit</h1><div class='meta'>{html.escape(audit_id)} · "
                  f"workspace <code>{html.escape(str(ws.root))}</code> · {len(ctx.samples)} samples · "
-                 f"{n_issue} with at least one issue"
-                 + (f" · predictions <code>{html.escape(ctx.run_id)}</code>" if ctx.run_id else "")
+                 f"{len(annot)} with an annotation issue"
+                 + (f" · predictions <code>{html.escape(ctx.run_id)}</code> disagree on "
+                    f"{len(model)}" if ctx.run_id else "")
                  + "</div>")  # fmt: skip
 
     parts.append("<h2>Issues per check</h2>")

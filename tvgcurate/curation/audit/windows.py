@@ -123,7 +123,10 @@ class WholeVideo(WindowCheck):
             return Finding(row["sample_id"], None, error="no duration (annotated or probed)")
         share = covered(windows_of(row)) / dur
         return Finding(
-            row["sample_id"], 1.0 - min(share, 1.0), f"windows cover {share:.0%} of {dur:g} s", share
+            row["sample_id"],
+            1.0 - min(share, 1.0),
+            f"windows cover {share:.0%} of {dur:g} s",
+            share,
         )
 
     def is_issue(self, f):
