@@ -114,6 +114,50 @@ def phase_embed() -> dict:
     }
 
 
+def phase_embed_ab(n: int, rounds: int) -> dict:
+    """Ours and the floor interleaved on the same n texts, `rounds` times: a fair ratio
+    on a shared machine whose load drifts (the full-size phase runs them minutes apart)."""
+    import shutil
+
+    from tvgcurate.curation.embeddings import MiniLMEncoder, embed_texts
+    from tvgcurate.workspace import Workspace
+
+    texts = json.loads((BENCH / "texts.json").read_text())
+    texts = random_subset(texts, n)
+    enc = MiniLMEncoder()
+    enc.encode(["warm up"])
+    ours, floor = [], []
+    for r in range(rounds):
+        ws_dir = BENCH / f"ws-ab-{r}"
+        shutil.rmtree(ws_dir, ignore_errors=True)
+        ws = Workspace(ws_dir, create=True)
+        t, c = time.perf_counter(), time.process_time()
+        embed_texts(ws, texts, encoder=enc, progress=False)
+        ours.append((time.perf_counter() - t, time.process_time() - c))
+        t, c = time.perf_counter(), time.process_time()
+        enc.model.encode(
+            texts, batch_size=enc.batch_size, convert_to_numpy=True, normalize_embeddings=True
+        )
+        floor.append((time.perf_counter() - t, time.process_time() - c))
+        shutil.rmtree(ws_dir, ignore_errors=True)
+    med = lambda xs, i: float(np.median([x[i] for x in xs]))  # noqa: E731
+    return {
+        "n": n,
+        "rounds": rounds,
+        "ours_s": med(ours, 0),
+        "floor_s": med(floor, 0),
+        "ours_cpu_s": med(ours, 1),
+        "floor_cpu_s": med(floor, 1),
+        "all": {"ours": ours, "floor": floor},
+    }
+
+
+def random_subset(texts: list[str], n: int) -> list[str]:
+    import random
+
+    return random.Random(0).sample(texts, min(n, len(texts)))
+
+
 def phase_cached() -> dict:
     from tvgcurate.curation.embeddings import MiniLMEncoder, embed_texts
     from tvgcurate.workspace import Workspace
@@ -274,12 +318,14 @@ def main() -> None:
     ap.add_argument("--phase", nargs="+", help=argparse.SUPPRESS)
     ap.add_argument("--reembed", action="store_true", help="redo the embedding phase")
     ap.add_argument("--dense-sizes", default="4000,8000,16000")
+    ap.add_argument("--ab", default="6000,2", help="interleaved embedding A/B: texts,rounds")
     args = ap.parse_args()
     if args.phase:
         name, *rest = args.phase
         fn = {
             "embed": phase_embed,
             "cached": phase_cached,
+            "embed-ab": lambda: phase_embed_ab(int(rest[0]), int(rest[1])),
             "pair": phase_pair,
             "build": phase_build,
             "dense": lambda: phase_dense(int(rest[0])),
@@ -297,6 +343,11 @@ def main() -> None:
         embed_json.write_text(json.dumps(run_phase("embed"), indent=2))
     e = json.loads(embed_json.read_text())
     cached = run_phase("cached")
+    ab_json = BENCH / "embed_ab.json"
+    if args.reembed or not ab_json.exists():
+        print("interleaved embedding A/B (ours vs floor) ...", flush=True)
+        ab_json.write_text(json.dumps(run_phase("embed-ab", *args.ab.split(",")), indent=2))
+    ab = json.loads(ab_json.read_text())
     pair = run_phase("pair")
     build = run_phase("build")
     sizes = [int(x) for x in args.dense_sizes.split(",")]
@@ -319,6 +370,11 @@ def main() -> None:
         print(
             f"  CPU time ours / floor      {e['ours_cpu_s']:.0f} s / {e['floor_cpu_s']:.0f} s = {cpu:.2f}x"
         )
+    print(
+        f"  interleaved A/B, {ab['n']} texts x {ab['rounds']} rounds (medians): ours "
+        f"{ab['ours_s']:.1f} s vs floor {ab['floor_s']:.1f} s = {ab['ours_s'] / ab['floor_s']:.2f}x "
+        f"wall, {ab['ours_cpu_s'] / ab['floor_cpu_s']:.2f}x CPU (target <= 1.2x)"
+    )
     print(f"  ours:  cached rerun        {cached['cached_rerun_s']:8.1f} s   (embeds nothing)")
     print(f"  max |ours - floor|         {e['max_abs_diff']:.2e}; peak RSS {e['rss_mb']:.0f} MB")
     print(f"pairing at {pair['n']} queries ({pair['videos']} videos), ratio 0.25:")
@@ -346,7 +402,15 @@ def main() -> None:
         f"  dense at {N_PAIR}: the matrix alone is {N_PAIR**2 * 4 / gb:.0f} GB "
         f"(n^2 x 4 bytes; not run); time ~{last['dense_s'] * scale:.0f} s extrapolated (n^2)"
     )
-    summary = {"embed": e, "cached": cached, "pair": pair, "build": build, "dense": dense}
+    summary = {
+        "date": _dt.date.today().isoformat(),
+        "embed": e,
+        "embed_ab": ab,
+        "cached": cached,
+        "pair": pair,
+        "build": build,
+        "dense": dense,
+    }
     summary["blocked"] = blocked
     (BENCH / "results.json").write_text(json.dumps(summary, indent=2))
 

@@ -18,6 +18,7 @@ Numbers are what the run measured; nothing is tuned after looking at the held-ou
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import shutil
 import statistics
@@ -47,6 +48,7 @@ def build_task(
     size: int,
     duration: tuple[int, int] = (8, 12),
     shape_seconds: tuple[float, float] = (2.0, 4.0),
+    simple: bool = False,
 ) -> Workspace:
     """Render the videos and write videos/samples tables, then SAA keyframes (uniform, 1 fps)."""
     from tvgcurate.curation.keyframes.run import KeyframesConfig, run_keyframes
@@ -74,6 +76,9 @@ def build_task(
         spec = dv.spec
         vid = f"lv{i:04d}"
         spec.video_id = vid
+        if simple:  # the shrunk task: one scene (no cuts), shapes 1.5x larger
+            spec.scenes = spec.scenes[:1]
+            spec.shapes = [dataclasses.replace(t, size=int(t.size * 1.5)) for t in spec.shapes]
         path = media / f"{vid}.mp4"
         if not path.exists():
             render_video(spec, path)
@@ -312,6 +317,9 @@ def main(argv=None) -> int:
     ap.add_argument("--quick", action="store_true", help="Smoke run: tiny task, 1 min stages.")
     ap.add_argument("--keep", action="store_true", help="Reuse an existing task in --out.")
     ap.add_argument("--build-only", action="store_true", help="Build the task and stop.")
+    ap.add_argument(
+        "--simple", action="store_true", help="Shrunk task: no scene cuts, shapes 1.5x larger."
+    )
     args = ap.parse_args(argv)
     if args.quick:
         args.train_videos, args.val_videos = 24, 8
@@ -338,6 +346,7 @@ def main(argv=None) -> int:
             args.size,
             tuple(args.duration),
             tuple(args.shape_seconds),
+            args.simple,
         )
     if args.build_only:
         return 0
