@@ -85,3 +85,30 @@ def test_real_model_is_semantic_and_cached(ws, minilm):
     assert out[0] @ out[1] > 0.8 > out[0] @ out[2]
     cached = embed_texts(ws, texts, encoder=minilm, progress=False)
     np.testing.assert_array_equal(cached, out)
+
+
+class Crashing(Counting):
+    """Fails on its third chunk, as a killed run would stop mid-way."""
+
+    def __init__(self):
+        super().__init__()
+        self.calls = 0
+
+    def encode(self, texts):
+        self.calls += 1
+        if self.calls == 3:
+            raise KeyboardInterrupt("killed")
+        return super().encode(texts)
+
+
+def test_a_crashed_run_keeps_finished_chunks(ws):
+    texts = [f"sentence {i:03d} about a dog" for i in range(50)]
+    with pytest.raises(KeyboardInterrupt):
+        embed_texts(ws, texts, encoder=Crashing(), progress=False, chunk=10)
+    assert ws.versions("embeddings") == []  # nothing committed
+    enc = Counting()
+    out = embed_texts(ws, texts, encoder=enc, progress=False, chunk=10)
+    assert len(enc.seen) == 30  # the 2 finished chunks of 10 were not embedded again
+    np.testing.assert_allclose(out, HashingEncoder().encode(texts), atol=1e-7)
+    assert ws.read("embeddings").num_rows == 50
+    assert not list(ws.scratch("embeddings").rglob("part-*.parquet"))

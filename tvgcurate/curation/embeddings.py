@@ -22,15 +22,19 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
 import re
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from tvgcurate.errors import TvgError
+from tvgcurate.schemas import EMBEDDINGS
 from tvgcurate.workspace import Workspace
 
 DEFAULT_ENCODER = "all-MiniLM-L6-v2"
@@ -179,6 +183,11 @@ def embed_texts(
     cached = ws.read(TABLE)
     if cached.num_rows:
         cached = cached.filter(pc.equal(cached.column("model"), enc.name))
+    # Chunks embedded by a run that crashed before writing the table are reused.
+    parts_dir = _parts_dir(ws, enc.name)
+    pending = _read_parts(parts_dir)
+    if pending.num_rows:
+        cached = pa.concat_tables([cached.select(EMBEDDINGS.names).cast(EMBEDDINGS), pending])
     known = cached.column("text_hash").to_pylist() if cached.num_rows else []
     cached_vecs = vectors_of(cached)
     index = {h: i for i, h in enumerate(known)}
@@ -190,16 +199,22 @@ def embed_texts(
         parts = []
         with _progress(progress, len(missing), enc.name) as advance:
             for lo in range(0, len(missing), chunk):
-                batch = [unique[h] for h in missing[lo : lo + chunk]]
-                parts.append(np.asarray(enc.encode(batch), dtype=np.float32))
-                advance(len(batch))
+                hs = missing[lo : lo + chunk]
+                vecs = np.asarray(enc.encode([unique[h] for h in hs]), dtype=np.float32)
+                _write_part(parts_dir, _to_table(hs, enc.name, vecs))
+                parts.append(vecs)
+                advance(len(hs))
         new_vecs = np.concatenate(parts)
         if cached_vecs.size and new_vecs.shape[1] != cached_vecs.shape[1]:
             raise TvgError(
                 f"encoder {enc.name} returned {new_vecs.shape[1]}-d vectors but the cache holds "
                 f"{cached_vecs.shape[1]}-d ones under the same model name"
             )
-        _append_cache(ws, missing, enc.name, new_vecs)
+    if missing or pending.num_rows:
+        fresh = [_to_table(missing, enc.name, new_vecs)] if missing else []
+        _append_cache(ws, pa.concat_tables([pending, *fresh]), enc.name)
+        for part in parts_dir.glob("part-*.parquet"):
+            part.unlink()
 
     dim = new_vecs.shape[1] if new_vecs.size else cached_vecs.shape[1] if cached_vecs.size else 0
     out = np.empty((len(texts), dim), dtype=np.float32)
@@ -210,12 +225,10 @@ def embed_texts(
     return out
 
 
-def _append_cache(ws: Workspace, hashes: list[str], model: str, vecs: np.ndarray) -> None:
-    from tvgcurate.schemas import EMBEDDINGS
-
+def _to_table(hashes: list[str], model: str, vecs: np.ndarray) -> pa.Table:
     flat = pa.array(vecs.reshape(-1), type=pa.float32())
     offsets = pa.array(np.arange(0, vecs.size + 1, vecs.shape[1], dtype=np.int32))
-    new = pa.Table.from_arrays(
+    return pa.Table.from_arrays(
         [
             pa.array(hashes, type=pa.string()),
             pa.array([model] * len(hashes), type=pa.string()),
@@ -223,9 +236,31 @@ def _append_cache(ws: Workspace, hashes: list[str], model: str, vecs: np.ndarray
         ],
         schema=EMBEDDINGS,
     )
+
+
+def _parts_dir(ws: Workspace, model: str) -> Path:
+    return ws.scratch("embeddings", hashlib.sha256(model.encode()).hexdigest()[:16])
+
+
+def _read_parts(parts_dir: Path) -> pa.Table:
+    files = sorted(parts_dir.glob("part-*.parquet"))
+    if not files:
+        return EMBEDDINGS.empty_table()
+    return pa.concat_tables([pq.read_table(f).cast(EMBEDDINGS) for f in files])
+
+
+def _write_part(parts_dir: Path, table: pa.Table) -> None:
+    """One embedded chunk, written atomically so a crash keeps every finished chunk."""
+    name = f"part-{table.column('text_hash')[0].as_py()[:16]}-{table.num_rows}.parquet"
+    tmp = parts_dir / f".{name}.tmp"
+    pq.write_table(table, tmp)
+    os.replace(tmp, parts_dir / name)
+
+
+def _append_cache(ws: Workspace, new: pa.Table, model: str) -> None:
     old = ws.read(TABLE)
     table = pa.concat_tables([old.select(EMBEDDINGS.names).cast(EMBEDDINGS), new])
-    ws.write(TABLE, table, note=f"+{len(hashes)} embeddings ({model})")
+    ws.write(TABLE, table, note=f"+{new.num_rows} embeddings ({model})")
 
 
 class _progress:
