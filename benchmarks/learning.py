@@ -8,8 +8,10 @@ compared with the best trivial baselines (whole video; best constant window fitt
 training videos). PIR side by side: GRPO with and without the refusal reward and with
 different shares of irrelevant prompts, all from the same SFT model and for the same time.
 
-    .venv/bin/python benchmarks/learning.py --out /tmp/tvg_learning            # ~30 min
+    .venv/bin/python benchmarks/learning.py --out /tmp/tvg_learning --simple --grpo-minutes 3
     .venv/bin/python benchmarks/learning.py --out /tmp/tvg_learning --quick    # smoke, ~3 min
+
+`--simple` is the shrunk task of docs/learning.md (no scene cuts, larger shapes).
 
 Prints a table and writes RESULTS.json and rewards.png into --out (copy them to docs/).
 Numbers are what the run measured; nothing is tuned after looking at the held-out set.
@@ -280,17 +282,19 @@ def plot(curves: dict[str, list[dict]], sft_log: list[dict], path: Path) -> None
         ("GRPO IoU reward (mean)", "GRPO refusal reward (mean)", "GRPO format reward (mean)"),
         strict=True,
     ):
-        for name, log in curves.items():
+        for ci, (name, log) in enumerate(curves.items()):
             rows = [r for r in log if isinstance(r.get(f"rewards/{key}/mean"), float)]
             if not rows:
                 continue
             y = np.array([r[f"rewards/{key}/mean"] for r in rows])
             k = min(5, len(y))
             smooth = np.convolve(y, np.ones(k) / k, mode="valid")
-            ax.plot([r["step"] for r in rows][k - 1 :], smooth, label=name)
+            ax.plot([r["step"] for r in rows][k - 1 :], smooth, label=name, color=f"C{ci}")
         ax.set_title(title + " (5-step mean)")
         ax.set_xlabel("step")
-    axes[1].legend(fontsize=7)
+    for ax in axes[1:]:
+        if ax.lines:
+            ax.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
 
