@@ -9,11 +9,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pyarrow as pa
-
-from tvgcurate.curation.ingest.base import ReadResult, Reject, SourceFile, register_reader
+from tvgcurate.curation.ingest.base import (
+    ReadResult,
+    Reject,
+    SourceFile,
+    new_rows,
+    register_reader,
+    rows_table,
+)
 from tvgcurate.errors import InputError
-from tvgcurate.schemas import WINDOWS
 
 
 def _sniff(path: Path, head: bytes) -> bool:
@@ -70,9 +74,7 @@ def read_activitynet(sf: SourceFile) -> ReadResult:
         raise InputError(sf.path, exc.lineno, None, f"malformed JSON ({exc.msg})") from None
     if not isinstance(data, dict):
         raise InputError(sf.path, 1, None, "expected an object keyed by video id")
-    rows: dict[str, list] = {
-        k: [] for k in ("source_qid", "video_id", "query", "windows", "duration_s", "source_line")
-    }
+    rows = new_rows()
     rejects: list[Reject] = []
     line_of = _KeyLines(text)
     for vid, entry in data.items():
@@ -93,14 +95,4 @@ def read_activitynet(sf: SourceFile) -> ReadResult:
             rows["windows"].append([{"start": float(w[0]), "end": float(w[1])}])
             rows["duration_s"].append(float(entry["duration"]))
             rows["source_line"].append(line)
-    schema = pa.schema(
-        [
-            ("source_qid", pa.string()),
-            ("video_id", pa.string()),
-            ("query", pa.string()),
-            ("windows", WINDOWS),
-            ("duration_s", pa.float64()),
-            ("source_line", pa.int64()),
-        ]
-    )
-    return ReadResult(pa.table(rows, schema=schema), rejects)
+    return ReadResult(rows_table(rows), rejects)

@@ -10,6 +10,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from tvgcurate.errors import InputError
+from tvgcurate.schemas import WINDOWS
 
 
 @dataclass
@@ -44,6 +45,28 @@ class SourceFile:
     source: str
     on_error: str  # "fail" or "skip"
     durations: dict[str, float] = field(default_factory=dict, hash=False, compare=False)
+
+
+# The columns a line/record reader produces (the QVH jsonl reader adds saliency and clip ids).
+ROW_SCHEMA = pa.schema(
+    [
+        ("source_qid", pa.string()),
+        ("video_id", pa.string()),
+        ("query", pa.string()),
+        ("windows", WINDOWS),
+        ("duration_s", pa.float64()),
+        ("source_line", pa.int64()),
+    ]
+)
+
+
+def new_rows() -> dict[str, list]:
+    """Empty column lists for a reader that builds rows one record at a time."""
+    return {name: [] for name in ROW_SCHEMA.names}
+
+
+def rows_table(rows: dict[str, list]) -> pa.Table:
+    return pa.table(rows, schema=ROW_SCHEMA)
 
 
 Reader = Callable[[SourceFile], ReadResult]

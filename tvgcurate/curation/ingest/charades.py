@@ -14,9 +14,15 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from tvgcurate.curation.ingest.base import ReadResult, Reject, SourceFile, register_reader
+from tvgcurate.curation.ingest.base import (
+    ReadResult,
+    Reject,
+    SourceFile,
+    new_rows,
+    register_reader,
+    rows_table,
+)
 from tvgcurate.errors import InputError
-from tvgcurate.schemas import WINDOWS
 
 LINE = re.compile(r"^(?P<vid>\S+)\s+(?P<start>\S+)\s+(?P<end>\S+?)##(?P<query>.*)$")
 
@@ -71,9 +77,7 @@ def _number(text: str) -> float | None:
 @register_reader("charades-sta", sniff=_sniff)
 def read_charades(sf: SourceFile) -> ReadResult:
     durations = {**sibling_durations(sf.path), **sf.durations}
-    rows: dict[str, list] = {
-        k: [] for k in ("source_qid", "video_id", "query", "windows", "duration_s", "source_line")
-    }
+    rows = new_rows()
     rejects: list[Reject] = []
     qid = 0
     with open(sf.path, encoding="utf-8-sig", newline="") as fh:
@@ -105,17 +109,7 @@ def read_charades(sf: SourceFile) -> ReadResult:
             rows["duration_s"].append(durations.get(m["vid"]))
             rows["source_line"].append(lineno)
             qid += 1
-    schema = pa.schema(
-        [
-            ("source_qid", pa.string()),
-            ("video_id", pa.string()),
-            ("query", pa.string()),
-            ("windows", WINDOWS),
-            ("duration_s", pa.float64()),
-            ("source_line", pa.int64()),
-        ]
-    )
-    return ReadResult(pa.table(rows, schema=schema), rejects)
+    return ReadResult(rows_table(rows), rejects)
 
 
 @register_reader("charades-csv", sniff=_sniff_csv)
