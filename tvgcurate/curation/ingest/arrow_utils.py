@@ -40,8 +40,15 @@ def bad_pair_rows(col: pa.ChunkedArray) -> np.ndarray:
     for arr in col.chunks:
         arr = arr.cast(PAIRS)
         inner = arr.flatten()
-        lens = pc.list_value_length(inner).to_numpy(zero_copy_only=False)
         vals = inner.flatten()
+        lens_arr = pc.list_value_length(inner)
+        bounds = pc.min_max(lens_arr).as_py()
+        if not len(inner) or (
+            bounds == {"min": 2, "max": 2} and lens_arr.null_count == 0 and vals.null_count == 0
+        ):
+            base += len(arr)
+            continue  # every entry is a pair of numbers
+        lens = lens_arr.to_numpy(zero_copy_only=False)
         inner_bad = (lens != 2) | np.isnan(lens.astype(float))
         if vals.null_count:
             # an inner list holding a null number is bad too

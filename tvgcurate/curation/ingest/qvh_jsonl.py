@@ -189,13 +189,19 @@ def read_qvh_jsonl(sf: SourceFile, kind: str) -> ReadResult:
     return ReadResult(samples, result.rejects)
 
 
-def _line_numbers(path: Path, n: int, result: ReadResult) -> pa.Array:
-    """Each kept row's 1-based line number; a plain range when the file has no blank lines."""
+def _count_lines(path: Path) -> int:
+    """Lines in a file (a last line without a newline counts), read in blocks."""
+    n, last = 0, b"\n"
     with open(path, "rb") as fh:
-        data = fh.read()
-    data = data.removeprefix(b"\xef\xbb\xbf").replace(b"\r\n", b"\n")
-    has_blank = b"\n\n" in data.rstrip(b"\n") or data.startswith(b"\n")
-    if not has_blank and not result.rejects:
+        for block in iter(lambda: fh.read(16 << 20), b""):
+            n += block.count(b"\n")
+            last = block[-1:]
+    return n + (last != b"\n")
+
+
+def _line_numbers(path: Path, n: int, result: ReadResult) -> pa.Array:
+    """Each kept row's 1-based line number; a plain range when every line holds a record."""
+    if not result.rejects and _count_lines(path) == n:
         return pa.array(np.arange(1, n + 1, dtype=np.int64))
     lines = LineIndex(path)
     rejected = {r.line for r in result.rejects}
