@@ -274,6 +274,11 @@ def _relabel(ctx: DemoContext) -> None:
 
 
 def run_demo(cfg: DemoLoopConfig, console: Console | None = None) -> DemoContext:
+    import os
+
+    # The loop shows its own progress; the Hugging Face libraries' bars would interleave.
+    for var in ("HF_DATASETS_DISABLE_PROGRESS_BARS", "HF_HUB_DISABLE_PROGRESS_BARS"):
+        os.environ.setdefault(var, "1")
     console = console or Console()
     out = Path(cfg.out)
     ctx = DemoContext(cfg=cfg, console=console, data=out / "data", workspace=out / "workspace")
