@@ -17,31 +17,20 @@ COLOURS = [(220, 40, 40), (40, 200, 60), (40, 60, 220), (230, 220, 50), (200, 60
 def write_clip(
     path: Path, cuts: list[float], duration: float = 4.0, fps: int = 10, size=(96, 64), seed=0
 ) -> Path:
-    """An H.264 clip whose scenes change colour (and texture) at `cuts`; a square moves."""
-    import av
+    """An H.264 clip from the demo-data renderer: scenes change at `cuts`; a square moves."""
+    from tvgcurate.curation.demo_render import clip_spec, render_video
 
-    rng = np.random.default_rng(seed)
-    w, h = size
-    n = int(round(duration * fps))
-    bounds = [int(round(c * fps)) for c in cuts]
-    with av.open(str(path), "w") as out:
-        stream = out.add_stream("libx264", rate=fps)
-        stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"
-        stream.options = {"preset": "ultrafast", "crf": "20"}
-        scene = 0
-        for i in range(n):
-            scene = sum(i >= b for b in bounds)
-            base = np.array(COLOURS[(scene + seed) % len(COLOURS)], dtype=np.int16)
-            noise = rng.integers(-8, 8, size=(h, w, 1))
-            img = np.clip(base + noise, 0, 255).astype(np.uint8)
-            x = (i * 3) % (w - 12)
-            img[20:32, x : x + 12] = 255
-            frame = av.VideoFrame.from_ndarray(img, format="rgb24")
-            for pkt in stream.encode(frame):
-                out.mux(pkt)
-        for pkt in stream.encode():
-            out.mux(pkt)
-    return path
+    spec = clip_spec(
+        path.stem,
+        width=size[0],
+        height=size[1],
+        fps=fps,
+        duration=duration,
+        cuts=tuple(cuts),
+        shapes=(("square", "white", 0.0, duration),),
+        seed=seed,
+    )
+    return render_video(spec, path)
 
 
 def make_workspace(root: Path, media: Path, clips: dict[str, Path], record_root=True) -> Workspace:

@@ -1,22 +1,15 @@
-import av
-import numpy as np
 import pyarrow.compute as pc
 
+from tvgcurate.curation.demo_render import clip_spec, render_video
 from tvgcurate.curation.ingest import IngestConfig, ingest
 from tvgcurate.curation.videos import probe
 from tvgcurate.workspace import Workspace
 
 
 def _mp4(path, seconds=2, fps=10, w=64, h=48):
-    with av.open(str(path), "w") as c:
-        s = c.add_stream("libx264", rate=fps)
-        s.width, s.height, s.pix_fmt = w, h, "yuv420p"
-        for i in range(seconds * fps):
-            img = np.full((h, w, 3), (i * 7) % 255, np.uint8)
-            for p in s.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
-                c.mux(p)
-        for p in s.encode():
-            c.mux(p)
+    """A short clip from the demo-data renderer."""
+    spec = clip_spec(path.stem, width=w, height=h, fps=fps, duration=seconds, cuts=(1.0,))
+    return render_video(spec, path)
 
 
 def test_probe_good_missing_and_corrupt(tmp_path):

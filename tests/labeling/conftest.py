@@ -66,29 +66,19 @@ def ls_server(tmp_path_factory) -> LSServer:
 
 
 def make_video(path: Path, fps: Fraction, seconds: float, size=(64, 48)) -> Path:
-    """A small H.264 MP4 at an exact frame rate (colour changes every second)."""
-    import av
-    import numpy as np
+    """A small H.264 MP4 at an exact frame rate, from the demo-data renderer."""
+    from tvgcurate.curation.demo_render import clip_spec, render_video
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    n = int(round(seconds * fps))
-    with av.open(str(path), "w") as out:
-        st = out.add_stream("libx264", rate=fps)
-        st.width, st.height = size
-        st.pix_fmt = "yuv420p"
-        st.options = {"preset": "ultrafast", "crf": "35"}
-        for i in range(n):
-            t = i / float(fps)
-            img = np.zeros((size[1], size[0], 3), np.uint8)
-            img[..., int(t) % 3] = 200
-            x = int((i * 2) % size[0])
-            img[:, x : x + 4] = 255
-            frame = av.VideoFrame.from_ndarray(img, format="rgb24")
-            for p in st.encode(frame):
-                out.mux(p)
-        for p in st.encode():
-            out.mux(p)
-    return path
+    spec = clip_spec(
+        path.stem,
+        width=size[0],
+        height=size[1],
+        fps=fps,
+        duration=seconds,
+        cuts=(seconds / 2,),
+        shapes=(("circle", "red", 1.0, seconds - 1.0),),
+    )
+    return render_video(spec, path)
 
 
 def video_rows(media_root: Path, names: dict[str, Fraction], seconds: float = 8.0) -> list[dict]:

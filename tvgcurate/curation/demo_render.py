@@ -126,7 +126,7 @@ class VideoSpec:
     video_id: str
     width: int
     height: int
-    fps: int
+    fps: int | Fraction  # a Fraction for NTSC rates such as 30000/1001
     duration: float
     scenes: list[Scene] = field(default_factory=list)
     shapes: list[ShapeTrack] = field(default_factory=list)
@@ -304,11 +304,11 @@ def render_video(
     with av.open(str(tmp), "w", format="mp4") as container:
         stream = container.add_stream("libx264", rate=Fraction(spec.fps))
         stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"
-        stream.codec_context.gop_size = gop or 2 * spec.fps
+        stream.codec_context.gop_size = gop or int(round(2 * spec.fps))
         stream.codec_context.thread_count = threads
         stream.options = {"preset": preset, "crf": str(crf)}
         for i in range(spec.num_frames):
-            t = i / spec.fps
+            t = float(i / spec.fps)
             by, bu, bv = bgs[max(bisect.bisect_right(starts, t) - 1, 0)]
             y_pl[:] = by
             u_pl[:] = bu
@@ -331,3 +331,46 @@ def render_video(
             container.mux(packet)
     os.replace(tmp, path)
     return path
+
+
+def clip_spec(
+    video_id: str,
+    *,
+    width: int = 64,
+    height: int = 48,
+    fps: int | Fraction = 10,
+    duration: float = 2.0,
+    cuts: tuple[float, ...] = (),
+    shapes: tuple[tuple[str, str, float, float], ...] = (),
+    seed: int = 0,
+) -> VideoSpec:
+    """A small spec for tests: scenes starting at 0 and at each cut (alternating dark and
+    light backgrounds, varied textures), and (shape, colour, start, end) tracks moving left
+    to right across the middle."""
+    rng = np.random.default_rng(seed)
+    starts = [0.0, *cuts]
+    scenes = [
+        Scene(
+            start=float(t),
+            rgb=background_colour(rng.uniform(0, 360), dark=i % 2 == 0, rng=rng),
+            texture=TEXTURES[(seed + i) % len(TEXTURES)],
+            seed=seed * 1000 + i,
+        )
+        for i, t in enumerate(starts)
+    ]
+    size = max(8, min(width, height) // 3)
+    tracks = [
+        ShapeTrack(
+            shape,
+            colour,
+            float(a),
+            float(b),
+            size,
+            size / 2,
+            height / 2,
+            width - size / 2,
+            height / 2,
+        )
+        for shape, colour, a, b in shapes
+    ]
+    return VideoSpec(video_id, width, height, fps, float(duration), scenes, tracks)
