@@ -27,9 +27,11 @@ if installed; then
   echo "Label Studio $VERSION already in $VENV"
   exit 0
 fi
+# pip, quiet, without the machine's notes about absent local package mirrors.
+pipq() { "$@" 2>&1 | { grep -v '^WARNING: Location' || true; }; }
 [ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
-"$VENV/bin/python" -m pip install -q --upgrade pip
-"$VENV/bin/python" -m pip install -q "label-studio==$VERSION"
+pipq "$VENV/bin/python" -m pip install -q --upgrade pip
+pipq "$VENV/bin/python" -m pip install -q "label-studio==$VERSION"
 installed || { echo "error: label-studio $VERSION did not install into $VENV" >&2; exit 1; }
 # (not `label-studio --version`: it initialises Django under $HOME and checks PyPI)
 echo "Label Studio $VERSION installed in $VENV"
