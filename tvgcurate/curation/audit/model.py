@@ -78,11 +78,22 @@ class IoUDisagreement(ModelCheck):
         return f.value is not None and f.value < self.config.min_iou
 
 
+@dataclass
+class FalseRefusalConfig:
+    max_score: float = field(
+        default=0.5,
+        metadata={
+            "help": "Flag when the share of answers that answer (1 - refusal rate) is below."
+        },
+    )
+
+
 @register_check
 class FalseRefusal(ModelCheck):
     name = "false_refusal"
     description = "the model refuses a sample labelled relevant"
     weight = 0.6
+    Config = FalseRefusalConfig
 
     def applies(self, ctx, row):
         return self.pred(ctx, row) is not None and is_relevant(row)
@@ -96,7 +107,7 @@ class FalseRefusal(ModelCheck):
         return Finding(row["sample_id"], score, detail if refused else "", 1.0 - score)
 
     def is_issue(self, f):
-        return f.score is not None and f.score < 0.5
+        return f.score is not None and f.score < self.config.max_score
 
 
 @dataclass
