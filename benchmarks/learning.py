@@ -51,6 +51,7 @@ def build_task(
     duration: tuple[int, int] = (8, 12),
     shape_seconds: tuple[float, float] = (2.0, 4.0),
     simple: bool = False,
+    plain: bool = False,
 ) -> Workspace:
     """Render the videos and write videos/samples tables, then SAA keyframes (uniform, 1 fps)."""
     from tvgcurate.curation.keyframes.run import KeyframesConfig, run_keyframes
@@ -81,6 +82,8 @@ def build_task(
         if simple:  # the shrunk task: one scene (no cuts), shapes 1.5x larger
             spec.scenes = spec.scenes[:1]
             spec.shapes = [dataclasses.replace(t, size=int(t.size * 1.5)) for t in spec.shapes]
+        if plain:  # smaller still: one flat background colour, no texture, no gradient cuts
+            spec.scenes = [dataclasses.replace(spec.scenes[0], texture="flat")]
         path = media / f"{vid}.mp4"
         if not path.exists():
             render_video(spec, path)
@@ -324,7 +327,13 @@ def main(argv=None) -> int:
     ap.add_argument(
         "--simple", action="store_true", help="Shrunk task: no scene cuts, shapes 1.5x larger."
     )
+    ap.add_argument(
+        "--plain",
+        action="store_true",
+        help="Smaller still: one flat background per video (implies --simple).",
+    )
     args = ap.parse_args(argv)
+    args.simple = args.simple or args.plain
     if args.quick:
         args.train_videos, args.val_videos = 24, 8
         args.sft_minutes, args.grpo_minutes = 0.5, 0.4
@@ -351,6 +360,7 @@ def main(argv=None) -> int:
             tuple(args.duration),
             tuple(args.shape_seconds),
             args.simple,
+            args.plain,
         )
     if args.build_only:
         return 0

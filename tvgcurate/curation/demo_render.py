@@ -163,7 +163,9 @@ def background(scene: Scene, width: int, height: int) -> np.ndarray:
     grad = 1.0 + 0.18 * (np.cos(angle) * x + np.sin(angle) * y)
     period = rng.uniform(0.15, 0.35)
     t = scene.texture
-    if t == "stripes":
+    if t == "flat":  # not in TEXTURES: only asked for by name (benchmarks/learning.py --plain)
+        pat = 0 * x + 0 * y
+    elif t == "stripes":
         pat = np.sign(np.sin(np.pi * y / period)) + 0 * x
     elif t == "vstripes":
         pat = np.sign(np.sin(np.pi * x / period)) + 0 * y
