@@ -52,6 +52,8 @@ def build_task(
     shape_seconds: tuple[float, float] = (2.0, 4.0),
     simple: bool = False,
     plain: bool = False,
+    absent_per_video: int = 2,
+    whole_seconds: bool = False,
 ) -> Workspace:
     """Render the videos and write videos/samples tables, then SAA keyframes (uniform, 1 fps)."""
     from tvgcurate.curation.keyframes.run import KeyframesConfig, run_keyframes
@@ -69,7 +71,7 @@ def build_task(
         max_shapes=1,
         min_shape_seconds=shape_seconds[0],
         max_shape_seconds=shape_seconds[1],
-        num_absent=1,
+        num_absent=absent_per_video,
         write_videos=False,
     )
     media = root / "media"
@@ -84,6 +86,11 @@ def build_task(
             spec.shapes = [dataclasses.replace(t, size=int(t.size * 1.5)) for t in spec.shapes]
         if plain:  # smaller still: one flat background colour, no texture, no gradient cuts
             spec.scenes = [dataclasses.replace(spec.scenes[0], texture="flat")]
+        if whole_seconds:  # windows on the 1 fps frame grid: the frames determine the answer
+            t = spec.shapes[0]
+            start = float(min(int(round(t.start)), int(spec.duration) - 1))
+            end = float(min(max(int(round(t.end)), start + 1), spec.duration))
+            spec.shapes = [dataclasses.replace(t, start=start, end=end)]
         path = media / f"{vid}.mp4"
         if not path.exists():
             render_video(spec, path)
@@ -110,30 +117,31 @@ def build_task(
         tr = spec.shapes[0]
         rng = np.random.default_rng([seed, i, 7])
         templates = rng.permutation(8)[:2]
+        per = 2 + absent_per_video
         for k, t in enumerate(templates):
             samples.append(
                 {
                     **base,
-                    "sample_id": f"qvhighlights:{split}:{3 * i + k}",
-                    "source_qid": str(3 * i + k),
+                    "sample_id": f"qvhighlights:{split}:{per * i + k}",
+                    "source_qid": str(per * i + k),
                     "origin": "source",
                     "query": phrase(tr.shape, tr.colour, int(t), tr.direction),
                     "windows": [{"start": tr.start, "end": tr.end}],
                     "relevance": "relevant",
                 }
             )
-        shape, colour = dv.absent[0]
-        samples.append(
-            {
-                **base,
-                "sample_id": f"qvhighlights:{split}:{3 * i + 2}",
-                "source_qid": str(3 * i + 2),
-                "origin": "synthetic:absent-shape",
-                "query": phrase(shape, colour, int(templates[0])),
-                "windows": [],
-                "relevance": "irrelevant",
-            }
-        )
+        for a, (shape, colour) in enumerate(dv.absent):
+            samples.append(
+                {
+                    **base,
+                    "sample_id": f"qvhighlights:{split}:{per * i + 2 + a}",
+                    "source_qid": str(per * i + 2 + a),
+                    "origin": "synthetic:absent-shape",
+                    "query": phrase(shape, colour, int(templates[a % 2])),
+                    "windows": [],
+                    "relevance": "irrelevant",
+                }
+            )
     ws = Workspace(root / "ws", create=True)
     with ws.transaction("benchmarks/learning.py") as tx:
         tx.write("videos", pa.Table.from_pylist(videos))
@@ -305,8 +313,8 @@ def plot(curves: dict[str, list[dict]], sft_log: list[dict], path: Path) -> None
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", type=Path, default=Path("/tmp/tvg_learning"))
-    ap.add_argument("--train-videos", type=int, default=240)
-    ap.add_argument("--val-videos", type=int, default=60)
+    ap.add_argument("--train-videos", type=int, default=3000)
+    ap.add_argument("--val-videos", type=int, default=100)
     ap.add_argument(
         "--duration", type=int, nargs=2, default=(8, 12), help="Video length range (s)."
     )
@@ -331,6 +339,23 @@ def main(argv=None) -> int:
         "--plain",
         action="store_true",
         help="Smaller still: one flat background per video (implies --simple).",
+    )
+    ap.add_argument(
+        "--absent-per-video",
+        type=int,
+        default=2,
+        help="Irrelevant queries per video (shapes it never shows); 2 relevant ones per video.",
+    )
+    ap.add_argument(
+        "--sft-irrelevant-share",
+        type=float,
+        default=0.33,
+        help="Share of irrelevant rows (trained to refuse) in SFT.",
+    )
+    ap.add_argument(
+        "--whole-seconds",
+        action="store_true",
+        help="Shape windows start and end on whole seconds (the 1 fps frame grid).",
     )
     args = ap.parse_args(argv)
     args.simple = args.simple or args.plain
@@ -361,6 +386,8 @@ def main(argv=None) -> int:
             tuple(args.shape_seconds),
             args.simple,
             args.plain,
+            args.absent_per_video,
+            args.whole_seconds,
         )
     if args.build_only:
         return 0
@@ -389,6 +416,7 @@ def main(argv=None) -> int:
         "tiny",
         [
             f"sft.max_steps={sft_steps}",
+            f"sft.irrelevant_share={args.sft_irrelevant_share}",
             f"sft.save_steps={sft_steps}",
             f"sft.max_seconds={args.sft_minutes * 60 * 1.15}",
         ],
@@ -413,10 +441,10 @@ def main(argv=None) -> int:
             "grpo.reward_weights=[0.2,1.0]",
             "grpo.irrelevant_share=0.3",
         ],
-        "refusal reward, 60% irrelevant": [
+        "refusal reward, 50% irrelevant": [
             "grpo.rewards=[format,iou,refusal]",
             "grpo.reward_weights=[0.2,1.0,1.0]",
-            "grpo.irrelevant_share=0.6",
+            "grpo.irrelevant_share=0.5",
         ],
     }
     if args.quick:

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 
 @dataclass
 class TinyConfig:
-    """Sizes of the tiny Qwen2-VL (defaults: about 1.3M parameters, STACK.md's measured set-up)."""
+    """Sizes of the tiny Qwen2-VL (defaults: about 0.9M parameters; STACK.md measured 1.3M)."""
 
     hidden_size: int = field(default=128, metadata={"help": "Text hidden size."})
     num_layers: int = field(default=4, metadata={"help": "Text decoder layers."})
@@ -24,6 +24,13 @@ class TinyConfig:
     vision_embed_dim: int = field(default=64, metadata={"help": "Vision embedding width."})
     vision_heads: int = field(default=2, metadata={"help": "Vision attention heads."})
     seed: int = field(default=0, metadata={"help": "Initialisation seed."})
+    match_visual_scale: bool = field(
+        default=True,
+        metadata={
+            "help": "Scale the vision merger's last layer so visual tokens start at the RMS of "
+            "the text embeddings (random init otherwise makes them about 3x larger)."
+        },
+    )
 
     def __post_init__(self):
         if self.hidden_size % self.num_heads:
@@ -88,6 +95,30 @@ def tiny_model_config(tokenizer, cfg: TinyConfig | None = None):
     )
 
 
+def match_visual_scale(model, patches: int = 64) -> float:
+    """Rescale `visual.merger`'s output layer so that visual tokens of random pixels have the
+    RMS of the text embedding table; returns the factor applied (deterministic per seed)."""
+    import torch
+
+    visual = model.model.visual
+    vcfg = model.config.vision_config
+    side = int(patches**0.5)
+    grid = torch.tensor([[1, side, side]])
+    dim = 3 * vcfg.temporal_patch_size * vcfg.patch_size**2
+    gen = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        out = visual(torch.randn(side * side, dim, generator=gen), grid_thw=grid)
+        tokens = out.pooler_output if hasattr(out, "pooler_output") else out
+        img_rms = tokens.pow(2).mean().sqrt()
+        text_rms = model.model.language_model.embed_tokens.weight.pow(2).mean().sqrt()
+        factor = float(text_rms / img_rms)
+        last = visual.merger.mlp[-1]
+        last.weight.mul_(factor)
+        if last.bias is not None:
+            last.bias.mul_(factor)
+    return factor
+
+
 def build_tiny(cfg: TinyConfig | None = None):
     """Return (model, processor): a random Qwen2VLForConditionalGeneration and its processor."""
     import torch
@@ -100,6 +131,8 @@ def build_tiny(cfg: TinyConfig | None = None):
     tok = processor.tokenizer
     torch.manual_seed(cfg.seed)
     model = Qwen2VLForConditionalGeneration(tiny_model_config(tok, cfg))
+    if cfg.match_visual_scale:
+        match_visual_scale(model)
     model.generation_config = GenerationConfig(
         eos_token_id=tok.convert_tokens_to_ids("<|im_end|>"),
         pad_token_id=tok.pad_token_id,
