@@ -17,7 +17,8 @@ Task sizes, largest first: the default (demo-data's textured scenes with cuts); 
 (windows on the 1 fps frame grid). docs/learning.md has what each one reached.
 
 Prints a table and writes RESULTS.json and rewards.png into --out (copy them to docs/).
-Numbers are what the run measured; nothing is tuned after looking at the held-out set.
+Numbers are what the run measured. The task size and the SFT batch were chosen from earlier
+runs scored on the same held-out videos (there is no third split); docs/learning.md lists them.
 """
 
 from __future__ import annotations
