@@ -45,6 +45,8 @@ from tvgcurate.workspace import Workspace  # noqa: E402
 
 # -- task -------------------------------------------------------------------------------
 
+DIRS = ("left to right", "right to left", "top to bottom", "bottom to top")
+
 
 def build_task(
     root: Path,
@@ -141,7 +143,8 @@ def build_task(
                     "sample_id": f"qvhighlights:{split}:{per * i + 2 + a}",
                     "source_qid": str(per * i + 2 + a),
                     "origin": "synthetic:absent-shape",
-                    "query": phrase(shape, colour, int(templates[a % 2])),
+                    # any direction: a fixed one would tell irrelevant queries apart by text
+                    "query": phrase(shape, colour, int(templates[a % 2]), str(rng.choice(DIRS))),
                     "windows": [],
                     "relevance": "irrelevant",
                 }
