@@ -87,6 +87,9 @@ def test_refusal_reward():
     assert refusal_reward(comps, relevance=rel) == [1.0, 0.0, 0.0, 0.0, None]
     scored = make_refusal_reward(answer_score=1.0)
     assert scored(comps, relevance=rel)[-1] == 1.0
+    # unparseable text on a relevant row earns nothing, with or without an answer score
+    assert scored(["the circle"], relevance=["relevant"]) == [0.0]
+    assert refusal_reward(["the circle"], relevance=["relevant"]) == [None]
 
 
 def test_conversational_completions():

@@ -173,7 +173,8 @@ def make_iou_v2_reward() -> Reward:
 @register("refusal")
 def make_refusal_reward(answer_score: float | None = None) -> Reward:
     """PIR's refusal reward: on irrelevant/partial rows 1.0 for a refusal, else 0.0; on relevant
-    rows a refusal scores 0.0 and an answer scores `answer_score` (None: left to the IoU reward).
+    rows a refusal scores 0.0 and an answered window `answer_score` (None: left to the IoU
+    reward; with a score, unparseable text gets 0.0).
 
     >>> refusal_reward(["<answer>none</answer>", "<answer>1 to 2</answer>", "<answer>none</answer>"],
     ...                relevance=["irrelevant", "irrelevant", "relevant"])
@@ -188,8 +189,12 @@ def make_refusal_reward(answer_score: float | None = None) -> Reward:
             refused = a is not None and a.refused
             if not is_relevant(rel):
                 out.append(1.0 if refused else 0.0)
-            else:
-                out.append(0.0 if refused else answer_score)
+            elif refused:
+                out.append(0.0)
+            elif answer_score is None:
+                out.append(None)
+            else:  # only a parsed window earns the answer score, not unparseable text
+                out.append(answer_score if a is not None else 0.0)
         return out
 
     return refusal_reward
