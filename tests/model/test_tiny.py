@@ -19,7 +19,7 @@ def _visual_rms(model, seed: int) -> float:
 
 
 def _text_rms(model) -> float:
-    return float(model.model.language_model.embed_tokens.weight.pow(2).mean().sqrt())
+    return float(model.model.language_model.embed_tokens.weight.detach().pow(2).mean().sqrt())
 
 
 def test_visual_tokens_start_on_the_text_scale():
