@@ -39,13 +39,11 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from tvgcurate.curation.demo_data import DemoConfig, phrase, video_spec  # noqa: E402
-from tvgcurate.curation.demo_render import render_video  # noqa: E402
+from tvgcurate.curation.demo_render import DIRECTIONS, render_video  # noqa: E402
 from tvgcurate.metrics import evaluate  # noqa: E402
 from tvgcurate.workspace import Workspace  # noqa: E402
 
 # -- task -------------------------------------------------------------------------------
-
-DIRS = ("left to right", "right to left", "top to bottom", "bottom to top")
 
 
 def build_task(
@@ -90,12 +88,12 @@ def build_task(
         if simple:  # the shrunk task: one scene (no cuts), shapes 1.5x larger
             spec.scenes = spec.scenes[:1]
             spec.shapes = [dataclasses.replace(t, size=int(t.size * 1.5)) for t in spec.shapes]
-        if plain:  # smaller still: one flat background colour, no texture, no gradient cuts
+        if plain:  # smaller still: one background colour (and its gradient), no texture
             spec.scenes = [dataclasses.replace(spec.scenes[0], texture="flat")]
         if whole_seconds:  # windows on the 1 fps frame grid: the frames determine the answer
             t = spec.shapes[0]
-            start = float(min(int(round(t.start)), int(spec.duration) - 1))
-            end = float(min(max(int(round(t.end)), start + 1), spec.duration))
+            start = float(min(round(t.start), spec.duration - 1))
+            end = float(min(max(round(t.end), start + 1), spec.duration))
             spec.shapes = [dataclasses.replace(t, start=start, end=end)]
         path = media / f"{vid}.mp4"
         if not path.exists():
@@ -144,7 +142,9 @@ def build_task(
                     "source_qid": str(per * i + 2 + a),
                     "origin": "synthetic:absent-shape",
                     # any direction: a fixed one would tell irrelevant queries apart by text
-                    "query": phrase(shape, colour, int(templates[a % 2]), str(rng.choice(DIRS))),
+                    "query": phrase(
+                        shape, colour, int(templates[a % 2]), str(rng.choice(DIRECTIONS))
+                    ),
                     "windows": [],
                     "relevance": "irrelevant",
                 }

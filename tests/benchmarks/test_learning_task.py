@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tvgcurate.curation.demo_render import TEXTURES, Scene, background
+from tvgcurate.curation.demo_render import DIRECTIONS, TEXTURES, Scene, background
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -49,14 +49,14 @@ def test_whole_second_windows_inside_the_video(task):
         assert 0 <= w["start"] < w["end"] <= s["duration_s"]
 
 
-def test_irrelevant_wording_does_not_give_the_label_away(learning, task):
+def test_irrelevant_wording_does_not_give_the_label_away(task):
     """A fixed direction in absent-shape queries let the model refuse by the text alone."""
     found = [
         re.search(r"moves from (.+)$", s["query"]) for s in task if s["relevance"] != "relevant"
     ]
     directions = {m.group(1) for m in found if m}
     assert len(directions) >= 2
-    assert directions <= set(learning.DIRS)
+    assert directions <= set(DIRECTIONS)
 
 
 def test_flat_background_has_no_texture():

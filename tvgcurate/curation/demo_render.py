@@ -33,6 +33,7 @@ COLOURS: dict[str, tuple[int, int, int]] = {
 }
 
 TEXTURES = ("stripes", "vstripes", "diagonal", "checker", "radial", "noise")
+DIRECTIONS = ("left to right", "right to left", "top to bottom", "bottom to top")
 
 
 def _polygon_mask(xx: np.ndarray, yy: np.ndarray, pts: list[tuple[float, float]]) -> np.ndarray:
@@ -113,10 +114,12 @@ class ShapeTrack:
 
     @property
     def direction(self) -> str:
+        """One of DIRECTIONS."""
         dx, dy = self.x1 - self.x0, self.y1 - self.y0
+        right, left, down, up = DIRECTIONS
         if abs(dx) >= abs(dy):
-            return "left to right" if dx > 0 else "right to left"
-        return "top to bottom" if dy > 0 else "bottom to top"
+            return right if dx > 0 else left
+        return down if dy > 0 else up
 
 
 @dataclass
@@ -164,7 +167,7 @@ def background(scene: Scene, width: int, height: int) -> np.ndarray:
     period = rng.uniform(0.15, 0.35)
     t = scene.texture
     if t == "flat":  # not in TEXTURES: only asked for by name (benchmarks/learning.py --plain)
-        pat = 0 * x + 0 * y
+        pat = np.zeros((height, width))
     elif t == "stripes":
         pat = np.sign(np.sin(np.pi * y / period)) + 0 * x
     elif t == "vstripes":
