@@ -37,8 +37,8 @@ def main() -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from tests.curation.audit.conftest import oracle_predictions
     from tvgcurate.curation.audit import AuditConfig, run_audit
-    from tvgcurate.curation.audit.evaluate import precision_at_k
-    from tvgcurate.curation.demo_data import load_ground_truth
+    from tvgcurate.demo.data import load_ground_truth
+    from tvgcurate.demo.evaluate import precision_at_k
     from tvgcurate.workspace import Workspace
 
     gt = load_ground_truth(args.demo)

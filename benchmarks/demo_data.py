@@ -19,7 +19,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from tvgcurate.curation.demo_data import DemoConfig, generate  # noqa: E402
+from tvgcurate.demo.data import DemoConfig, generate  # noqa: E402
 
 CASES = {
     "default 12 videos 320x240@24, plant errors": dict(num_videos=12, plant_errors=True),

@@ -41,7 +41,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def make_videos(out: Path, n: int, duration: int) -> dict:
-    from tvgcurate.curation.demo_data import DemoConfig, generate
+    from tvgcurate.demo.data import DemoConfig, generate
 
     gt_path = out / "ground_truth.json"
     if gt_path.exists():

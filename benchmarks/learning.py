@@ -1,6 +1,6 @@
 """Does Tempo-R0 `tiny` learn? SFT then a short PIR-GRPO on CPU, on a synthetic grounding task.
 
-The task comes from `demo-data` videos (`tvgcurate.curation.demo_data.video_spec`): each
+The task comes from `demo-data` videos (`tvgcurate.demo.data.video_spec`): each
 video shows one coloured shape during a known window; a relevant query names the shape, an
 irrelevant query names a shape/colour that never appears in the video (demo-data's `absent`
 list). 3000 training videos by default: with 240 the model memorised its training set.
@@ -38,8 +38,8 @@ import pyarrow as pa
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from tvgcurate.curation.demo_data import DemoConfig, phrase, video_spec  # noqa: E402
-from tvgcurate.curation.demo_render import DIRECTIONS, render_video  # noqa: E402
+from tvgcurate.demo.data import DemoConfig, phrase, video_spec  # noqa: E402
+from tvgcurate.demo.render import DIRECTIONS, render_video  # noqa: E402
 from tvgcurate.metrics import evaluate  # noqa: E402
 from tvgcurate.workspace import Workspace  # noqa: E402
 

@@ -44,8 +44,8 @@ def shrink(path: Path, limit: int = 300_000) -> None:
 def main() -> None:
     from playwright.sync_api import sync_playwright
 
-    from tvgcurate.curation.demo_data import DemoConfig, generate
     from tvgcurate.curation.ingest import IngestConfig, ingest
+    from tvgcurate.demo.data import DemoConfig, generate
     from tvgcurate.labeling.client import connect
     from tvgcurate.labeling.media import MediaSource
     from tvgcurate.labeling.push import PushConfig, push

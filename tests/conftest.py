@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
+if str(REPO) not in sys.path:  # `from tests.helpers import ...` (--import-mode=importlib)
+    sys.path.insert(0, str(REPO))
 
 
 @pytest.fixture
@@ -34,8 +37,8 @@ def demo_kwargs() -> dict:
 def demo_dir(tmp_path_factory, demo_kwargs) -> Path:
     """A small `tvgcurate demo-data` directory (6 videos of 8-12 s, 160x120, 24 fps, errors
     planted: every kind at least once), made once per session. Read its ground truth with
-    `tvgcurate.curation.demo_data.load_ground_truth(demo_dir)`. Treat it as read-only."""
-    from tvgcurate.curation.demo_data import DemoConfig, generate
+    `tvgcurate.demo.data.load_ground_truth(demo_dir)`. Treat it as read-only."""
+    from tvgcurate.demo.data import DemoConfig, generate
 
     out = tmp_path_factory.mktemp("demo") / "demo"
     generate(DemoConfig(out=out, **demo_kwargs))

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tvgcurate.curation.demo_render import DIRECTIONS, TEXTURES, Scene, background
+from tvgcurate.demo.render import DIRECTIONS, TEXTURES, Scene, background
 
 REPO = Path(__file__).resolve().parents[2]
 

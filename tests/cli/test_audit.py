@@ -7,8 +7,8 @@ import json
 from typer.testing import CliRunner
 
 from tvgcurate.cli.app import app
-from tvgcurate.curation.demo_data import DemoConfig, generate
 from tvgcurate.curation.ingest import IngestConfig, ingest
+from tvgcurate.demo.data import DemoConfig, generate
 
 runner = CliRunner()
 
@@ -43,7 +43,7 @@ def test_audit_cli_summary_json_and_relabel(tmp_path):
     assert wv["flagged"] >= 1 and wv["examples"]
 
     res = runner.invoke(
-        app, ["relabel", "-w", str(ws), "--select", "audit:top=3", "--out", str(tmp_path / "ls"),
+        app, ["relabel", "push", "-w", str(ws), "--select", "audit:top=3", "--out", str(tmp_path / "ls"),
               "--video-url-prefix", "http://127.0.0.1:9/videos", "--json"],
     )  # fmt: skip
     assert res.exit_code == 0, res.output

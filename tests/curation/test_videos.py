@@ -1,8 +1,8 @@
 import pyarrow.compute as pc
 
-from tvgcurate.curation.demo_render import clip_spec, render_video
 from tvgcurate.curation.ingest import IngestConfig, ingest
 from tvgcurate.curation.videos import probe
+from tvgcurate.demo.render import clip_spec, render_video
 from tvgcurate.workspace import Workspace
 
 

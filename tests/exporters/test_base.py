@@ -84,3 +84,20 @@ def test_format_help_lists_every_format_and_option():
     for fmt in FORMATS:
         assert f"\n{fmt}: " in "\n" + text
     assert "newlines (default 'error')" in text
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_every_exporter_accounts_for_every_selected_row(fmt, tricky_ws, tmp_path):
+    """Conformance over the registry: each selected sample is written or skipped with a reason."""
+    out = tmp_path / ("out" if EXPORTERS[fmt].is_dir else "out.txt")
+    cfg = ExportConfig(
+        workspace=tricky_ws.root, format=fmt, out=out, options=dict(FAST.get(fmt, {}))
+    )
+    res = export(cfg)
+    relevant = [r for r in tricky_ws.read("samples").to_pylist() if r["relevance"] == "relevant"]
+    assert res.written >= 1 and out.exists()
+    # a record is a sample, a window (charades-sta lines) or a video (activitynet entries)
+    n_windows = sum(len(r["windows"]) for r in relevant)
+    n_videos = len({r["video_id"] for r in relevant})
+    assert n_videos <= res.written + len(res.skipped) <= n_windows
+    assert set(res.skipped) <= {r["sample_id"] for r in relevant}

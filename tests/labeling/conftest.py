@@ -67,7 +67,7 @@ def ls_server(tmp_path_factory) -> LSServer:
 
 def make_video(path: Path, fps: Fraction, seconds: float, size=(64, 48)) -> Path:
     """A small H.264 MP4 at an exact frame rate, from the demo-data renderer."""
-    from tvgcurate.curation.demo_render import clip_spec, render_video
+    from tvgcurate.demo.render import clip_spec, render_video
 
     spec = clip_spec(
         path.stem,

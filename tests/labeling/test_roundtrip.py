@@ -41,7 +41,7 @@ def test_full_round_trip(ls_server, annotator_b, tmp_path, monkeypatch):
     ws = make_workspace(tmp_path / "ws", ls_server.media_root)
     fps_of = {v["video_id"]: v["fps"] for v in ws.read("videos").to_pylist()}
     assert sorted(fps_of.values()) == [24.0, 25.0, 30000 / 1001]
-    push_args = ["relabel", "-w", ws.root, "--to-labelstudio", "--url", ls_server.url,
+    push_args = ["relabel", "push", "-w", ws.root, "--url", ls_server.url,
                  "--project", PROJECT, "--select", "split=val", "--media-root", ls_server.media_root]  # fmt: skip
 
     first = cli_json(*push_args)
@@ -108,7 +108,7 @@ def test_full_round_trip(ls_server, annotator_b, tmp_path, monkeypatch):
             expect[sid] = ("accepted", [dict(zip(("start", "end"), range_to_seconds(*fa, fps)))])
 
     v_before = ws.current("samples").version
-    pull_args = ["relabel", "-w", ws.root, "--from-labelstudio", "--url", ls_server.url,
+    pull_args = ["relabel", "pull", "-w", ws.root, "--url", ls_server.url,
                  "--project", PROJECT, "--round", "r1", "--min-annotators", "2"]  # fmt: skip
     pulled = cli_json(*pull_args)
     assert (pulled["new"], pulled["cancelled"], pulled["errors"]) == (39, 1, 0)
@@ -176,7 +176,7 @@ def test_full_round_trip(ls_server, annotator_b, tmp_path, monkeypatch):
     assert len(ws.read("labels")) == 40
 
     # stats: the cQvH table
-    st = cli_json("relabel", "-w", ws.root, "--stats")
+    st = cli_json("relabel", "stats", "-w", ws.root)
     assert st["relabelled"] == 17 and st["queries_rewritten"] == 1
     assert st["boundary_shift"]["pairs"] >= 13 and 0 < st["boundary_shift"]["mean_s"] < 1
     assert st["relevance_changed"] == {"irrelevant->relevant": 1, "relevant->partial": 1}
@@ -198,7 +198,7 @@ def test_fps_conversion_exact_on_the_server(ls_server, tmp_path, monkeypatch):
     frames, and frames annotated there come back as exact seconds."""
     monkeypatch.setenv("LABEL_STUDIO_API_KEY", ls_server.token)
     ws = make_workspace(tmp_path / "ws", ls_server.media_root, n=3)
-    cli("relabel", "-w", ws.root, "--to-labelstudio", "--url", ls_server.url, "--project", "fps",
+    cli("relabel", "push", "-w", ws.root, "--url", ls_server.url, "--project", "fps",
         "--select", "all", "--media-root", ls_server.media_root)  # fmt: skip
     from label_studio_sdk import LabelStudio
 
@@ -216,7 +216,7 @@ def test_fps_conversion_exact_on_the_server(ls_server, tmp_path, monkeypatch):
         frames = (37, 211)
         sdk.annotations.create(id=t["id"], result=ui_result([frames], "relevant"))
         planted[t["data"]["sample_id"]] = ((37 - 1) / fps, 211 / fps)
-    cli("relabel", "-w", ws.root, "--from-labelstudio", "--url", ls_server.url, "--project", "fps",
+    cli("relabel", "pull", "-w", ws.root, "--url", ls_server.url, "--project", "fps",
         "--no-consensus")  # fmt: skip
     got = {r["sample_id"]: r["windows"][0] for r in ws.read("labels").to_pylist()}
     for sid, (s, e) in planted.items():

@@ -6,7 +6,7 @@ import pyarrow as pa
 import pytest
 
 from tvgcurate.errors import TvgError
-from tvgcurate.labeling.select import rank_samples, select_ids
+from tvgcurate.labeling.select import SELECTORS, rank_samples, select_ids
 
 
 def test_needs_review_split_and_and(offline_ws):
@@ -69,3 +69,44 @@ def test_unknown_and_empty_terms(offline_ws):
         select_ids(ws.read("samples"), "worst", ws)
     with pytest.raises(TvgError, match="empty"):
         select_ids(ws.read("samples"), " , ", ws)
+
+
+class _AuditsOnly:
+    """A workspace stand-in whose audits rank the given ids (worst first)."""
+
+    def __init__(self, ws, ids):
+        self.ws, self.ids = ws, ids
+
+    def read(self, name, *a, **k):
+        if name != "audits":
+            return self.ws.read(name, *a, **k)
+        n = len(self.ids)
+        return pa.table(
+            {
+                "sample_id": self.ids,
+                "check": ["c"] * n,
+                "is_issue": [True] * n,
+                "score": [i / n for i in range(n)],
+            }
+        )
+
+
+def _arg(name, ids, tmp_path):
+    """An argument that every registered term accepts (a new term must be added here)."""
+    if name == "ids":
+        f = tmp_path / "ids.txt"
+        f.write_text("\n".join(ids[:3]) + "\n")
+        return str(f)
+    return {"split": "val", "origin": "synthetic:*", "audit:top": "3"}.get(name)
+
+
+@pytest.mark.parametrize("name", SELECTORS.names())
+def test_every_selector_returns_a_subset_of_the_sample_ids(name, offline_ws, tmp_path):
+    ws, _ = offline_ws
+    samples = ws.read("samples")
+    ids = samples.column("sample_id").to_pylist()
+    out = SELECTORS.get(name)(samples, _arg(name, ids, tmp_path), _AuditsOnly(ws, ids[::-1]))
+    assert isinstance(out, list) and out, f"{name} selected nothing"
+    assert set(out) <= set(ids) and len(out) == len(set(out))
+    term = name if _arg(name, ids, tmp_path) is None else f"{name}={_arg(name, ids, tmp_path)}"
+    assert select_ids(samples, term, _AuditsOnly(ws, ids[::-1])) == out

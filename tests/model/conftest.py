@@ -12,7 +12,7 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from tvgcurate.curation.demo_render import Scene, ShapeTrack, VideoSpec, render_video
+from tvgcurate.demo.render import Scene, ShapeTrack, VideoSpec, render_video
 from tvgcurate.model.inputs import uniform_keyframes
 from tvgcurate.workspace import Workspace
 

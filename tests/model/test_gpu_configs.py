@@ -37,11 +37,29 @@ def test_recipe_builds_a_config(path, tmp_path):
     cfg = build_config(path, model="tiny", workspace=tmp_path, output=tmp_path / "o")
     per_generation = cfg.grpo.per_device_train_batch_size * cfg.grpo.gradient_accumulation_steps
     assert per_generation % cfg.grpo.num_generations == 0
-    for stage in (cfg.sft, cfg.grpo):
-        from trl import GRPOConfig, SFTConfig  # noqa: F401 - the options must exist in TRL
+    from trl import GRPOConfig, SFTConfig
 
-        unknown = set(stage.trl_args) - set(GRPOConfig.__dataclass_fields__)
-        assert not unknown, unknown
+    from tvgcurate.model.grpo import grpo_args
+    from tvgcurate.model.sft import sft_args
+
+    # the very TRL configs training builds: an unknown or invalid key raises here
+    sft = sft_args(cfg.sft, tmp_path / "sft")
+    grpo = grpo_args(cfg.grpo, tmp_path / "grpo")
+    assert isinstance(sft, SFTConfig) and isinstance(grpo, GRPOConfig)
+    for key, value in cfg.sft.trl_args.items():
+        assert getattr(sft, key) == value
+    for key, value in cfg.grpo.trl_args.items():
+        assert getattr(grpo, key) == value
+    assert grpo.num_generations == cfg.grpo.num_generations
+
+
+def test_an_unknown_trl_key_fails_the_recipe_check(tmp_path):
+    from tvgcurate.model.sft import sft_args
+
+    cfg = build_config(RECIPES[0], model="tiny", workspace=tmp_path, output=tmp_path / "o")
+    cfg.sft.trl_args = {"not_an_sft_option": 1}
+    with pytest.raises(TypeError, match="not_an_sft_option"):
+        sft_args(cfg.sft, tmp_path / "sft")
 
 
 def test_7b_recipe_is_the_paper_setting(tmp_path):

@@ -9,13 +9,13 @@ import typer
 
 from tvgcurate.cli.app import app
 from tvgcurate.cli.options import WorkspaceOpt
-from tvgcurate.errors import TvgError
+from tvgcurate.schemas.constants import DEFAULT_ENCODER
 
 
 @app.command(
     epilog=(
         "Example: tvgcurate audit --workspace ws --predictions latest --report audit-report/ "
-        "&& tvgcurate relabel -w ws --select audit:top=50 --out ls-offline/"
+        "&& tvgcurate relabel push -w ws --select audit:top=50 --out ls-offline/"
     ),
 )
 def audit(
@@ -41,7 +41,7 @@ def audit(
     ] = None,
     encoder: Annotated[
         str, typer.Option(help="Sentence encoder for near-duplicates ('hashing': no model).")
-    ] = "all-MiniLM-L6-v2",
+    ] = DEFAULT_ENCODER,
     top: Annotated[
         int, typer.Option(help="Top-ranked samples drawn as timelines in the report.")
     ] = 30,
@@ -61,13 +61,9 @@ def audit(
         _list(console)
         return
     from tvgcurate.curation.audit import AuditConfig, run_audit
+    from tvgcurate.keyvalue import parse
 
-    overrides = {}
-    for item in set_ or []:
-        key, eq, value = item.partition("=")
-        if not eq:
-            raise TvgError(f"--set {item!r}: expected CHECK.FIELD=VALUE")
-        overrides[key.strip()] = value.strip()
+    overrides = parse(set_, "--set", "CHECK.FIELD=VALUE (whole_video.max_share=0.95)", typed=False)
     res = run_audit(
         AuditConfig(
             workspace=workspace, predictions=predictions, checks=checks, overrides=overrides,
@@ -84,12 +80,13 @@ def _list(console) -> None:
     from rich.table import Table
 
     from tvgcurate.curation.audit import CHECKS
-    from tvgcurate.curation.audit.base import threshold_help
+    from tvgcurate.curation.audit.base import check_names, threshold_help
 
     t = Table(title="audit checks")
     for c in ("check", "family", "needs", "weight", "thresholds (--set CHECK.FIELD=V)"):
         t.add_column(c)
-    for name, cls in CHECKS.items():
+    for name in check_names():
+        cls = CHECKS[name]
         th = "; ".join(f"{k}={v!r}" for k, (v, _) in threshold_help(name).items())
         t.add_row(name, cls.family, ", ".join(cls.requires) or "-", f"{cls.weight:g}", th)
     console.print(t)
@@ -117,7 +114,6 @@ def _json(console, res) -> None:
 
 
 def _print(console, res) -> None:
-    import pyarrow.compute as pc
     from rich.table import Table
     from rich.text import Text
 
@@ -139,14 +135,10 @@ def _print(console, res) -> None:
     console.print(t)
     for name, why in res.skipped.items():
         console.print(Text(f"skipped {name}: {why}", style="dim"))
-    from tvgcurate.curation.audit import CHECKS
+    from tvgcurate.curation.audit.issues import issue_sets
 
-    flagged = res.table.filter(pc.fill_null(res.table.column("is_issue"), False))
-    model, annot = set(), set()
-    for sid, check in zip(flagged.column("sample_id").to_pylist(),
-                          flagged.column("check").to_pylist(), strict=True):  # fmt: skip
-        if check in CHECKS:
-            (model if CHECKS[check].model else annot).add(sid)
+    found = issue_sets(res.table)
+    model, annot = found.model, found.annotation
     line = f"{len(annot)} of {res.samples} samples have an annotation issue"
     if res.run_id:
         trust = "-" if res.trust is None else f"{res.trust:.2f}"
@@ -155,7 +147,7 @@ def _print(console, res) -> None:
     console.print(Text("worst first: " + ", ".join(res.ranked()[:5])))
     if res.version is not None:
         console.print(
-            Text(f"audits is now v{res.version}; next: tvgcurate relabel --select audit:top=N")
+            Text(f"audits is now v{res.version}; next: tvgcurate relabel push --select audit:top=N")
         )
     if res.report is not None:
         console.print(Text(f"report: {res.report}"))

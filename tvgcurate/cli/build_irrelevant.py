@@ -8,6 +8,7 @@ import typer
 
 from tvgcurate.cli.app import app
 from tvgcurate.cli.options import WorkspaceOpt
+from tvgcurate.schemas.constants import DEFAULT_ENCODER
 
 
 @app.command(
@@ -54,7 +55,7 @@ def build_irrelevant(
         typer.Option(
             help="Sentence encoder: all-MiniLM-L6-v2 | hashing (non-semantic, tests only)."
         ),
-    ] = "all-MiniLM-L6-v2",
+    ] = DEFAULT_ENCODER,
 ) -> None:
     """Append synthetic irrelevant (cross-video, hard) and partial rows to the samples table."""
     from tvgcurate.cli.console import console

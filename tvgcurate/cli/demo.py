@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from tvgcurate.cli.app import app
+from tvgcurate.schemas.constants import DEFAULT_ENCODER
 
 
 @app.command(epilog="Example: tvgcurate demo --out demo-out")
@@ -35,13 +36,13 @@ def demo(
     ] = 20,
     encoder: Annotated[
         str, typer.Option(help="Sentence encoder ('hashing': no model, faster).")
-    ] = "all-MiniLM-L6-v2",
+    ] = DEFAULT_ENCODER,
 ) -> None:
     """The whole active-learning loop on generated data: demo data, ingest, keyframes,
     build-irrelevant, train tiny (a few steps), score, audit (+ HTML report), relabel to
     offline Label Studio files (or a server with --labelstudio-url), and where it all lies."""
     from tvgcurate.cli.console import console
-    from tvgcurate.demo import DemoLoopConfig, run_demo
+    from tvgcurate.demo.loop import DemoLoopConfig, run_demo
 
     run_demo(
         DemoLoopConfig(

@@ -58,7 +58,7 @@ def demo_data(
     """Write demo videos (H.264 MP4: scene cuts + moving coloured shapes) with QVHighlights,
     Charades-STA and ActivityNet Captions annotations in their native formats, plus
     ground_truth.json (cuts, shape intervals, sample ids, planted errors)."""
-    from tvgcurate.curation.demo_data import DemoConfig, generate
+    from tvgcurate.demo.data import DemoConfig, generate
 
     cfg = DemoConfig(
         out=out, num_videos=num_videos, seed=seed, plant_errors=plant_errors,

@@ -9,18 +9,13 @@ import typer
 
 from tvgcurate.cli.app import app
 from tvgcurate.cli.options import SplitOpt, VersionOpt, WorkspaceOpt
-from tvgcurate.errors import TvgError
 from tvgcurate.exporters import format_help
 
 
 def _parse_opts(values: list[str] | None) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for v in values or []:
-        key, sep, value = v.partition("=")
-        if not sep or not key.strip():
-            raise TvgError(f"--opt {v!r}: expected KEY=VALUE, e.g. --opt newlines=space")
-        out[key.strip().replace("-", "_")] = value
-    return out
+    from tvgcurate.keyvalue import parse
+
+    return parse(values, "--opt", "newlines=space", typed=False, dashes_to_underscores=True)
 
 
 @app.command(

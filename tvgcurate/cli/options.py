@@ -1,9 +1,12 @@
-"""Options shared by several commands, as Annotated aliases (huggingface_hub's habit)."""
+"""Options shared by several commands, as Annotated aliases (huggingface_hub's habit), and
+`ConfigOptions`, which builds a command's options from its config dataclass's fields so that
+defaults and help text live only in the dataclass."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, ClassVar
 
 import typer
 
@@ -17,3 +20,63 @@ SplitOpt = Annotated[
 VersionOpt = Annotated[
     int | None, typer.Option("--version", help="Table version to read (default: current).")
 ]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+EncoderOpt = Annotated[
+    str, typer.Option("--encoder", help="Sentence encoder ('hashing': no model, tests only).")
+]
+MediaRootOpt = Annotated[
+    Path | None,
+    typer.Option("--media-root", help="Videos directory (videos.path is relative to it)."),
+]
+ProgressOpt = Annotated[bool, typer.Option(help="Show progress on stderr.")]
+
+
+class ConfigOptions:
+    """Typer options of one command, taken from its config dataclass.
+
+    `option(name)` is a `typer.Option` whose default and help come from the field;
+    `build(locals())` makes the config from the parameters named like its fields. `skip`
+    names the fields a user does not set directly, with the reason (tests check that every
+    other field is a parameter of the command).
+
+    >>> from dataclasses import dataclass, field
+    >>> @dataclass
+    ... class C:
+    ...     n: int = field(default=3, metadata={"help": "How many."})
+    >>> ConfigOptions("doc-example", C, register=False).option("n").default
+    3
+    """
+
+    all: ClassVar[list[ConfigOptions]] = []
+
+    def __init__(
+        self, command: str, cls: type, skip: dict[str, str] | None = None, register: bool = True
+    ):
+        self.command, self.cls, self.skip = command, cls, dict(skip or {})
+        self.fields = {f.name: f for f in dataclasses.fields(cls)}
+        if register:
+            ConfigOptions.all.append(self)
+
+    def default(self, name: str) -> Any:
+        f = self.fields[name]
+        if f.default is not dataclasses.MISSING:
+            return f.default
+        if f.default_factory is not dataclasses.MISSING:  # type: ignore[misc]
+            return f.default_factory()  # type: ignore[misc]
+        return ...
+
+    def help(self, name: str) -> str:
+        return self.fields[name].metadata.get("help", "")
+
+    def option(self, name: str, *decls: str, help: str | None = None, **kw: Any):
+        """A typer.Option for field `name` (default and help from the dataclass)."""
+        return typer.Option(self.default(name), *decls, help=help or self.help(name), **kw)
+
+    def settable(self) -> list[str]:
+        """Fields a user sets from the command line."""
+        return [n for n in self.fields if n not in self.skip]
+
+    def build(self, values: dict[str, Any], **extra: Any):
+        """The config from `values` (e.g. the command's locals()) plus `extra`."""
+        kwargs = {n: values[n] for n in self.fields if n in values}
+        return self.cls(**{**kwargs, **extra})

@@ -1,4 +1,9 @@
-"""`tvgcurate relabel`: re-annotation through Label Studio (send, bring back, stats)."""
+"""`tvgcurate relabel push | pull | stats`: re-annotation through Label Studio.
+
+The one-command form of earlier releases (`relabel --to-labelstudio | --from-labelstudio |
+--stats`) still works through hidden options of the group, with a deprecation note; it goes
+away in the next release.
+"""
 
 from __future__ import annotations
 
@@ -8,50 +13,71 @@ from typing import Annotated
 
 import typer
 
-from tvgcurate.cli.app import app
-from tvgcurate.cli.console import console
-from tvgcurate.cli.options import VersionOpt, WorkspaceOpt
+from tvgcurate.cli.app import Group, app
+from tvgcurate.cli.console import console, err_console
+from tvgcurate.cli.options import ConfigOptions, JsonOpt, MediaRootOpt, VersionOpt, WorkspaceOpt
 from tvgcurate.errors import TvgError
+from tvgcurate.labeling.consensus import ConsensusConfig
+from tvgcurate.labeling.pull import PullConfig
+from tvgcurate.labeling.push import PushConfig
+from tvgcurate.labeling.stats import StatsConfig
 
-EPILOG = """Examples:
+PUSH = ConfigOptions(
+    "relabel push",
+    PushConfig,
+    skip={
+        "media": "built from --media-root, --document-root and --video-url-prefix",
+        "api_key": "read from LABEL_STUDIO_API_KEY only (never a flag)",
+    },
+)
+PULL = ConfigOptions(
+    "relabel pull", PullConfig, skip={"api_key": "read from LABEL_STUDIO_API_KEY only"}
+)
+CONSENSUS = ConfigOptions(
+    "relabel pull",
+    ConsensusConfig,
+    skip={
+        "workspace": "the pull's --workspace",
+        "project": "the pull's --project",
+        "round": "the pull's --round",
+    },
+)
+STATS = ConfigOptions("relabel stats", StatsConfig)
 
-  export LABEL_STUDIO_API_KEY=...   # Label Studio: Account & Settings -> Personal Access Token
+URL_HELP = "Label Studio URL (key from LABEL_STUDIO_API_KEY)."
+DEPRECATED = (
+    "note: `relabel {old}` is deprecated and goes away in the next release; "
+    "use `tvgcurate relabel {new}`"
+)
 
-  tvgcurate relabel -w ws --to-labelstudio --project cqvh-r1 --select needs_review --media-root videos/
-
-  tvgcurate relabel -w ws --from-labelstudio --project cqvh-r1
-
-  tvgcurate relabel -w ws --stats
-
-  tvgcurate relabel -w ws --select split=val --media-root videos/ --out ls-offline/
-"""
+relabel_app = typer.Typer(
+    cls=Group,
+    help="Send samples to Label Studio for re-annotation and bring every decision back (cQvH).",
+    invoke_without_command=True,
+)
+app.add_typer(relabel_app, name="relabel")
 
 
-@app.command("relabel", epilog=EPILOG)
-def relabel(
+@relabel_app.command(
+    "push",
+    epilog=(
+        "Examples:\n\n"
+        "  export LABEL_STUDIO_API_KEY=...   # Account & Settings -> Personal Access Token\n\n"
+        "  tvgcurate relabel push -w ws --project cqvh-r1 --select needs_review "
+        "--media-root videos/\n\n"
+        "  tvgcurate relabel push -w ws --select split=val --media-root videos/ --out ls-offline/"
+    ),
+)
+def push(
     workspace: WorkspaceOpt,
-    to_labelstudio: Annotated[
-        bool, typer.Option("--to-labelstudio", help="Send the selected samples as tasks.")
-    ] = False,
-    from_labelstudio: Annotated[
-        bool,
-        typer.Option("--from-labelstudio", help="Pull every annotation, then run consensus."),
-    ] = False,
-    stats: Annotated[bool, typer.Option("--stats", help="Show what relabelling changed.")] = False,
-    url: Annotated[
-        str, typer.Option("--url", help="Label Studio URL (key from LABEL_STUDIO_API_KEY).")
-    ] = "http://127.0.0.1:8080",
-    project: Annotated[str, typer.Option("--project", help="Label Studio project title.")] = "",
-    select: Annotated[
-        str,
-        typer.Option(
-            "--select", help="needs_review | split=val | ids=FILE | audit:top=N | all (join with ,)"
-        ),
-    ] = "needs_review",
-    media_root: Annotated[
-        Path | None,
-        typer.Option("--media-root", help="Videos dir (videos.path is relative to it)."),
-    ] = None,
+    url: str = PUSH.option("url", "--url", help=URL_HELP),
+    project: str = PUSH.option("project", "--project"),
+    select: str = PUSH.option(
+        "select",
+        "--select",
+        help="needs_review | split=val | ids=FILE | audit:top=N | all (join with ,)",
+    ),
+    media_root: MediaRootOpt = None,
     document_root: Annotated[
         Path | None,
         typer.Option(
@@ -61,67 +87,21 @@ def relabel(
     video_url_prefix: Annotated[
         str | None, typer.Option("--video-url-prefix", help="Videos already served at URL/path.")
     ] = None,
-    with_predictions: Annotated[
-        str | None, typer.Option("--with-predictions", help="Also send this predictions run.")
-    ] = None,
-    out: Annotated[
-        Path | None, typer.Option("--out", help="Offline: write config XML + tasks JSON here.")
-    ] = None,
-    round_: Annotated[
-        str | None, typer.Option("--round", help="Round name (default: the project title).")
-    ] = None,
-    min_iou: Annotated[float, typer.Option("--min-iou", help="Consensus IoU threshold.")] = 0.5,
-    min_annotators: Annotated[
-        int | None,
-        typer.Option("--min-annotators", help="Annotators per sample (default: project overlap)."),
-    ] = None,
-    no_consensus: Annotated[
-        bool, typer.Option("--no-consensus", help="Only pull; write no samples version.")
-    ] = False,
-    retries: Annotated[
-        int, typer.Option("--retries", help="Connection attempts, with exponential backoff.")
-    ] = 5,
-    version: VersionOpt = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print results as JSON.")] = False,
+    with_predictions: str | None = PUSH.option("with_predictions", "--with-predictions"),
+    out: Path | None = PUSH.option(
+        "out", "--out", help="Offline: write config XML + tasks JSON here (no server)."
+    ),
+    batch_size: int = PUSH.option("batch_size", "--batch-size"),
+    retries: int = PUSH.option("retries", "--retries"),
+    as_json: JsonOpt = False,
 ) -> None:
-    """Send samples to Label Studio for re-annotation and bring every decision back (cQvH)."""
-    modes = sum([to_labelstudio or out is not None, from_labelstudio, stats])
-    if modes != 1:
-        raise TvgError("choose one of --to-labelstudio (or --out DIR), --from-labelstudio, --stats")
-    if stats:
-        _stats(workspace, version, round_, as_json)
-    elif from_labelstudio:
-        _pull(workspace, url, project, round_, min_iou, min_annotators, no_consensus, as_json,
-              retries)  # fmt: skip
-    else:
-        _push(workspace, url, project, select, media_root, document_root, video_url_prefix,
-              with_predictions, out, as_json, retries)  # fmt: skip
-
-
-def _media(media_root, document_root, prefix):
-    from tvgcurate.labeling.media import MediaSource
-
-    if media_root is None and prefix is None:
-        return None
-    try:
-        return MediaSource(media_root=media_root, document_root=document_root, url_prefix=prefix)
-    except ValueError as exc:
-        raise TvgError(str(exc)) from None
-
-
-def _push(
-    workspace, url, project, select, media_root, document_root, prefix, run, out, as_json, retries
-):
+    """Send the selected samples to a Label Studio project as tasks (or write offline files)."""
     from tvgcurate.labeling.client import api_key_from_env
-    from tvgcurate.labeling.push import PushConfig, push
+    from tvgcurate.labeling.push import push as run_push
 
+    media = _media(media_root, document_root, video_url_prefix)
     key = None if out is not None else api_key_from_env()
-    cfg = PushConfig(
-        workspace=workspace, project=project, select=select,
-        media=_media(media_root, document_root, prefix), url=url, api_key=key,
-        with_predictions=run, out=out, retries=retries,
-    )  # fmt: skip
-    r = push(cfg)
+    r = run_push(PUSH.build(locals(), media=media, api_key=key))
     summary = {
         "project": r.project, "project_id": r.project_id, "selected": r.selected, "sent": r.sent,
         "already_sent": r.already_sent, "superseded": r.superseded, "skipped": len(r.skipped),
@@ -143,25 +123,33 @@ def _push(
         console.print(f"  [yellow]skipped[/] {s.sample_id}: {s.error}")
 
 
-def _pull(workspace, url, project, round_, min_iou, min_annotators, no_consensus, as_json, retries):
+@relabel_app.command(
+    "pull", epilog="Example:\n\n  tvgcurate relabel pull -w ws --project cqvh-r1 --min-iou 0.5"
+)
+def pull(
+    workspace: WorkspaceOpt,
+    url: str = PULL.option("url", "--url", help=URL_HELP),
+    project: str = PULL.option("project", "--project"),
+    round: str | None = PULL.option(
+        "round", "--round", help="Round name (default: the project title)."
+    ),
+    min_iou: float = CONSENSUS.option("min_iou", "--min-iou"),
+    min_annotators: int | None = CONSENSUS.option("min_annotators", "--min-annotators"),
+    no_consensus: Annotated[
+        bool, typer.Option("--no-consensus", help="Only pull; write no samples version.")
+    ] = False,
+    retries: int = PULL.option("retries", "--retries"),
+    as_json: JsonOpt = False,
+) -> None:
+    """Pull every annotation of a project into `labels`, then decide by consensus (a new
+    samples version with the corrections)."""
     from tvgcurate.labeling.client import api_key_from_env
-    from tvgcurate.labeling.consensus import ConsensusConfig
-    from tvgcurate.labeling.pull import PullConfig, bring_back
+    from tvgcurate.labeling.pull import bring_back
 
-    pcfg = PullConfig(
-        workspace=workspace,
-        project=project,
-        url=url,
-        api_key=api_key_from_env(),
-        round=round_,
-        retries=retries,
-    )
+    pcfg = PULL.build(locals(), api_key=api_key_from_env())
     ccfg = None
     if not no_consensus:
-        ccfg = ConsensusConfig(
-            workspace=workspace, project=project, round=pcfg.round,
-            min_iou=min_iou, min_annotators=min_annotators,
-        )  # fmt: skip
+        ccfg = CONSENSUS.build(locals(), project=project, round=pcfg.round)
     pulled, decided = bring_back(pcfg, ccfg)
     summary = {
         "tasks": pulled.tasks, "new": pulled.new, "updated": pulled.updated,
@@ -200,12 +188,19 @@ def _pull(workspace, url, project, round_, min_iou, min_annotators, no_consensus
                 console.print(f"  [yellow]{d.status}[/] {d.sample_id}: {d.reason}")
 
 
-def _stats(workspace, version, round_, as_json):
+@relabel_app.command("stats", epilog="Example:\n\n  tvgcurate relabel stats -w ws --json")
+def stats(
+    workspace: WorkspaceOpt,
+    version: VersionOpt = None,
+    round: str | None = STATS.option("round", "--round"),
+    as_json: JsonOpt = False,
+) -> None:
+    """Show what relabelling changed: windows, queries, boundary shifts, relevance."""
     from rich.table import Table
 
-    from tvgcurate.labeling.stats import StatsConfig, relabel_stats
+    from tvgcurate.labeling.stats import relabel_stats
 
-    s = relabel_stats(StatsConfig(workspace=workspace, version=version, round=round_))
+    s = relabel_stats(STATS.build(locals()))
     if as_json:
         console.print_json(json.dumps(s))
         return
@@ -224,3 +219,69 @@ def _stats(workspace, version, round_, as_json):
     for k, v in s["relevance_changed"].items():
         t.add_row(f"relevance {k}", str(v))
     console.print(t)
+
+
+def _media(media_root, document_root, prefix):
+    from tvgcurate.labeling.media import MediaSource
+
+    if media_root is None and prefix is None:
+        return None
+    try:
+        return MediaSource(media_root=media_root, document_root=document_root, url_prefix=prefix)
+    except ValueError as exc:
+        raise TvgError(str(exc)) from None
+
+
+def _hidden(*decls: str, default=None, help: str = ""):
+    return typer.Option(default, *decls, hidden=True, help=help)
+
+
+@relabel_app.callback()
+def legacy(
+    ctx: typer.Context,
+    workspace: Path | None = _hidden("--workspace", "-w"),
+    to_labelstudio: bool = _hidden("--to-labelstudio", default=False),
+    from_labelstudio: bool = _hidden("--from-labelstudio", default=False),
+    stats_: bool = _hidden("--stats", default=False),
+    url: str = _hidden("--url", default=PUSH.default("url")),
+    project: str = _hidden("--project", default=PUSH.default("project")),
+    select: str = _hidden("--select", default=PUSH.default("select")),
+    media_root: Path | None = _hidden("--media-root"),
+    document_root: Path | None = _hidden("--document-root"),
+    video_url_prefix: str | None = _hidden("--video-url-prefix"),
+    with_predictions: str | None = _hidden("--with-predictions"),
+    out: Path | None = _hidden("--out"),
+    round_: str | None = _hidden("--round"),
+    min_iou: float = _hidden("--min-iou", default=CONSENSUS.default("min_iou")),
+    min_annotators: int | None = _hidden("--min-annotators"),
+    no_consensus: bool = _hidden("--no-consensus", default=False),
+    retries: int = _hidden("--retries", default=PUSH.default("retries")),
+    version: int | None = _hidden("--version"),
+    as_json: bool = _hidden("--json", default=False),
+) -> None:
+    """Send samples to Label Studio for re-annotation and bring every decision back (cQvH):
+    `push`, then `pull`, then `stats`."""
+    if ctx.invoked_subcommand is not None:
+        return
+    modes = sum([to_labelstudio or out is not None, from_labelstudio, stats_])
+    if modes == 0:
+        console.print(ctx.get_help())
+        raise typer.Exit(0)
+    if modes != 1:
+        raise TvgError("choose one of: relabel push, relabel pull, relabel stats")
+    if workspace is None:
+        raise TvgError("--workspace is required")
+    if stats_:
+        err_console.print(DEPRECATED.format(old="--stats", new="stats"))
+        stats(workspace=workspace, version=version, round=round_, as_json=as_json)
+    elif from_labelstudio:
+        err_console.print(DEPRECATED.format(old="--from-labelstudio", new="pull"))
+        pull(workspace=workspace, url=url, project=project, round=round_, min_iou=min_iou,
+             min_annotators=min_annotators, no_consensus=no_consensus, retries=retries,
+             as_json=as_json)  # fmt: skip
+    else:
+        err_console.print(DEPRECATED.format(old="--to-labelstudio", new="push"))
+        push(workspace=workspace, url=url, project=project, select=select,
+             media_root=media_root, document_root=document_root,
+             video_url_prefix=video_url_prefix, with_predictions=with_predictions, out=out,
+             batch_size=PUSH.default("batch_size"), retries=retries, as_json=as_json)  # fmt: skip

@@ -68,61 +68,27 @@ def train(
     then GRPO with format, IoU and refusal rewards. Checkpoints (safetensors), metrics.jsonl and
     TensorBoard logs go under --output; `tvgcurate score --checkpoint OUTPUT` uses the result."""
     from tvgcurate.cli.console import console
-    from tvgcurate.model.config import build_config
+    from tvgcurate.model.config import build_config, flag_overrides
     from tvgcurate.model.train import train as run_train
 
+    flags = dict(max_steps=max_steps, learning_rate=learning_rate,
+                 irrelevant_share=irrelevant_share, num_generations=num_generations,
+                 loss_type=loss_type, beta=beta)  # fmt: skip
     if launch_config is not None:
-        from tvgcurate.model.launch import as_shell, launch_command
+        from tvgcurate.model.launch import as_shell, launch_command, train_argv
 
-        args = [
-            "--workspace",
-            str(workspace),
-            "--output",
-            str(output),
-            "--model",
-            model,
-            "--stage",
-            stage,
-        ]
-        for flag, value in (
-            ("--recipe", recipe),
-            ("--max-steps", max_steps),
-            ("--learning-rate", learning_rate),
-            ("--num-generations", num_generations),
-            ("--loss-type", loss_type),
-            ("--beta", beta),
-            ("--irrelevant-share", irrelevant_share),
-            ("--train-split", train_split),
-            ("--seed", seed),
-        ):
-            if value is not None:
-                args += [flag, str(value)]
-        if resume:
-            args.append("--resume")
-        for item in set_ or []:
-            args += ["--set", item]
+        args = train_argv(
+            dict(workspace=workspace, output=output, model=model, stage=stage),
+            dict(recipe=recipe, **flags, train_split=train_split, seed=seed),
+            ["resume"] if resume else [],
+            set_,
+        )
         typer.echo(as_shell(launch_command(launch_config, args, num_processes)))
         return
 
-    sets = list(set_ or [])
-    stages = ("sft", "grpo") if stage == "both" else (stage,)
-    for name, value in (
-        ("max_steps", max_steps),
-        ("learning_rate", learning_rate),
-        ("irrelevant_share", irrelevant_share),
-    ):
-        if value is not None:
-            sets += [f"{s}.{name}={value}" for s in stages if s in ("sft", "grpo")]
-    for name, value in (
-        ("num_generations", num_generations),
-        ("loss_type", loss_type),
-        ("beta", beta),
-    ):
-        if value is not None:
-            sets.append(f"grpo.{name}={value}")
     cfg = build_config(
         recipe,
-        sets,
+        flag_overrides(stage, set_, **flags),
         workspace=workspace,
         output=output,
         model=model,

@@ -34,10 +34,11 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from tvgcurate.errors import TvgError
+from tvgcurate.registry import Registry
 from tvgcurate.schemas import EMBEDDINGS
+from tvgcurate.schemas.constants import DEFAULT_ENCODER
 from tvgcurate.workspace import Workspace
 
-DEFAULT_ENCODER = "all-MiniLM-L6-v2"
 TABLE = "embeddings"
 
 
@@ -49,26 +50,14 @@ class Encoder(Protocol):
     def encode(self, texts: list[str]) -> np.ndarray: ...
 
 
-ENCODERS: dict[str, Callable[[], Encoder]] = {}
-
-
-def register_encoder(name: str):
-    """Decorator: register a zero-argument encoder factory under `name`."""
-
-    def deco(factory):
-        ENCODERS[name] = factory
-        return factory
-
-    return deco
+# Zero-argument encoder factories; metadata: `dim` (the length of the vectors it returns)
+# and `model` (True: a learned model that may need an optional dependency).
+ENCODERS: Registry[Callable[[], Encoder]] = Registry("encoder")
 
 
 def get_encoder(name: str = DEFAULT_ENCODER) -> Encoder:
-    try:
-        factory = ENCODERS[name]
-    except KeyError:
-        known = ", ".join(sorted(ENCODERS))
-        raise TvgError(f"unknown encoder {name!r}; choose one of: {known}") from None
-    return factory()
+    """An encoder by registry name (an unknown name lists the choices)."""
+    return ENCODERS.get(name)()
 
 
 class MiniLMEncoder:
@@ -103,7 +92,7 @@ class MiniLMEncoder:
         return np.asarray(vecs, dtype=np.float32)
 
 
-@register_encoder(DEFAULT_ENCODER)
+@ENCODERS.register(DEFAULT_ENCODER, dim=384, model=True)
 @functools.cache
 def _minilm() -> Encoder:
     # One instance per process, so the ~8 s model load happens once.
@@ -139,7 +128,7 @@ class HashingEncoder:
         return out
 
 
-@register_encoder("hashing")
+@ENCODERS.register("hashing", dim=384, model=False)
 def _hashing() -> Encoder:
     return HashingEncoder()
 

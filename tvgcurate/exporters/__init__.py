@@ -6,8 +6,6 @@ writing to a temporary path that is renamed into place only when the export fini
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,16 +21,13 @@ from tvgcurate.exporters.base import (
     parse_options,
     register,
 )
+from tvgcurate.registry import Registry
 from tvgcurate.workspace import Workspace
 
-_NOT_FORMATS = {"base", "numbers"}  # helper modules (and any _private one) hold no format
 
-
-def load_exporters() -> dict[str, type[Exporter]]:
-    """Import every exporter module in this package (each registers itself)."""
-    for info in pkgutil.iter_modules(__path__):
-        if info.name not in _NOT_FORMATS and not info.name.startswith("_"):
-            importlib.import_module(f"{__name__}.{info.name}")
+def load_exporters() -> Registry[type[Exporter]]:
+    """The exporter registry, with every exporter module of this package imported."""
+    EXPORTERS.discover()
     return EXPORTERS
 
 
@@ -60,12 +55,7 @@ class ExportConfig:
     options: dict = field(default_factory=dict, metadata={"help": "Format-specific options."})
 
     def __post_init__(self):
-        known = load_exporters()
-        if self.format not in known:
-            raise TvgError(
-                f"unknown export format {self.format!r}; choose one of: {', '.join(sorted(known))}"
-            )
-        exporter = known[self.format]
+        exporter = EXPORTERS.get(self.format)  # an unknown name lists the formats
         parse_options(exporter.Options, self.options, self.format)  # fail before any work
         asks_irrelevant = self.include_irrelevant or any(
             r != "relevant" for r in (self.relevance or [])
@@ -93,7 +83,7 @@ class ExportResult:
 def format_help() -> str:
     """Every registered format with its options (for `export --help` and docs/cli.md)."""
     lines = []
-    for name, cls in sorted(load_exporters().items()):
+    for name, cls in sorted(EXPORTERS.items()):
         doc = (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else ""
         lines.append(f"{name}: {doc}")
         for opt, default, help_ in options_help(cls.Options):

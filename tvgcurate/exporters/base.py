@@ -16,8 +16,10 @@ from pathlib import Path
 import pyarrow as pa
 
 from tvgcurate.errors import TvgError
+from tvgcurate.registry import Registry
 
-EXPORTERS: dict[str, type[Exporter]] = {}
+# Every module of this package is imported on the first read, so each format registers itself.
+EXPORTERS: Registry[type[Exporter]] = Registry("export format", package="tvgcurate.exporters")
 
 
 def register(name: str):
@@ -25,8 +27,7 @@ def register(name: str):
 
     def deco(cls: type[Exporter]) -> type[Exporter]:
         cls.name = name
-        EXPORTERS[name] = cls
-        return cls
+        return EXPORTERS.add(name, cls)
 
     return deco
 

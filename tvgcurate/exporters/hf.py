@@ -1,5 +1,5 @@
 """A Hugging Face DatasetDict (one split per `split` value): every samples column as it is in
-the workspace, saved to disk, as Parquet shards, with a dataset card (see `_hf`).
+the workspace, saved to disk, as Parquet shards, with a dataset card (see `datasetdict`).
 
 With SAA frames cached (`tvgcurate keyframes --cache-frames` fills table `frames`), each row
 also gets `frames` (a list of Image features, the JPEGs at their budgeted sizes, in time
@@ -17,8 +17,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tvgcurate.errors import TvgError
-from tvgcurate.exporters import _hf
-from tvgcurate.exporters.base import ExportContext, Exporter, register
+from tvgcurate.exporters.base import ExportContext, register
+from tvgcurate.exporters.datasetdict import CardOptions, DatasetDictExporter
 from tvgcurate.workspace import Workspace
 
 IMAGE = pa.struct([("bytes", pa.binary()), ("path", pa.string())])
@@ -47,23 +47,18 @@ DESCRIPTIONS = {
 
 
 @dataclass
-class HFOptions:
+class HFOptions(CardOptions):
     frames: str = field(
         default="auto",
         metadata={
             "help": "auto: add cached SAA frames when table `frames` exists | none | require."
         },
     )
-    license: str | None = field(
-        default=None, metadata={"help": "Card licence id (default: from the sources)."}
-    )
-    max_shard_mb: float = field(default=500.0, metadata={"help": "Parquet shard size target (MB)."})
 
     def __post_init__(self):
+        super().__post_init__()
         if self.frames not in ("auto", "none", "require"):
             raise ValueError(f"frames must be auto, none or require, not {self.frames!r}")
-        if not self.max_shard_mb > 0:
-            raise ValueError("max_shard_mb must be > 0")
 
 
 def frame_columns(samples: pa.Table, ws: Workspace) -> dict[str, pa.Array]:
@@ -119,19 +114,13 @@ ds = datasets.load_dataset("OUT")                     # through this card's conf
 
 
 @register("hf")
-class HFExporter(Exporter):
+class HFExporter(DatasetDictExporter):
     """Hugging Face DatasetDict (save_to_disk + Parquet shards + README card)."""
 
-    is_dir = True
     Options = HFOptions
+    DESCRIPTIONS = DESCRIPTIONS
 
-    def write(self, samples: pa.Table, out: Path, ctx: ExportContext) -> int:
-        with _hf.quiet():
-            return self._write(samples, out, ctx)
-
-    def _write(self, samples: pa.Table, out: Path, ctx: ExportContext) -> int:
-        import datasets
-
+    def build(self, samples: pa.Table, out: Path, ctx: ExportContext) -> int:
         opts = self.options(ctx)
         ws = Workspace(ctx.workspace)
         with_frames = opts.frames == "require" or (opts.frames == "auto" and ws.has("frames"))
@@ -144,31 +133,22 @@ class HFExporter(Exporter):
             for name, col in frame_columns(samples, ws).items():
                 samples = samples.append_column(name, col)
         splits_present = pc.unique(samples.column("split")).to_pylist()
-        _hf.check_split_names(splits_present)
         splits = {s: samples.filter(pc.equal(samples.column("split"), s)) for s in splits_present}
-        image_cols = ("frames",) if with_frames else ()
-        dsd = datasets.DatasetDict(
-            {s: _hf.dataset_from_arrow(t, image_cols) for s, t in splits.items()}
-        )
-        sources = sorted(set(samples.column("source").to_pylist()))
-        license_id, notes = _hf.license_for(sources, opts.license)
-        readme = _hf.card(
-            title=f"tvgcurate export: {', '.join(sources)}",
+        self.save_dataset(
+            splits,
+            out,
+            ctx,
+            opts,
+            title="tvgcurate export",
             summary=(
                 "Temporal video grounding samples curated with tvgcurate: each row is a video "
                 "id, a query and the moments (seconds) where it happens; irrelevant rows, when "
                 "exported, have no moment."
                 + (" Rows carry their SAA keyframes as images." if with_frames else "")
             ),
-            dsd=dsd,
-            splits=splits,
-            ctx=ctx,
-            license_id=license_id,
-            license_notes=notes,
-            descriptions=DESCRIPTIONS,
             usage=USAGE.replace("OUT", ctx.out.name if ctx.out else "OUT"),
+            image_columns=("frames",) if with_frames else (),
         )
-        _hf.save(dsd, out, readme, opts.max_shard_mb)
         if with_frames:
             missing = samples.column("frames_error").null_count
             missing = samples.num_rows - missing

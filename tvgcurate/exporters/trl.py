@@ -17,7 +17,7 @@ SFTTrainer trains on prompt + completion; GRPOTrainer generates from `prompt` + 
 hands every other column to the reward functions. Layout `messages` writes one `messages`
 column (user turn + assistant turn) for SFT-only tools instead of prompt/completion.
 
-The output is a DatasetDict directory (see `_hf`); `tvgcurate_inputs.json` beside it records
+The output is a DatasetDict directory (see `datasetdict`); `tvgcurate_inputs.json` beside it records
 the ETA width and prompt, as a trained model directory does.
 """
 
@@ -31,15 +31,15 @@ from pathlib import Path
 import pyarrow as pa
 
 from tvgcurate.errors import TvgError
-from tvgcurate.exporters import _hf
-from tvgcurate.exporters.base import ExportContext, Exporter, register
+from tvgcurate.exporters.base import ExportContext, register
+from tvgcurate.exporters.datasetdict import CardOptions, DatasetDictExporter
 from tvgcurate.workspace import Workspace
 
 INPUTS_FILE = "tvgcurate_inputs.json"  # the name tvgcurate.model.loading uses
 
 
 @dataclass
-class TRLOptions:
+class TRLOptions(CardOptions):
     layout: str = field(
         default="prompt-completion",
         metadata={"help": "prompt-completion (SFT and GRPO) | messages (SFT-only tools)."},
@@ -62,12 +62,9 @@ class TRLOptions:
         default=None,
         metadata={"help": "Text after the frames with {query} (default: the model's)."},
     )
-    license: str | None = field(
-        default=None, metadata={"help": "Card licence id (default: from the sources)."}
-    )
-    max_shard_mb: float = field(default=500.0, metadata={"help": "Parquet shard size target (MB)."})
 
     def __post_init__(self):
+        super().__post_init__()
         if self.layout not in ("prompt-completion", "messages"):
             raise ValueError(f"layout must be prompt-completion or messages, not {self.layout!r}")
 
@@ -120,19 +117,13 @@ DESCRIPTIONS = {
 
 
 @register("trl")
-class TRLExporter(Exporter):
+class TRLExporter(DatasetDictExporter):
     """rows for TRL SFTTrainer/GRPOTrainer (prompt, completion, images, reward columns)."""
 
-    is_dir = True
     Options = TRLOptions
+    DESCRIPTIONS = DESCRIPTIONS
 
-    def write(self, samples: pa.Table, out: Path, ctx: ExportContext) -> int:
-        with _hf.quiet():
-            return self._write(samples, out, ctx)
-
-    def _write(self, samples: pa.Table, out: Path, ctx: ExportContext) -> int:
-        import datasets
-
+    def build(self, samples: pa.Table, out: Path, ctx: ExportContext) -> int:
         from tvgcurate.model.inputs import build_inputs
 
         opts = self.options(ctx)
@@ -155,30 +146,18 @@ class TRLExporter(Exporter):
         by_split: dict[str, list[dict]] = {}
         for r in rows:
             by_split.setdefault(r["split"], []).append(r)
-        _hf.check_split_names(by_split)
-        dsd = datasets.DatasetDict({s: datasets.Dataset.from_list(v) for s, v in by_split.items()})
-        splits = {
-            s: pa.table(
-                {"source": [r["source"] for r in v], "relevance": [r["relevance"] for r in v]}
-            )
-            for s, v in by_split.items()
-        }
-        sources = sorted({r["source"] for r in rows})
-        license_id, notes = _hf.license_for(sources, opts.license)
         name = ctx.out.name if ctx.out else "OUT"
-        readme = _hf.card(
-            title=f"tvgcurate TRL rows: {', '.join(sources)}",
+        self.save_dataset(
+            by_split,
+            out,
+            ctx,
+            opts,
+            title="tvgcurate TRL rows",
             summary=(
                 "Tempo-R0 training rows (SAA keyframes interleaved with ETA timestamps, "
                 f"ETA width {built.fmt.width}) in the shape TRL's SFTTrainer and GRPOTrainer "
                 f"take for a vision-language model (layout `{opts.layout}`)."
             ),
-            dsd=dsd,
-            splits=splits,
-            ctx=ctx,
-            license_id=license_id,
-            license_notes=notes,
-            descriptions=DESCRIPTIONS,
             usage=(
                 "```python\nimport datasets\n"
                 f'train = datasets.load_from_disk("{name}")["train"]\n'
@@ -187,7 +166,6 @@ class TRLExporter(Exporter):
                 "```"
             ),
         )
-        _hf.save(dsd, out, readme, opts.max_shard_mb)
         meta = dataclasses.asdict(icfg)
         meta["timestamp_width"] = built.fmt.width
         meta["layout"] = opts.layout

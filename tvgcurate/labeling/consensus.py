@@ -29,22 +29,12 @@ import pyarrow as pa
 from tvgcurate.errors import TvgError
 from tvgcurate.labeling import records
 from tvgcurate.labeling.offline import sample_hash
+from tvgcurate.schemas.labels import CONSENSUS_COLUMNS
 from tvgcurate.workspace import Workspace
 
 WINDOWED = ("relevant", "partial")
 VERDICT_TO_RELEVANCE = {"relevant": "relevant", "partial": "partial", "irrelevant": "irrelevant"}
-EXTRA_COLUMNS = pa.schema(
-    [
-        ("prev_windows", pa.list_(pa.struct([("start", pa.float64()), ("end", pa.float64())]))),
-        ("prev_query", pa.string()),
-        ("prev_relevance", pa.string()),
-        ("prev_origin", pa.string()),
-        ("relabel_round", pa.string()),
-        ("relabel_annotators", pa.int64()),
-        ("relabel_agreement", pa.float64()),
-        ("relabel_parent_version", pa.int64()),
-    ]
-)
+EXTRA_COLUMNS = CONSENSUS_COLUMNS  # added to samples (tvgcurate.schemas.labels)
 
 
 @dataclass

@@ -23,19 +23,10 @@ from tvgcurate.labeling import records
 from tvgcurate.labeling.client import DEFAULT_URL, LabelStudioClient, RetryPolicy, connect
 from tvgcurate.labeling.consensus import ConsensusConfig, apply_consensus
 from tvgcurate.labeling.frames import range_to_seconds
+from tvgcurate.schemas.labels import LABELS_TABLE
 from tvgcurate.workspace import Workspace
 
-LABELS_SCHEMA = pa.schema(
-    list(schemas.LABELS)
-    + [
-        ("annotator_id", pa.int64()),
-        ("sample_hash", pa.string()),
-        ("fps", pa.float64()),
-        ("task_superseded", pa.bool_()),
-        ("pulled_at", pa.string()),
-        ("error", pa.string()),
-    ]
-)
+LABELS_SCHEMA = LABELS_TABLE  # the stored labels table (tvgcurate.schemas.labels)
 
 
 @dataclass

@@ -23,42 +23,24 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tvgcurate.errors import TvgError
+from tvgcurate.registry import Registry
 
 # A selector gets the samples table, its argument and the workspace, and returns the
 # sample ids it keeps, in its own order (ranked selectors put the worst first).
 Selector = Callable[[pa.Table, str | None, object], list[str]]
-SELECTORS: dict[str, Selector] = {}
+SELECTORS: Registry[Selector] = Registry("--select term")
 
 
 def selector(name: str) -> Callable[[Selector], Selector]:
-    def deco(fn: Selector) -> Selector:
-        SELECTORS[name] = fn
-        return fn
-
-    return deco
+    """Register a selector as the ``--select`` term `name`."""
+    return SELECTORS.register(name)
 
 
 def rank_samples(audits: pa.Table) -> list[str]:
-    """Sample ids, worst first: lowest audit score, then most issues, then id.
+    """Sample ids, worst first: the audit's ranking (`curation.audit.ranking.ranked_ids`)."""
+    from tvgcurate.curation.audit.ranking import ranked_ids
 
-    When the audits table holds the audit's combined priority (rows with check
-    ``priority`` and an integer ``rank``, written by `tvgcurate audit`), that ranking is used
-    as is. Otherwise a sample's score is the minimum over its checks (0..1, lower = worse; a
-    missing score counts as 1).
-    """
-    if "rank" in audits.column_names:
-        prio = audits.filter(pc.equal(audits.column("check"), "priority"))
-        if prio.num_rows:
-            prio = prio.sort_by([("rank", "ascending"), ("sample_id", "ascending")])
-            return list(dict.fromkeys(prio.column("sample_id").to_pylist()))
-    worst: dict[str, float] = {}
-    issues: dict[str, int] = {}
-    for row in audits.select(["sample_id", "is_issue", "score"]).to_pylist():
-        sid = row["sample_id"]
-        score = 1.0 if row["score"] is None else float(row["score"])
-        worst[sid] = min(worst.get(sid, 1.0), score)
-        issues[sid] = issues.get(sid, 0) + (1 if row["is_issue"] else 0)
-    return sorted(worst, key=lambda s: (worst[s], -issues[s], s))
+    return ranked_ids(audits)
 
 
 def _ids(table: pa.Table) -> list[str]:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from tvgcurate.errors import TvgError
+from tvgcurate.keyvalue import split
 from tvgcurate.model.inputs import InputConfig
 from tvgcurate.model.tiny import TinyConfig
 
@@ -228,13 +229,9 @@ def load_recipe(path: str | Path) -> dict:
 
 def parse_value(text: str):
     """A `--set` value as YAML (numbers, booleans, lists, null), else the string."""
-    import yaml
+    from tvgcurate.keyvalue import value
 
-    try:
-        value = yaml.safe_load(text)
-    except yaml.YAMLError:
-        return text
-    return text if isinstance(value, dict) else value  # "{query}" is a template, not a mapping
+    return value(text)
 
 
 def apply_sets(data: dict, sets: list[str]) -> dict:
@@ -245,7 +242,7 @@ def apply_sets(data: dict, sets: list[str]) -> dict:
             raise ConfigError(
                 f"--set {item!r}: expected KEY=VALUE, e.g. --set sft.learning_rate=1e-4"
             )
-        key, value = item.split("=", 1)
+        key, value = split(item, "--set", "sft.learning_rate=1e-4")
         parts = key.strip().split(".")
         if len(parts) == 1:
             out[parts[0]] = parse_value(value)
@@ -256,6 +253,31 @@ def apply_sets(data: dict, sets: list[str]) -> dict:
             sec.setdefault("trl_args", {})[parts[2]] = parse_value(value)
         else:
             raise ConfigError(f"--set {key}: use KEY, SECTION.KEY ({', '.join(SECTIONS)})")
+    return out
+
+
+# flags of `tvgcurate train` that set a key of each trained stage / of the grpo stage
+STAGE_FLAGS = ("max_steps", "learning_rate", "irrelevant_share")
+GRPO_FLAGS = ("num_generations", "loss_type", "beta")
+
+
+def flag_overrides(stage: str, sets: list[str] | None = None, **flags: Any) -> list[str]:
+    """`--set` strings for the train command's shortcut flags (None = not given), after `sets`.
+
+    >>> flag_overrides("both", max_steps=5, beta=0.1)
+    ['sft.max_steps=5', 'grpo.max_steps=5', 'grpo.beta=0.1']
+    """
+    unknown = sorted(set(flags) - set(STAGE_FLAGS) - set(GRPO_FLAGS))
+    if unknown:
+        raise ConfigError(f"unknown train flag(s) {unknown}")
+    out = list(sets or [])
+    stages = ("sft", "grpo") if stage == "both" else (stage,)
+    for name in STAGE_FLAGS:
+        if flags.get(name) is not None:
+            out += [f"{s}.{name}={flags[name]}" for s in stages if s in ("sft", "grpo")]
+    for name in GRPO_FLAGS:
+        if flags.get(name) is not None:
+            out.append(f"grpo.{name}={flags[name]}")
     return out
 
 

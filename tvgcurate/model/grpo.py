@@ -17,16 +17,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from tvgcurate.model.config import GRPOStageConfig
-from tvgcurate.model.rewards import make_reward
+from tvgcurate.model.rewards import make_reward, reward_params
 from tvgcurate.model.sft import common_args, finish_setup, last_checkpoint
 
 
 def reward_functions(stage: GRPOStageConfig) -> list:
-    out = []
-    for name in stage.rewards:
-        params = {"answer_score": stage.refusal_answer_score} if name == "refusal" else {}
-        out.append(make_reward(name, **params))
-    return out
+    return [make_reward(name, **reward_params(name, stage)) for name in stage.rewards]
 
 
 def _trainer_class():
@@ -51,6 +47,23 @@ def _trainer_class():
     return TvgGRPOTrainer
 
 
+def grpo_args(stage: GRPOStageConfig, out: Path, *, seed=0, report_to=(), resume=False):
+    """The trl.GRPOConfig of a stage (an option TRL does not know fails here)."""
+    from trl import GRPOConfig
+
+    return GRPOConfig(
+        **common_args(stage, out, seed, list(report_to), resume),
+        num_generations=stage.num_generations,
+        max_completion_length=stage.max_completion_length,
+        temperature=stage.temperature,
+        beta=stage.beta,
+        loss_type=stage.loss_type,
+        scale_rewards=stage.scale_rewards,
+        reward_weights=stage.reward_weights,
+        **stage.trl_args,
+    )
+
+
 def run_grpo(
     model,
     processor,
@@ -64,8 +77,6 @@ def run_grpo(
     console=None,
 ):
     """Train `model` with GRPO; returns (trainer, TrainOutput)."""
-    from trl import GRPOConfig
-
     processor.tokenizer.padding_side = "left"
     if stage.beta > 0 and not Path(getattr(model.config, "_name_or_path", "") or "").is_dir():
         # TRL rebuilds the reference model from config._name_or_path: it must be a directory
@@ -73,17 +84,7 @@ def run_grpo(
 
         ref = save_model(model, processor, out / "reference")
         model.config._name_or_path = str(ref)
-    args = GRPOConfig(
-        **common_args(stage, out, seed, list(report_to), resume),
-        num_generations=stage.num_generations,
-        max_completion_length=stage.max_completion_length,
-        temperature=stage.temperature,
-        beta=stage.beta,
-        loss_type=stage.loss_type,
-        scale_rewards=stage.scale_rewards,
-        reward_weights=stage.reward_weights,
-        **stage.trl_args,
-    )
+    args = grpo_args(stage, out, seed=seed, report_to=report_to, resume=resume)
     trainer = _trainer_class()(
         model=model,
         reward_funcs=reward_functions(stage),

@@ -9,18 +9,22 @@ parts) with the PIL images alongside, so SFTTrainer and GRPOTrainer take it as i
 Frames come from the `frames` cache table when `tvgcurate keyframes --cache-frames` filled it,
 otherwise they are decoded from the video with PyAV at the keyframe timestamps (one
 sequential pass per video) and resized to the keyframe's height x width.
+
+This module assembles the inputs; which frames a sample shows is `select_frames`, how they
+become images is `decode`.
 """
 
 from __future__ import annotations
 
-import io
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tvgcurate.errors import WorkspaceError
+from tvgcurate.model.decode import FrameSource, decode_frames
 from tvgcurate.model.eta import REFUSAL, TimestampFormat
+from tvgcurate.model.select_frames import select_frames, uniform_keyframes, usable
 
 DEFAULT_PROMPT = (
     "Query: {query}\n"
@@ -97,36 +101,6 @@ def gt_windows(sample: dict) -> list[list[float]]:
     return sorted(ws)
 
 
-def select_frames(keyframes: Sequence[dict], max_frames: int | None) -> list[dict]:
-    """Keyframes in time order, evenly thinned to `max_frames`."""
-    kf = sorted(keyframes, key=lambda r: r["timestamp_s"])
-    if max_frames is None or len(kf) <= max_frames:
-        return kf
-    step = len(kf) / max_frames
-    return [kf[int(i * step)] for i in range(max_frames)]
-
-
-def uniform_keyframes(
-    video_id: str, duration_s: float, fps: float, tokens: int, aspect: float = 1.0
-) -> list[dict]:
-    """Keyframe rows at a fixed rate and equal size (the `uniform` frames of InputConfig)."""
-    side_w = max(1, round(math.sqrt(tokens * aspect)))
-    side_h = max(1, tokens // side_w)
-    n = max(1, int(duration_s * fps))
-    return [
-        {
-            "video_id": video_id,
-            "frame_index": i,
-            "timestamp_s": round((i + 0.5) / fps, 3),
-            "tokens": side_w * side_h,
-            "height": 28 * side_h,
-            "width": 28 * side_w,
-        }
-        for i in range(n)
-        if (i + 0.5) / fps < duration_s
-    ]
-
-
 def build_input(
     sample: dict,
     keyframes: Sequence[dict],
@@ -152,104 +126,6 @@ def build_input(
         gt_windows=gt_windows(sample),
         duration_s=float(sample.get("duration_s") or 0.0),
     )
-
-
-# -- frames -----------------------------------------------------------------------------
-
-
-def decode_frames(path: str | Path, keyframes: Sequence[dict]) -> list:
-    """Decode the frames nearest each keyframe timestamp in one sequential PyAV pass, resized
-    to each keyframe's width x height (PIL RGB). Raises on unreadable files."""
-    import av
-
-    wanted = sorted(range(len(keyframes)), key=lambda i: keyframes[i]["timestamp_s"])
-    out: list = [None] * len(keyframes)
-    if not wanted:
-        return out
-    j = 0
-    prev = None  # (time, frame)
-    with av.open(str(path)) as container:
-        stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
-        for frame in container.decode(stream):
-            t = float(frame.time) if frame.time is not None else 0.0
-            while j < len(wanted) and t >= keyframes[wanted[j]]["timestamp_s"]:
-                target = keyframes[wanted[j]]["timestamp_s"]
-                use = frame
-                if prev is not None and abs(prev[0] - target) < abs(t - target):
-                    use = prev[1]
-                out[wanted[j]] = _resize(use, keyframes[wanted[j]])
-                j += 1
-            if j >= len(wanted):
-                break
-            prev = (t, frame)
-        while j < len(wanted) and prev is not None:  # timestamps past the last frame
-            out[wanted[j]] = _resize(prev[1], keyframes[wanted[j]])
-            j += 1
-    if any(o is None for o in out):
-        raise ValueError(f"{path}: no decodable frames")
-    return out
-
-
-def _resize(frame, kf: dict):
-    w, h = int(kf.get("width") or 56), int(kf.get("height") or 56)
-    return frame.reformat(width=w, height=h, format="rgb24", interpolation="AREA").to_image()
-
-
-class FrameSource:
-    """Frames for keyframe rows: from the `frames` cache when present, else decoded from video."""
-
-    def __init__(self, media_root: Path | None, video_paths: dict[str, str], cache=None):
-        self.media_root = media_root
-        self.video_paths = video_paths
-        self._cache: dict[tuple[str, int], bytes] = {}
-        if cache is not None and cache.num_rows:
-            col = _binary_column(cache)
-            if col is not None:
-                vids = cache.column("video_id").to_pylist()
-                idx = cache.column("frame_index").to_pylist()
-                data = cache.column(col).to_pylist()
-                self._cache = {(v, i): b for v, i, b in zip(vids, idx, data, strict=True) if b}
-
-    def path_of(self, video_id: str) -> Path:
-        rel = self.video_paths.get(video_id)
-        if rel is None:
-            raise WorkspaceError(f"video '{video_id}' is not in the videos table")
-        p = Path(rel)
-        if not p.is_absolute() and self.media_root is not None:
-            p = self.media_root / p
-        return p
-
-    def frames(self, video_id: str, keyframes: Sequence[dict]) -> list:
-        from PIL import Image
-
-        keys = [(video_id, int(k["frame_index"])) for k in keyframes]
-        if keys and all(k in self._cache for k in keys):
-            out = []
-            for k, kf in zip(keys, keyframes, strict=True):
-                img = Image.open(io.BytesIO(self._cache[k])).convert("RGB")
-                size = (int(kf.get("width") or img.width), int(kf.get("height") or img.height))
-                out.append(img if img.size == size else img.resize(size, Image.BILINEAR))
-            return out
-        return decode_frames(self.path_of(video_id), keyframes)
-
-
-def _usable(kf: dict) -> bool:
-    """A keyframe row that SAA kept: no error, a size and at least one token."""
-    if kf.get("error") or kf.get("timestamp_s") is None:
-        return False
-    if kf.get("tokens") is not None and kf["tokens"] <= 0:
-        return False
-    return not (kf.get("height") is not None and (kf["height"] <= 0 or kf["width"] <= 0))
-
-
-def _binary_column(table) -> str | None:
-    import pyarrow as pa
-
-    for f in table.schema:
-        if pa.types.is_binary(f.type) or pa.types.is_large_binary(f.type):
-            return f.name
-    return None
 
 
 # -- workspace ---------------------------------------------------------------------------
@@ -324,7 +200,7 @@ def build_inputs(
                         f"no keyframes for video '{vid}': run `tvgcurate keyframes` first "
                         "(or set frames: uniform)"
                     )
-            kfs = select_frames([k for k in kfs if _usable(k)], cfg.max_frames)
+            kfs = select_frames([k for k in kfs if usable(k)], cfg.max_frames)
             if not kfs:
                 raise ValueError(f"video '{vid}' has no usable keyframes")
             images = source.frames(vid, kfs)
@@ -336,3 +212,20 @@ def build_inputs(
             built[s["sample_id"]] = build_input(s, kfs, images, fmt, cfg)
     ordered = [built[s["sample_id"]] for s in samples if s["sample_id"] in built]
     return BuiltInputs(ordered, errors, fmt)
+
+
+__all__ = [
+    "DEFAULT_PROMPT",
+    "BuiltInputs",
+    "FrameSource",
+    "InputConfig",
+    "ModelInput",
+    "build_input",
+    "build_inputs",
+    "dataset_format",
+    "decode_frames",
+    "gt_windows",
+    "select_frames",
+    "target_answer",
+    "uniform_keyframes",
+]

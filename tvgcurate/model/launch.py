@@ -13,6 +13,7 @@ from __future__ import annotations
 import shlex
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from tvgcurate.errors import TvgError
 
@@ -57,3 +58,23 @@ def launch_command(
 
 def as_shell(cmd: Sequence[str]) -> str:
     return shlex.join(cmd)
+
+
+def train_argv(
+    required: dict[str, Any], optional: dict[str, Any], flags: Sequence[str] = (), sets=()
+) -> list[str]:
+    """The `tvgcurate train` arguments each launched process gets: `required` and the given
+    (non-None) `optional` values as `--name value` (underscores become dashes), the true
+    boolean `flags`, and the `--set` items.
+
+    >>> train_argv({"workspace": "ws"}, {"seed": 1, "beta": None}, ["resume"], ["a=1"])
+    ['--workspace', 'ws', '--seed', '1', '--resume', '--set', 'a=1']
+    """
+    out: list[str] = []
+    for name, value in [*required.items(), *optional.items()]:
+        if value is not None:
+            out += [f"--{name.replace('_', '-')}", str(value)]
+    out += [f"--{name.replace('_', '-')}" for name in flags]
+    for item in sets or []:
+        out += ["--set", item]
+    return out

@@ -21,27 +21,29 @@ import numpy as np
 
 from tvgcurate.metrics import interval_iou
 from tvgcurate.model.eta import Answer, parse_answer
+from tvgcurate.registry import Registry
 
 Reward = Callable[..., list]
-REWARDS: dict[str, Callable[..., Reward]] = {}
+# name -> factory(**params) -> reward function
+REWARDS: Registry[Callable[..., Reward]] = Registry("reward")
 
 
-def register(name: str):
-    """Register a reward factory under `name` (factory() -> reward function)."""
+def register(name: str, **meta):
+    """Register a reward factory under `name` (factory(**params) -> reward function).
 
-    def deco(factory):
-        REWARDS[name] = factory
-        return factory
+    `config={"param": "field"}` names the GRPO stage config fields a parameter comes from.
+    """
+    return REWARDS.register(name, **meta)
 
-    return deco
+
+def reward_params(name: str, stage) -> dict:
+    """The parameters of reward `name` taken from a GRPO stage config (see `register`)."""
+    return {p: getattr(stage, f) for p, f in REWARDS.meta(name).get("config", {}).items()}
 
 
 def make_reward(name: str, **params) -> Reward:
-    try:
-        factory = REWARDS[name]
-    except KeyError:
-        raise ValueError(f"unknown reward '{name}'; known: {', '.join(sorted(REWARDS))}") from None
-    return factory(**params)
+    """The reward `name`, built with `params`; an unknown name lists the known ones."""
+    return REWARDS.get(name)(**params)
 
 
 def completion_text(completion) -> str:
@@ -111,7 +113,16 @@ def make_format_reward() -> Reward:
     return format_reward
 
 
-def _iou_factory(version: str) -> Reward:
+def _boundary_factor(value: float, pred, g, d: float | None) -> float:
+    """Time-R1's iou_v2 shaping: scale by how close each boundary is (errors over D)."""
+    if d is None:  # no duration: normalise by the span of the two windows
+        d = max(pred[1], g[1]) - min(pred[0], g[0]) or 1.0
+    return value * (max(0.0, 1 - abs(pred[0] - g[0]) / d) * max(0.0, 1 - abs(pred[1] - g[1]) / d))
+
+
+def _iou_factory(shape: Callable[..., float] | None = None) -> Reward:
+    """An IoU reward; `shape(value, pred, gt, duration)` reshapes the best match's IoU."""
+
     def reward(completions, gt_windows=None, duration_s=None, relevance=None, **_):
         n = len(completions)
         gt_windows = _rows(completions, gt_windows)
@@ -131,12 +142,8 @@ def _iou_factory(version: str) -> Reward:
                 out.append(0.0)
                 continue
             value, g = best
-            if version == "v2":
-                if d is None:  # no duration: normalise by the span of the two windows
-                    d = max(pred[1], g[1]) - min(pred[0], g[0]) or 1.0
-                value *= max(0.0, 1 - abs(pred[0] - g[0]) / d) * max(
-                    0.0, 1 - abs(pred[1] - g[1]) / d
-                )
+            if shape is not None:
+                value = shape(value, pred, g, d)
             out.append(float(value))
         return out
 
@@ -153,7 +160,7 @@ def make_iou_reward() -> Reward:
     >>> iou_reward(["<answer>2 to 6</answer>"], gt_windows=[[[4.0, 8.0]]], duration_s=[10.0])
     [0.3333333333333333]
     """
-    f = _iou_factory("v1")
+    f = _iou_factory()
     f.__name__ = "iou_reward"
     return f
 
@@ -165,12 +172,12 @@ def make_iou_v2_reward() -> Reward:
     >>> iou_v2_reward(["<answer>2 to 6</answer>"], gt_windows=[[[4.0, 8.0]]], duration_s=[10.0])
     [0.21333333333333337]
     """
-    f = _iou_factory("v2")
+    f = _iou_factory(_boundary_factor)
     f.__name__ = "iou_v2_reward"
     return f
 
 
-@register("refusal")
+@register("refusal", config={"answer_score": "refusal_answer_score"})
 def make_refusal_reward(answer_score: float | None = None) -> Reward:
     """PIR's refusal reward: on irrelevant/partial rows 1.0 for a refusal, else 0.0; on relevant
     rows a refusal scores 0.0 and an answered window `answer_score` (None: left to the IoU

@@ -66,6 +66,18 @@ def last_checkpoint(out: Path) -> str | None:
     return get_last_checkpoint(str(out)) if out.is_dir() else None
 
 
+def sft_args(stage: StageConfig, out: Path, *, seed=0, report_to=(), resume=False):
+    """The trl.SFTConfig of a stage (an option TRL does not know fails here)."""
+    from trl import SFTConfig
+
+    return SFTConfig(
+        **common_args(stage, out, seed, list(report_to), resume),
+        completion_only_loss=True,
+        max_length=None,  # truncating would cut image tokens apart from their pixels
+        **stage.trl_args,
+    )
+
+
 def run_sft(
     model,
     processor,
@@ -79,14 +91,9 @@ def run_sft(
     console=None,
 ):
     """Train `model` on prompt-completion rows; returns (trainer, TrainOutput)."""
-    from trl import SFTConfig, SFTTrainer
+    from trl import SFTTrainer
 
-    args = SFTConfig(
-        **common_args(stage, out, seed, list(report_to), resume),
-        completion_only_loss=True,
-        max_length=None,  # truncating would cut image tokens apart from their pixels
-        **stage.trl_args,
-    )
+    args = sft_args(stage, out, seed=seed, report_to=report_to, resume=resume)
     trainer = SFTTrainer(model=model, args=args, train_dataset=dataset, processing_class=processor)
     finish_setup(trainer, out / "metrics.jsonl", "sft", console, stage.max_seconds)
     ckpt = last_checkpoint(out) if resume else None

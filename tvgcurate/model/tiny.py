@@ -24,6 +24,13 @@ class TinyConfig:
     vision_embed_dim: int = field(default=64, metadata={"help": "Vision embedding width."})
     vision_heads: int = field(default=2, metadata={"help": "Vision attention heads."})
     seed: int = field(default=0, metadata={"help": "Initialisation seed."})
+    initializer_range: float | None = field(
+        default=None,
+        metadata={
+            "help": "Std of the random weights (None: transformers' 0.02, tuned for wide "
+            "models; 1/sqrt(hidden_size) suits a narrow one)."
+        },
+    )
     match_visual_scale: bool = field(
         default=True,
         metadata={
@@ -74,6 +81,8 @@ def tiny_model_config(tokenizer, cfg: TinyConfig | None = None):
         eos_token_id=ids("<|im_end|>"),
         pad_token_id=tokenizer.pad_token_id,
     )
+    if cfg.initializer_range is not None:
+        text["initializer_range"] = cfg.initializer_range
     vision = dict(
         depth=cfg.vision_depth,
         embed_dim=cfg.vision_embed_dim,
@@ -84,7 +93,9 @@ def tiny_model_config(tokenizer, cfg: TinyConfig | None = None):
         spatial_merge_size=2,
         temporal_patch_size=2,
     )
-    return Qwen2VLConfig(
+    if cfg.initializer_range is not None:
+        vision["initializer_range"] = cfg.initializer_range
+    config = Qwen2VLConfig(
         text_config=text,
         vision_config=vision,
         image_token_id=ids("<|image_pad|>"),
@@ -93,6 +104,9 @@ def tiny_model_config(tokenizer, cfg: TinyConfig | None = None):
         vision_end_token_id=ids("<|vision_end|>"),
         tie_word_embeddings=False,
     )
+    if cfg.initializer_range is not None:
+        config.initializer_range = cfg.initializer_range
+    return config
 
 
 def match_visual_scale(model, patches: int = 64) -> float:

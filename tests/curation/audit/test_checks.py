@@ -8,8 +8,8 @@ import pytest
 
 from tvgcurate.curation.audit import CHECKS, AuditConfig, build_checks, run_audit
 from tvgcurate.curation.audit.context import AuditContext, Keyframes
-from tvgcurate.curation.audit.evaluate import markdown_table, planted_scores
-from tvgcurate.curation.demo_data import load_ground_truth
+from tvgcurate.demo.data import load_ground_truth
+from tvgcurate.demo.evaluate import markdown_table, planted_scores
 from tvgcurate.errors import TvgError
 
 WINDOW_KINDS = {
@@ -105,6 +105,7 @@ def test_every_check_conforms(name):
     ctx.__dict__["keyframes"] = {"v1": kf}
     check = CHECKS[name]()
     out = check.rows(ctx, "audit-x")
+    assert out, f"{name} returned no rows on the tiny input"
     for r in out:
         assert r["check"] == name and isinstance(r["is_issue"], bool)
         assert r["score"] is None or 0.0 <= r["score"] <= 1.0

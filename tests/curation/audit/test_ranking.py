@@ -9,8 +9,8 @@ import pyarrow as pa
 import pytest
 
 from tvgcurate.curation.audit import AuditConfig, RankingConfig, rank, run_audit
-from tvgcurate.curation.audit.evaluate import planted_scores, precision_at_k
-from tvgcurate.curation.demo_data import DemoConfig, generate, load_ground_truth
+from tvgcurate.demo.data import DemoConfig, generate, load_ground_truth
+from tvgcurate.demo.evaluate import planted_scores, precision_at_k
 from tvgcurate.labeling.select import rank_samples, select_ids
 
 from .conftest import ingest_demo, oracle_predictions

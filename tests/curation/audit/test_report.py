@@ -10,7 +10,7 @@ import subprocess
 import pytest
 
 from tvgcurate.curation.audit import AuditConfig, run_audit
-from tvgcurate.curation.demo_data import load_ground_truth
+from tvgcurate.demo.data import load_ground_truth
 
 from .conftest import oracle_predictions
 

@@ -6,21 +6,16 @@ from __future__ import annotations
 
 import math
 import random
-import sys
 from collections import Counter
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.helpers import independent_similarities, load_lines, sample_rows
 from tvgcurate.curation.irrelevant import STRATEGIES, IrrelevantConfig, build_irrelevant
 from tvgcurate.errors import TvgError
 from tvgcurate.workspace import Workspace
-
-# Helpers live beside this file; --import-mode=importlib does not put it on sys.path.
-sys.path.insert(0, str(Path(__file__).parent))
-from irrelevant_helpers import independent_similarities, load_lines, sample_rows  # noqa: E402
 
 NEAR_DUPLICATE = 0.9  # the test's own notion of a paraphrase (cosine)
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, fields
 from typing import ClassVar
 
 from tvgcurate.errors import TvgError
+from tvgcurate.registry import Registry
 
 
 @dataclass
@@ -67,6 +68,11 @@ class Check:
     # only model checks audit them, annotation checks look at what annotators wrote.
     synthetic: ClassVar[bool] = False
     Config: ClassVar[type] = Threshold
+    # Report hook: a check with a `section` title gets its own plot in the HTML report
+    # (`plot`), drawn in `section_order`; `section_missing` is shown when it has no rows.
+    section: ClassVar[str | None] = None
+    section_missing: ClassVar[str] = ""
+    section_order: ClassVar[int] = 0
 
     def __init__(self, config=None):
         self.config = config if config is not None else self.Config()
@@ -101,6 +107,17 @@ class Check:
         """The threshold: default `score < config.below`."""
         return f.score is not None and f.score < self.config.below
 
+    # -- hooks (no-ops by default) ---------------------------------------------------
+    @classmethod
+    def trust(cls, rows: list[dict]) -> float | None:
+        """How far a model run can be trusted (0..1), from this check's audit rows; None:
+        this check says nothing about it. The ranking scales model checks' weights by it."""
+        return None
+
+    def plot(self, rows: list[dict], dpi: int) -> str | None:
+        """A PNG data URI of this check's rows for the report (None: no plot)."""
+        return None
+
     # -- fixed ------------------------------------------------------------------------
     def rows(self, ctx, audit_id: str) -> list[dict]:
         """Audit rows (one per finding) in the audits table's column order."""
@@ -124,28 +141,36 @@ class Check:
         return out
 
 
-CHECKS: dict[str, type[Check]] = {}
+# Every check registers itself in its module of this package (found by discovery).
+CHECKS: Registry[type[Check]] = Registry("audit check", package="tvgcurate.curation.audit")
+
+# Report and summary order: annotation families first, model checks last.
+FAMILY_ORDER = ("windows", "duration", "clip_grid", "query", "duplicates", "leakage", "boundary")
 
 
 def register_check(cls: type[Check]) -> type[Check]:
     """Class decorator: register a check under its `name` (cleanlab's factory habit)."""
-    if cls.name in CHECKS:
-        raise ValueError(f"audit check {cls.name!r} is registered twice")
-    CHECKS[cls.name] = cls
-    return cls
+    return CHECKS.add(cls.name, cls)
+
+
+def check_names() -> list[str]:
+    """Every check's name, in report order (by FAMILY_ORDER, then registration order)."""
+    order = {f: i for i, f in enumerate(FAMILY_ORDER)}
+    items = CHECKS.items()
+    return [n for n, c in sorted(items, key=lambda kv: order.get(kv[1].family, len(order)))]
 
 
 def families() -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
-    for name, cls in CHECKS.items():
-        out.setdefault(cls.family, []).append(name)
+    for name in check_names():
+        out.setdefault(CHECKS.get(name).family, []).append(name)
     return out
 
 
 def resolve_checks(wanted: Iterable[str] | None) -> list[str]:
     """Check names from names and family names (None or empty: every check), in registry order."""
     if not wanted:
-        return list(CHECKS)
+        return check_names()
     fam = families()
     chosen: set[str] = set()
     for w in wanted:
@@ -160,9 +185,9 @@ def resolve_checks(wanted: Iterable[str] | None) -> list[str]:
             else:
                 raise TvgError(
                     f"--checks: unknown check or family {part!r}; known families: "
-                    f"{', '.join(sorted(fam))}; checks: {', '.join(CHECKS)}"
+                    f"{', '.join(sorted(fam))}; checks: {', '.join(check_names())}"
                 )
-    return [n for n in CHECKS if n in chosen]
+    return [n for n in check_names() if n in chosen]
 
 
 def _coerce(value: str, current):
@@ -191,7 +216,7 @@ def build_checks(names: list[str], overrides: dict[str, str] | None = None) -> l
         per_check.setdefault(name, {})[fname] = value
     out = []
     for name in names:
-        cls = CHECKS[name]
+        cls = CHECKS.get(name)
         defaults = cls.Config()
         kwargs = {}
         known = {f.name for f in fields(defaults)}
@@ -211,7 +236,7 @@ def build_checks(names: list[str], overrides: dict[str, str] | None = None) -> l
 
 def threshold_help(name: str) -> dict[str, tuple[object, str]]:
     """A check's thresholds: field -> (default, help)."""
-    cfg = CHECKS[name].Config()
+    cfg = CHECKS.get(name).Config()
     return {f.name: (getattr(cfg, f.name), f.metadata.get("help", "")) for f in fields(cfg)}
 
 

@@ -59,7 +59,15 @@ class BoundaryPrecision(Check):
     description = "an annotated boundary far from any content change or scene cut"
     requires = ("keyframes",)
     weight = 0.5
+    section = "Boundary shift"
+    section_missing = "No keyframes table (run tvgcurate keyframes)."
+    section_order = 2
     Config = BoundaryConfig
+
+    def plot(self, rows, dpi):
+        from tvgcurate.curation.audit.plots import plot_boundaries
+
+        return plot_boundaries(rows, self.config.max_distance_s, dpi)
 
     def applies(self, ctx, row):
         return is_relevant(row) and bool(row.get("windows"))

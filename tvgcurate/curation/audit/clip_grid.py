@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from tvgcurate.curation.audit.base import Check, Finding, register_check
 from tvgcurate.curation.audit.context import is_relevant, windows_of
+from tvgcurate.schemas.constants import QVHIGHLIGHTS
 
 CLIP_S = 2.0
 
@@ -41,7 +42,7 @@ class ClipIdsMismatch(Check):
 
     def applies(self, ctx, row):
         return (
-            row.get("source") == "qvhighlights"
+            row.get("source") == QVHIGHLIGHTS
             and row.get("relevant_clip_ids") is not None
             and is_relevant(row)
             and bool(row.get("windows"))

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from tvgcurate.curation.audit.base import Check, Finding, register_check
 from tvgcurate.errors import TvgError
+from tvgcurate.schemas.constants import QVHIGHLIGHTS
 
 VID_SPAN = re.compile(r"_(\d+(?:\.\d+)?)_(\d+(?:\.\d+)?)$")
 
@@ -92,7 +93,7 @@ class VidSpanMismatch(Check):
     Config = VidSpanConfig
 
     def applies(self, ctx, row):
-        return row.get("source") == "qvhighlights" and bool(VID_SPAN.search(row["video_id"] or ""))
+        return row.get("source") == QVHIGHLIGHTS and bool(VID_SPAN.search(row["video_id"] or ""))
 
     def score_one(self, ctx, row):
         m = VID_SPAN.search(row["video_id"])

@@ -57,6 +57,21 @@ class IoUDisagreement(ModelCheck):
     description = "the model's top window disagrees with the label (score = IoU)"
     weight = 0.7
     Config = IoUConfig
+    section = "Model/label agreement"
+    section_missing = "No predictions run audited (pass --predictions RUN)."
+    section_order = 1
+
+    @classmethod
+    def trust(cls, rows):
+        """min(1, 2 * mean IoU) of the run's top windows: a run that rarely agrees with any
+        label cannot tell a wrong label from its own mistake."""
+        ious = [r["score"] for r in rows if r["score"] is not None]
+        return float(min(1.0, 2.0 * float(np.mean(ious)))) if ious else None
+
+    def plot(self, rows, dpi):
+        from tvgcurate.curation.audit.plots import plot_iou
+
+        return plot_iou(rows, self.config.min_iou, dpi)
 
     def applies(self, ctx, row):
         p = self.pred(ctx, row)

@@ -7,6 +7,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from tvgcurate.curation.audit.base import Check, Finding, binary, register_check
+from tvgcurate.schemas.constants import ACTIVITYNET
 
 WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
@@ -38,7 +39,7 @@ class EmptyQuery(QueryCheck):
 @dataclass
 class WhitespaceConfig:
     leading_space_sources: tuple[str, ...] = field(
-        default=("activitynet",),
+        default=(ACTIVITYNET,),
         metadata={
             "help": "Sources whose native files start every sentence with one space "
             "(ActivityNet Captions): one leading space is not flagged there."

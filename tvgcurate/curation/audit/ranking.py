@@ -10,16 +10,14 @@ tell a wrong label from its own mistake, so its disagreement counts for little.
 
 The ranking is written into the audits table as one row per sample with check ``priority``
 (score = 1 - priority, so lower is worse as everywhere, and an integer ``rank``, 1 = first);
-``tvgcurate relabel --select audit:top=N`` reads it from there.
+``tvgcurate relabel --select audit:top=N`` reads it from there (`ranked_ids`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numpy as np
-
-from tvgcurate.curation.audit.base import CHECKS
+from tvgcurate.curation.audit.base import CHECKS, check_names
 
 PRIORITY = "priority"
 
@@ -36,17 +34,23 @@ class RankingConfig:
 
 
 def model_trust(rows: list[dict]) -> float | None:
-    """min(1, 2 * mean IoU) of the run's top windows, from the iou_disagreement rows."""
-    ious = [r["score"] for r in rows if r["check"] == "iou_disagreement" and r["score"] is not None]
-    if not ious:
-        return None
-    return float(min(1.0, 2.0 * float(np.mean(ious))))
+    """The model run's trust: the first check whose `trust` hook says something about it
+    (iou_disagreement: min(1, 2 * mean IoU) of the run's top windows)."""
+    by_check: dict[str, list[dict]] = {}
+    for r in rows:
+        by_check.setdefault(r["check"], []).append(r)
+    for name in check_names():
+        if name in by_check:
+            trust = CHECKS.get(name).trust(by_check[name])
+            if trust is not None:
+                return trust
+    return None
 
 
 def weights_for(checks: list[str], cfg: RankingConfig, trust: float | None) -> dict[str, float]:
     out = {}
     for name in checks:
-        cls = CHECKS.get(name)
+        cls = CHECKS.get(name) if name in CHECKS else None
         w = cfg.weights.get(name, cls.weight if cls else 0.5)
         if cls is not None and cls.model and trust is not None:
             w *= trust
@@ -99,13 +103,25 @@ def rank(rows: list[dict], cfg: RankingConfig | None = None) -> tuple[list[dict]
 
 
 def ranked_ids(audits) -> list[str]:
-    """Sample ids worst first, from an audits table's priority rows (None when it has none)."""
+    """Sample ids, worst first, from an audits table (the one reading of the ranking).
+
+    When the table holds the audit's combined priority (rows with check ``priority`` and an
+    integer ``rank``, written by `tvgcurate audit`), that ranking is used as is. Otherwise a
+    sample's score is the minimum over its checks (0..1, lower = worse; a missing score
+    counts as 1), ties broken by most issues, then id.
+    """
     import pyarrow.compute as pc
 
-    if "rank" not in audits.column_names:
-        return None
-    pr = audits.filter(pc.equal(audits.column("check"), PRIORITY))
-    if pr.num_rows == 0:
-        return None
-    pr = pr.sort_by([("rank", "ascending"), ("sample_id", "ascending")])
-    return pr.column("sample_id").to_pylist()
+    if "rank" in audits.column_names:
+        prio = audits.filter(pc.equal(audits.column("check"), PRIORITY))
+        if prio.num_rows:
+            prio = prio.sort_by([("rank", "ascending"), ("sample_id", "ascending")])
+            return list(dict.fromkeys(prio.column("sample_id").to_pylist()))
+    worst: dict[str, float] = {}
+    issues: dict[str, int] = {}
+    for row in audits.select(["sample_id", "is_issue", "score"]).to_pylist():
+        sid = row["sample_id"]
+        score = 1.0 if row["score"] is None else float(row["score"])
+        worst[sid] = min(worst.get(sid, 1.0), score)
+        issues[sid] = issues.get(sid, 0) + (1 if row["is_issue"] else 0)
+    return sorted(worst, key=lambda s: (worst[s], -issues[s], s))

@@ -15,20 +15,11 @@ from tvgcurate.curation.audit.base import CHECKS, build_checks, resolve_checks
 from tvgcurate.curation.audit.context import AuditContext
 from tvgcurate.curation.audit.ranking import PRIORITY, RankingConfig, rank
 from tvgcurate.errors import TvgError
-from tvgcurate.schemas import AUDITS
+from tvgcurate.schemas.audits import AUDITS_EXTENDED
+from tvgcurate.schemas.constants import DEFAULT_ENCODER
 from tvgcurate.workspace import Workspace
 
-SCHEMA = pa.schema(
-    list(AUDITS)
-    + [
-        ("family", pa.string()),
-        ("value", pa.float64()),
-        ("data", pa.string()),
-        ("error", pa.string()),
-        ("rank", pa.int64()),
-        ("run_id", pa.string()),
-    ]
-)
+SCHEMA = AUDITS_EXTENDED  # the audits table as this stage writes it
 
 
 @dataclass
@@ -48,7 +39,7 @@ class AuditConfig:
     )
     report: Path | None = field(default=None, metadata={"help": "Write an HTML report here."})
     encoder: str = field(
-        default="all-MiniLM-L6-v2",
+        default=DEFAULT_ENCODER,
         metadata={"help": "Sentence encoder for near-duplicate queries (`hashing`: no model)."},
     )
     top: int = field(default=30, metadata={"help": "Samples drawn as timelines in the report."})

@@ -10,14 +10,15 @@ import json
 from pathlib import Path
 
 from tvgcurate.curation.ingest.base import (
+    READERS,
     ReadResult,
     Reject,
     SourceFile,
     new_rows,
-    register_reader,
     rows_table,
 )
 from tvgcurate.errors import InputError
+from tvgcurate.schemas.constants import ACTIVITYNET
 
 
 def _sniff(path: Path, head: bytes) -> bool:
@@ -65,7 +66,7 @@ def _check(entry: object) -> tuple[str | None, str] | None:
     return None
 
 
-@register_reader("activitynet", sniff=_sniff)
+@READERS.register(ACTIVITYNET, sniff=_sniff, source=ACTIVITYNET)
 def read_activitynet(sf: SourceFile) -> ReadResult:
     text = sf.path.read_text(encoding="utf-8-sig")
     try:

@@ -10,7 +10,9 @@ from pathlib import Path
 import pyarrow as pa
 
 from tvgcurate.errors import InputError
+from tvgcurate.registry import Registry
 from tvgcurate.schemas import WINDOWS
+from tvgcurate.schemas.constants import ACTIVITYNET, CHARADES_STA, QVHIGHLIGHTS
 
 
 @dataclass
@@ -70,20 +72,13 @@ def rows_table(rows: dict[str, list]) -> pa.Table:
 
 
 Reader = Callable[[SourceFile], ReadResult]
-READERS: dict[str, Reader] = {}
-SNIFFERS: list[tuple[str, Callable[[Path, bytes], bool]]] = []
 
-
-def register_reader(name: str, sniff: Callable[[Path, bytes], bool] | None = None):
-    """Register a source reader (and optionally how to recognise its files) under `name`."""
-
-    def deco(fn: Reader) -> Reader:
-        READERS[name] = fn
-        if sniff is not None:
-            SNIFFERS.append((name, sniff))
-        return fn
-
-    return deco
+# One reader per source format. Metadata, per reader:
+#   sniff(path, head) -> bool   recognises its files for --format auto (optional);
+#   source                      the dataset its files hold (None: inferred from the file name);
+#   durations_only              the file holds no samples, only durations for other files.
+# Readers register themselves in their module of this package (found by discovery).
+READERS: Registry[Reader] = Registry("source format", package="tvgcurate.curation.ingest")
 
 
 def detect_format(path: Path) -> str:
@@ -91,8 +86,9 @@ def detect_format(path: Path) -> str:
     with open(path, "rb") as fh:
         head = fh.read(65536)
     head = head.removeprefix(b"\xef\xbb\xbf")
-    for name, sniff in SNIFFERS:
-        if sniff(path, head):
+    for name in READERS.names():
+        sniff = READERS.meta(name).get("sniff")
+        if sniff is not None and sniff(path, head):
             return name
     raise InputError(
         path, None, None, f"cannot tell the format; pass --format ({'|'.join(sorted(READERS))})"
@@ -117,11 +113,11 @@ def infer_split(path: Path) -> str | None:
 
 
 _SOURCE_HINTS = [
-    ("charades", "charades-sta"),
-    ("activitynet", "activitynet"),
-    ("anet", "activitynet"),
+    ("charades", CHARADES_STA),
+    ("activitynet", ACTIVITYNET),
+    ("anet", ACTIVITYNET),
 ]
-_SOURCE_HINTS += [("highlight", "qvhighlights"), ("qvh", "qvhighlights"), ("tacos", "tacos")]
+_SOURCE_HINTS += [("highlight", QVHIGHLIGHTS), ("qvh", QVHIGHLIGHTS), ("tacos", "tacos")]
 
 
 def infer_source(path: Path, default: str) -> str:

@@ -15,14 +15,15 @@ from pathlib import Path
 import pyarrow as pa
 
 from tvgcurate.curation.ingest.base import (
+    READERS,
     ReadResult,
     Reject,
     SourceFile,
     new_rows,
-    register_reader,
     rows_table,
 )
 from tvgcurate.errors import InputError
+from tvgcurate.schemas.constants import CHARADES_STA
 
 LINE = re.compile(r"^(?P<vid>\S+)\s+(?P<start>\S+)\s+(?P<end>\S+?)##(?P<query>.*)$")
 
@@ -74,7 +75,7 @@ def _number(text: str) -> float | None:
     return value if value == value else None  # NaN is not a time
 
 
-@register_reader("charades-sta", sniff=_sniff)
+@READERS.register(CHARADES_STA, sniff=_sniff, source=CHARADES_STA)
 def read_charades(sf: SourceFile) -> ReadResult:
     durations = {**sibling_durations(sf.path), **sf.durations}
     rows = new_rows()
@@ -112,7 +113,7 @@ def read_charades(sf: SourceFile) -> ReadResult:
     return ReadResult(rows_table(rows), rejects)
 
 
-@register_reader("charades-csv", sniff=_sniff_csv)
+@READERS.register("charades-csv", sniff=_sniff_csv, durations_only=True)
 def read_charades_csv(sf: SourceFile) -> ReadResult:
     """A Charades_v1_*.csv holds no samples, only durations for the Charades-STA files."""
     return ReadResult(pa.table({}), durations=read_durations_csv(sf.path))

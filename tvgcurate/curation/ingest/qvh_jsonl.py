@@ -23,7 +23,8 @@ from tvgcurate.curation.ingest.arrow_utils import (
     drop_rows,
     pairs_to_windows,
 )
-from tvgcurate.curation.ingest.base import ReadResult, Reject, SourceFile, register_reader
+from tvgcurate.curation.ingest.base import READERS, ReadResult, Reject, SourceFile
+from tvgcurate.schemas.constants import QVH_LINES, QVHIGHLIGHTS
 
 RAW = pa.schema(
     [
@@ -37,8 +38,8 @@ RAW = pa.schema(
 )
 FIELDS = ["qid", *RAW.names]
 REQUIRED = {
-    "qvhighlights": ("qid", "query", "vid", "duration"),
-    "qvh-lines": ("qid", "query", "vid"),
+    QVHIGHLIGHTS: ("qid", "query", "vid", "duration"),
+    QVH_LINES: ("qid", "query", "vid"),
 }
 _VID_SPAN = re.compile(rb'"vid"\s*:\s*"[^"]*_\d+(\.\d+)?_\d+(\.\d+)?"')
 
@@ -211,11 +212,11 @@ def _line_numbers(path: Path, n: int, result: ReadResult) -> pa.Array:
     return pa.array(np.array(kept[:n], dtype=np.int64))
 
 
-@register_reader("qvhighlights", sniff=_sniff_qvh)
+@READERS.register(QVHIGHLIGHTS, sniff=_sniff_qvh, source=QVHIGHLIGHTS)
 def read_qvhighlights(sf: SourceFile) -> ReadResult:
-    return read_qvh_jsonl(sf, "qvhighlights")
+    return read_qvh_jsonl(sf, QVHIGHLIGHTS)
 
 
-@register_reader("qvh-lines", sniff=_sniff_jsonl)
+@READERS.register(QVH_LINES, sniff=_sniff_jsonl)  # the dataset comes from the file name
 def read_qvh_lines(sf: SourceFile) -> ReadResult:
-    return read_qvh_jsonl(sf, "qvh-lines")
+    return read_qvh_jsonl(sf, QVH_LINES)

@@ -6,7 +6,8 @@ is `build_irrelevant(IrrelevantConfig(...))`.
 
 from tvgcurate.curation.irrelevant.build import BuildResult, StrategyReport, build_irrelevant
 from tvgcurate.curation.irrelevant.config import IrrelevantConfig, parse_band, target_count
-from tvgcurate.curation.irrelevant.registry import STRATEGIES, Strategy, register
+from tvgcurate.curation.irrelevant.registry import STRATEGIES
+from tvgcurate.curation.irrelevant.strategy import Strategy
 
 __all__ = [
     "STRATEGIES",
@@ -16,6 +17,5 @@ __all__ = [
     "StrategyReport",
     "build_irrelevant",
     "parse_band",
-    "register",
     "target_count",
 ]

@@ -21,11 +21,11 @@ import numpy as np
 import pyarrow as pa
 
 from tvgcurate.curation.embeddings import embed_texts, get_encoder
-from tvgcurate.curation.irrelevant import cross_video, hard, partial  # noqa: F401 (register)
 from tvgcurate.curation.irrelevant.assign import assign
 from tvgcurate.curation.irrelevant.config import IrrelevantConfig, target_count
-from tvgcurate.curation.irrelevant.registry import STRATEGIES, Strategy
+from tvgcurate.curation.irrelevant.registry import STRATEGIES
 from tvgcurate.curation.irrelevant.similarity import Groups, PairFinder, key64, mix
+from tvgcurate.curation.irrelevant.strategy import Strategy
 from tvgcurate.curation.irrelevant.text import ProperNouns, normalise
 from tvgcurate.errors import TvgError, WorkspaceError
 from tvgcurate.schemas import conform
@@ -95,7 +95,7 @@ def build_irrelevant(cfg: IrrelevantConfig, encoder=None) -> BuildResult:
         _attach_rows(sp, cols, norm, relevant, text_row)
         used_irrelevant = _used_irrelevant(sp, cols, norm)
         for name in cfg.strategies:
-            strat = STRATEGIES[name](cfg)
+            strat = STRATEGIES.get(name)(cfg)
             used = (
                 used_irrelevant
                 if strat.relevance == "irrelevant"

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tvgcurate.curation.irrelevant.registry import STRATEGIES
 from tvgcurate.errors import TvgError
+from tvgcurate.schemas.constants import DEFAULT_ENCODER
 
 # Similarity at or above which two queries count as near-duplicates (paraphrases): no
 # threshold may let a donor that close become a negative.
@@ -44,13 +46,11 @@ class IrrelevantConfig:
         metadata={"help": "Regenerate rows this command made before for the same split+strategy."},
     )
     encoder: str = field(
-        default="all-MiniLM-L6-v2", metadata={"help": "Sentence encoder (registry name)."}
+        default=DEFAULT_ENCODER, metadata={"help": "Sentence encoder (registry name)."}
     )
     progress: bool = field(default=True, metadata={"help": "Show the embedding progress bar."})
 
     def __post_init__(self):
-        from tvgcurate.curation.irrelevant.registry import STRATEGIES
-
         self.workspace = Path(self.workspace)
         self.strategies = tuple(dict.fromkeys(self.strategies))
         self.splits = tuple(dict.fromkeys(self.splits))

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from tvgcurate.curation.irrelevant.registry import Strategy, register
+from tvgcurate.curation.irrelevant.strategy import Strategy
 
 
-@register("cross-video")
 class CrossVideo(Strategy):
+    name = "cross-video"
+
     def accept(self, best: np.ndarray) -> np.ndarray:
         return best < self.cfg.low
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from tvgcurate.curation.irrelevant.registry import Strategy, register
+from tvgcurate.curation.irrelevant.strategy import Strategy
 
 
-@register("hard")
 class Hard(Strategy):
+    name = "hard"
+
     needs_review = True
 
     def accept(self, best: np.ndarray) -> np.ndarray:

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from tvgcurate.curation.irrelevant.registry import Strategy, register
+from tvgcurate.curation.irrelevant.strategy import Strategy
 from tvgcurate.curation.irrelevant.text import ProperNouns, join_partial
 
 
-@register("partial")
 class Partial(Strategy):
+    name = "partial"
+
     relevance = "partial"
 
     def accept(self, best: np.ndarray) -> np.ndarray:

@@ -1,60 +1,17 @@
-"""The strategy registry: one small class per way of making a negative pair.
+"""The strategy registry (`STRATEGIES`): every strategy, registered explicitly here.
 
-A strategy says which donors it accepts (a mask over max-similarity values), what the
-synthetic query is, the relevance label, whether humans should review it, and which
-option to relax when donors run short. `build` does everything else.
+The strategies import only their base (`strategy`), and this module imports them, so the
+family is complete as soon as the registry is, without an import side effect elsewhere.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from tvgcurate.curation.irrelevant.cross_video import CrossVideo
+from tvgcurate.curation.irrelevant.hard import Hard
+from tvgcurate.curation.irrelevant.partial import Partial
+from tvgcurate.curation.irrelevant.strategy import Strategy
+from tvgcurate.registry import Registry
 
-import numpy as np
-
-if TYPE_CHECKING:
-    from tvgcurate.curation.irrelevant.config import IrrelevantConfig
-    from tvgcurate.curation.irrelevant.text import ProperNouns
-
-STRATEGIES: dict[str, type[Strategy]] = {}
-
-
-def register(name: str):
-    """Class decorator: register a Strategy under `name` (its --strategy value)."""
-
-    def deco(cls):
-        cls.name = name
-        STRATEGIES[name] = cls
-        return cls
-
-    return deco
-
-
-class Strategy:
-    """Base: a cross-video-like negative whose query is the donor query itself."""
-
-    name: ClassVar[str] = ""
-    relevance: ClassVar[str] = "irrelevant"
-    needs_review: ClassVar[bool] = False
-
-    def __init__(self, cfg: IrrelevantConfig):
-        self.cfg = cfg
-
-    def accept(self, best: np.ndarray) -> np.ndarray:
-        """Which donors qualify, from their max similarity to the video's true queries."""
-        raise NotImplementedError
-
-    def criterion(self) -> str:
-        """The acceptance rule in words, for messages."""
-        raise NotImplementedError
-
-    def relax_hint(self) -> str:
-        """Which option to relax when donors run short."""
-        raise NotImplementedError
-
-    def query(self, parent: str, donor: str, proper: ProperNouns) -> str:  # noqa: ARG002
-        """The synthetic query from the parent's and the donor's (normalised) queries."""
-        return donor
-
-    @property
-    def origin(self) -> str:
-        return f"synthetic:{self.name}"
+STRATEGIES: Registry[type[Strategy]] = Registry("strategy")
+for _cls in (CrossVideo, Hard, Partial):
+    STRATEGIES.add(_cls.name, _cls)

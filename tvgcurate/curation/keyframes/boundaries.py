@@ -11,18 +11,12 @@ from collections.abc import Callable
 
 import numpy as np
 
-DETECTORS: dict[str, Callable[..., object]] = {}
+from tvgcurate.registry import Registry
+
+DETECTORS: Registry[Callable[..., object]] = Registry("boundary detector")
 
 
-def register_detector(name: str):
-    def deco(fn):
-        DETECTORS[name] = fn
-        return fn
-
-    return deco
-
-
-@register_detector("content")
+@DETECTORS.register("content")
 def _content(threshold: float | None, min_scene_len: int):
     from scenedetect import ContentDetector
 
@@ -31,7 +25,7 @@ def _content(threshold: float | None, min_scene_len: int):
     )
 
 
-@register_detector("adaptive")
+@DETECTORS.register("adaptive")
 def _adaptive(threshold: float | None, min_scene_len: int):
     from scenedetect import AdaptiveDetector
 
@@ -42,7 +36,7 @@ def _adaptive(threshold: float | None, min_scene_len: int):
     )
 
 
-@register_detector("histogram")
+@DETECTORS.register("histogram")
 def _histogram(threshold: float | None, min_scene_len: int):
     from scenedetect import HistogramDetector
 
@@ -51,7 +45,7 @@ def _histogram(threshold: float | None, min_scene_len: int):
     )
 
 
-@register_detector("hash")
+@DETECTORS.register("hash")
 def _hash(threshold: float | None, min_scene_len: int):
     from scenedetect import HashDetector
 
@@ -60,7 +54,7 @@ def _hash(threshold: float | None, min_scene_len: int):
     )
 
 
-@register_detector("none")
+@DETECTORS.register("none")
 def _none(threshold: float | None, min_scene_len: int):
     return None
 
@@ -73,10 +67,7 @@ def detect(
     min_scene_len: int = 1,
 ) -> np.ndarray:
     """Boolean array: True on the first sample of each new shot."""
-    if detector not in DETECTORS:
-        known = ", ".join(sorted(DETECTORS))
-        raise ValueError(f"unknown boundary detector '{detector}' (known: {known})")
-    det = DETECTORS[detector](threshold, min_scene_len)
+    det = DETECTORS.get(detector)(threshold, min_scene_len)
     out = np.zeros(len(frames), dtype=bool)
     if det is None or len(frames) < 2:
         return out

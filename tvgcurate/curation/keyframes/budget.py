@@ -16,36 +16,26 @@ Invariants (property-tested):
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
+from tvgcurate.registry import Registry
+from tvgcurate.schemas.constants import DEFAULT_BUDGET_TOKENS
+
 PATCH = 28
 
-POLICIES: dict[str, type[BudgetPolicy]] = {}
-
-
-def register_policy(name: str) -> Callable[[type[BudgetPolicy]], type[BudgetPolicy]]:
-    def deco(cls: type[BudgetPolicy]) -> type[BudgetPolicy]:
-        POLICIES[name] = cls
-        cls.name = name
-        return cls
-
-    return deco
+POLICIES: Registry[type[BudgetPolicy]] = Registry("budget policy")
 
 
 def get_policy(name: str) -> BudgetPolicy:
-    try:
-        return POLICIES[name]()
-    except KeyError:
-        known = ", ".join(sorted(POLICIES))
-        raise ValueError(f"unknown budget policy '{name}' (known: {known})") from None
+    """A budget policy instance by name (an unknown name lists the choices)."""
+    return POLICIES.get(name)()
 
 
 @dataclass(frozen=True)
 class Budget:
-    total: int = 3584
+    total: int = DEFAULT_BUDGET_TOKENS
     min_tokens: int = 16
     max_tokens: int = 768
 
@@ -89,7 +79,7 @@ class BudgetPolicy:
         return tokens
 
 
-@register_policy("adaptive")
+@POLICIES.register()
 class AdaptivePolicy(BudgetPolicy):
     """Tokens in proportion to the weights (change scores plus boundary boosts).
 
@@ -97,14 +87,18 @@ class AdaptivePolicy(BudgetPolicy):
     `min_tokens` while budget is left over.
     """
 
+    name = "adaptive"
+
     def weights(self, weights: np.ndarray) -> np.ndarray:
         top = float(weights.max()) if len(weights) else 0.0
         return weights + 0.01 * top
 
 
-@register_policy("uniform")
+@POLICIES.register()
 class UniformPolicy(BudgetPolicy):
     """Equal tokens per frame (the ablation baseline); ignores the weights."""
+
+    name = "uniform"
 
     def weights(self, weights: np.ndarray) -> np.ndarray:
         return np.ones_like(weights)

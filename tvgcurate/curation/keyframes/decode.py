@@ -18,6 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
+from tvgcurate.registry import Registry
+
 
 class DecodeError(RuntimeError):
     """The video cannot be decoded (message says why)."""
@@ -38,24 +40,12 @@ class Sampled:
     notes: list[str] = field(default_factory=list)
 
 
-DECODERS: dict[str, type[Decoder]] = {}
-
-
-def register_decoder(name: str):
-    def deco(cls):
-        DECODERS[name] = cls
-        cls.name = name
-        return cls
-
-    return deco
+DECODERS: Registry[type[Decoder]] = Registry("decoder")
 
 
 def get_decoder(name: str) -> Decoder:
-    try:
-        return DECODERS[name]()
-    except KeyError:
-        known = ", ".join(sorted(DECODERS))
-        raise ValueError(f"unknown decoder '{name}' (known: {known})") from None
+    """A decoder instance by name (an unknown name lists the choices)."""
+    return DECODERS.get(name)()
 
 
 def score_size(width: int, height: int, score_width: int) -> tuple[int, int]:
@@ -96,8 +86,10 @@ def _resize(img: np.ndarray, h: int, w: int) -> np.ndarray:
     return cv2.resize(img, (w, h), interpolation=interp)
 
 
-@register_decoder("pyav")
+@DECODERS.register()
 class PyAVDecoder(Decoder):
+    name = "pyav"
+
     def _open(self, path: Path, skip: bool):
         import av
 
@@ -212,8 +204,10 @@ class PyAVDecoder(Decoder):
         return out
 
 
-@register_decoder("decord")
+@DECODERS.register()
 class DecordDecoder(Decoder):
+    name = "decord"
+
     def _reader(self, path: Path, width: int = -1, height: int = -1):
         import decord
 
@@ -262,9 +256,11 @@ class DecordDecoder(Decoder):
         return out
 
 
-@register_decoder("auto")
+@DECODERS.register()
 class AutoDecoder(Decoder):
     """PyAV first; decord when PyAV cannot decode the file."""
+
+    name = "auto"
 
     order = ("pyav", "decord")
 

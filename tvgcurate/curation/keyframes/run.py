@@ -14,6 +14,7 @@ from tvgcurate.curation import executors
 from tvgcurate.curation.keyframes import boundaries, budget, decode
 from tvgcurate.curation.keyframes.stage import FRAMES_SCHEMA, SHARD_SCHEMA, KeyframesStage
 from tvgcurate.errors import TvgError
+from tvgcurate.schemas.constants import DEFAULT_BUDGET_TOKENS
 from tvgcurate.workspace import Workspace
 
 ROW_GROUP = 65_536
@@ -24,7 +25,9 @@ class KeyframesConfig:
     workspace: Path = field(metadata={"help": "Workspace directory holding a `videos` table."})
     policy: str = field(default="adaptive", metadata={"help": "Budget policy: adaptive | uniform."})
     sample_fps: float = field(default=2.0, metadata={"help": "Candidate frames per second."})
-    budget_tokens: int = field(default=3584, metadata={"help": "Visual tokens per video."})
+    budget_tokens: int = field(
+        default=DEFAULT_BUDGET_TOKENS, metadata={"help": "Visual tokens per video."}
+    )
     min_tokens: int = field(default=16, metadata={"help": "Minimum tokens of a kept frame."})
     max_tokens: int = field(default=768, metadata={"help": "Maximum tokens of one frame."})
     executor: str = field(default="local", metadata={"help": "local | process | ray."})
@@ -70,7 +73,9 @@ class KeyframesConfig:
         if self.max_tokens < self.min_tokens:
             raise TvgError("--max-tokens must be >= --min-tokens")
         if self.budget_tokens < self.min_tokens:
-            raise TvgError("--budget-tokens must be >= --min-tokens (e.g. 3584)")
+            raise TvgError(
+                f"--budget-tokens must be >= --min-tokens (e.g. {DEFAULT_BUDGET_TOKENS})"
+            )
         if self.workers is not None and self.workers < 1:
             raise TvgError("--workers must be >= 1")
         if self.score_width < 16:

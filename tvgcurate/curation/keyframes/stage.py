@@ -12,28 +12,13 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from tvgcurate import schemas
 from tvgcurate.curation.keyframes import boundaries, budget, decode, scores
+from tvgcurate.schemas.constants import DEFAULT_BUDGET_TOKENS
+from tvgcurate.schemas.keyframes import FRAMES, KEYFRAME_EXTRA_COLUMNS, KEYFRAME_SHARD
 
-EXTRA_COLUMNS = [
-    ("sample_index", pa.int32()),
-    ("weight", pa.float64()),
-    ("policy", pa.string()),
-    ("decoder", pa.string()),
-    ("image", pa.binary()),  # JPEG of the resized frame (--cache-frames); not in `keyframes`
-]
-SHARD_SCHEMA = pa.schema(list(schemas.KEYFRAMES) + [pa.field(n, t) for n, t in EXTRA_COLUMNS])
-FRAMES_SCHEMA = pa.schema(
-    [
-        ("video_id", pa.string()),
-        ("frame_index", pa.int64()),
-        ("timestamp_s", pa.float64()),
-        ("height", pa.int32()),
-        ("width", pa.int32()),
-        ("image", pa.binary()),
-        ("format", pa.string()),
-    ]
-)
+EXTRA_COLUMNS = KEYFRAME_EXTRA_COLUMNS
+SHARD_SCHEMA = KEYFRAME_SHARD
+FRAMES_SCHEMA = FRAMES
 
 
 @dataclass(frozen=True)
@@ -57,7 +42,7 @@ class KeyframesStage:
     media_root: str | None = None
     sample_fps: float = 2.0
     policy: str = "adaptive"
-    budget_tokens: int = 3584
+    budget_tokens: int = DEFAULT_BUDGET_TOKENS
     min_tokens: int = 16
     max_tokens: int = 768
     decoder: str = "auto"

@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tvgcurate.curation.keyframes import budget
+from tvgcurate.registry import UnknownChoiceError
 
 weights_st = st.lists(
     st.floats(min_value=0, max_value=10, allow_nan=False, allow_infinity=False),
@@ -93,5 +94,5 @@ def test_grid_size_keeps_aspect_and_multiples_of_28():
 def test_budget_config_errors_say_how_to_fix():
     with pytest.raises(ValueError, match="max_tokens"):
         budget.Budget(100, 32, 16)
-    with pytest.raises(ValueError, match="unknown budget policy"):
+    with pytest.raises(UnknownChoiceError, match="unknown budget policy"):
         budget.get_policy("nope")

@@ -1,7 +1,7 @@
 """Synthetic demo data: real MP4s with known scene cuts and moving shapes, annotated in the
 three native formats (QVHighlights jsonl, Charades-STA txt+csv, ActivityNet Captions json).
 
-    >>> from tvgcurate.curation.demo_data import DemoConfig, generate
+    >>> from tvgcurate.demo.data import DemoConfig, generate
     >>> res = generate(DemoConfig(out="demo", num_videos=6, plant_errors=True))  # doctest: +SKIP
     >>> res.ground_truth  # demo/ground_truth.json: cuts, shape intervals, sample ids, planted errors
 
@@ -22,9 +22,11 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 
-from tvgcurate.curation import demo_plants
-from tvgcurate.curation.demo_render import (
+from tvgcurate.demo import plants
+from tvgcurate.demo.datasets import ANET, CHARADES, DATASETS, QVH, SPLITS, style
+from tvgcurate.demo.render import (
     COLOURS,
     SHAPES,
     TEXTURES,
@@ -35,10 +37,13 @@ from tvgcurate.curation.demo_render import (
     render_video,
 )
 from tvgcurate.errors import TvgError
+from tvgcurate.exporters.activitynet import ActivityNetExporter
+from tvgcurate.exporters.base import ExportContext, Exporter
+from tvgcurate.exporters.charades_sta import CharadesExporter
+from tvgcurate.exporters.qvhighlights import QVHighlightsExporter
+from tvgcurate.registry import Registry
+from tvgcurate.schemas import SAMPLES
 
-QVH, CHARADES, ANET = "qvhighlights", "charades-sta", "activitynet"
-DATASETS = (QVH, CHARADES, ANET)
-SPLITS = {QVH: ("train", "val"), CHARADES: ("train", "test"), ANET: ("train", "val")}
 GRID = {QVH: 2.0, CHARADES: 0.5, ANET: 0.5}  # shape start/end grid (QVH: its 2-second clips)
 DIRNAME = {QVH: "qvhighlights", CHARADES: "charades", ANET: "activitynet"}
 
@@ -61,18 +66,6 @@ def phrase(shape: str, colour: str, template: int = 0, direction: str = "left to
     """
     art = "an" if colour[0] in "aeiou" else "a"
     return TEMPLATES[template % len(TEMPLATES)].format(a=art, c=colour, s=shape, d=direction)
-
-
-def style(dataset: str, text: str) -> str:
-    """Write a lower-case phrase the way the dataset's native files do."""
-    if not text:
-        return text
-    cap = text[0].upper() + text[1:]
-    if dataset == CHARADES:
-        return text + "."
-    if dataset == ANET:
-        return " " + cap + "."  # ActivityNet Captions sentences start with a space
-    return cap
 
 
 @dataclass
@@ -342,31 +335,21 @@ def _annotations(cfg: DemoConfig, videos: list[DemoVideo]) -> list[Annotation]:
     return anns
 
 
-# --- native writers (a registry: one per dataset) ----------------------------------------
+# --- native writers (a registry: one per dataset, each through its exporter) -------------
 
-WRITERS = {}
-
-
-def writer(dataset: str):
-    def deco(fn):
-        WRITERS[dataset] = fn
-        return fn
-
-    return deco
+WRITERS: Registry = Registry("demo writer")
 
 
-def _num(x: float):
-    return int(x) if float(x).is_integer() else round(float(x), 2)
+def _windows(windows: list[list[float]], digits: int) -> list[dict]:
+    """Annotation windows as the samples table holds them (kept as stored: start > end too)."""
+    return [{"start": round(float(s), digits), "end": round(float(e), digits)} for s, e in windows]
 
 
-def qvh_clip_ids(windows: list[list[float]], duration: float) -> list[int]:
-    """2-second clip indices that the windows touch, clipped to the video."""
-    n = int(np.ceil(duration / 2))
-    ids = set()
-    for s, e in windows:
-        lo, hi = min(s, e), max(s, e)
-        ids.update(range(max(0, int(np.floor(lo / 2))), min(n, int(np.ceil(hi / 2)))))
-    return sorted(ids)
+def _export(exporter: Exporter, rows: list[dict], path: Path, **options) -> Path:
+    """Write samples-table `rows` to `path` in the exporter's native format."""
+    table = pa.Table.from_pylist(rows, schema=SAMPLES)
+    exporter.write(table, path, ExportContext(out=path, options=options))
+    return path
 
 
 def assign_ids(anns: list[Annotation], videos: list[DemoVideo]) -> None:
@@ -385,31 +368,38 @@ def assign_ids(anns: list[Annotation], videos: list[DemoVideo]) -> None:
         a.sample_id = f"{a.dataset}:{a.split}:{a.qid}"
 
 
-@writer(QVH)
+def _row(a: Annotation, v: DemoVideo, digits: int, **extra) -> dict:
+    return {
+        "sample_id": a.sample_id,
+        "source": a.dataset,
+        "split": a.split,
+        "source_qid": a.qid,
+        "video_id": v.video_id,
+        "query": a.query,
+        "windows": _windows(a.windows, digits),
+        **extra,
+    }
+
+
+@WRITERS.register(QVH)
 def _write_qvh(out: Path, videos: list[DemoVideo], anns: list[Annotation], seed: int) -> list[Path]:
+    from tvgcurate.curation.audit.clip_grid import clip_ids
+
     paths = []
     for split in SPLITS[QVH]:
-        lines = []
+        rows = []
         for a in (a for a in anns if a.dataset == QVH and a.split == split):
             v = videos[a.video]
-            clips = (
-                a.clip_ids if a.clip_ids is not None else qvh_clip_ids(a.windows, v.spec.duration)
-            )
+            clips = a.clip_ids  # a planted clip_ids_mismatch, else the windows' clips
+            if clips is None:
+                clips = sorted(clip_ids(a.windows, v.spec.duration))
             rng = np.random.default_rng([seed, int(a.qid), 2])
             sal = rng.integers(2, 5, size=(len(clips), 3)).tolist()
-            row = {
-                "qid": int(a.qid),
-                "query": a.query,
-                "duration": int(v.spec.duration),
-                "vid": v.video_id,
-                "relevant_clip_ids": clips,
-                "saliency_scores": sal,
-                "relevant_windows": [[_num(s), _num(e)] for s, e in a.windows],
-            }
-            lines.append(json.dumps(row) + "\n")
+            rows.append(
+                _row(a, v, 2, duration_s=v.spec.duration, relevant_clip_ids=clips, saliency=sal)
+            )
         p = out / DIRNAME[QVH] / f"demo_{split}_release.jsonl"
-        p.write_text("".join(lines))
-        paths.append(p)
+        paths.append(_export(QVHighlightsExporter(), rows, p))
     return paths
 
 
@@ -428,62 +418,58 @@ CHARADES_COLUMNS = [
 ]
 
 
-@writer(CHARADES)
+def _charades_csv(path: Path, videos: list[DemoVideo], rows: list[Annotation]) -> Path:
+    """A Charades_v1_<split>.csv, written by hand: the exporter's sidecar holds only id and
+    length, the release file (imitated here) has every column, and planted durations."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(CHARADES_COLUMNS)
+    for vi in dict.fromkeys(a.video for a in rows):
+        v = videos[vi]
+        names = [f"{t.colour} {t.shape}" for t in v.spec.shapes]
+        actions = ";".join(
+            f"c{k:03d} {t.start:.2f} {t.end:.2f}" for k, t in enumerate(v.spec.shapes)
+        )
+        w.writerow(
+            [
+                v.video_id, "DEMO", "Synthetic", 7, 7, "Yes",
+                "Coloured shapes move across changing backgrounds.",
+                ";".join(t.shape for t in v.spec.shapes),
+                ";".join(f"A {n} moves across the screen." for n in names),
+                actions,
+                f"{v.annotated_duration:.2f}",
+            ]
+        )  # fmt: skip
+    path.write_text(buf.getvalue())
+    return path
+
+
+@WRITERS.register(CHARADES)
 def _write_charades(out: Path, videos, anns, seed: int) -> list[Path]:
     paths = []
     for split in SPLITS[CHARADES]:
-        rows = [a for a in anns if a.dataset == CHARADES and a.split == split]
-        txt = "".join(
-            f"{videos[a.video].video_id} {a.windows[0][0]:.1f} {a.windows[0][1]:.1f}##{a.query}\n"
-            for a in rows
-        )
-        p = out / DIRNAME[CHARADES] / f"charades_sta_{split}.txt"
-        p.write_text(txt)
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
-        w.writerow(CHARADES_COLUMNS)
-        seen = []
-        for a in rows:
-            if a.video not in seen:
-                seen.append(a.video)
-        for vi in seen:
-            v = videos[vi]
-            names = [f"{t.colour} {t.shape}" for t in v.spec.shapes]
-            actions = ";".join(
-                f"c{k:03d} {t.start:.2f} {t.end:.2f}" for k, t in enumerate(v.spec.shapes)
-            )
-            w.writerow(
-                [
-                    v.video_id, "DEMO", "Synthetic", 7, 7, "Yes",
-                    "Coloured shapes move across changing backgrounds.",
-                    ";".join(t.shape for t in v.spec.shapes),
-                    ";".join(f"A {n} moves across the screen." for n in names),
-                    actions,
-                    f"{v.annotated_duration:.2f}",
-                ]
-            )  # fmt: skip
+        anns_s = [a for a in anns if a.dataset == CHARADES and a.split == split]
+        rows = [_row(a, videos[a.video], 1) for a in anns_s]
+        txt = _export(
+            CharadesExporter(), rows, out / DIRNAME[CHARADES] / f"charades_sta_{split}.txt",
+            durations=False,
+        )  # fmt: skip
         csv_name = "Charades_v1_train.csv" if split == "train" else "Charades_v1_test.csv"
-        (out / DIRNAME[CHARADES] / csv_name).write_text(buf.getvalue())
-        paths += [p, out / DIRNAME[CHARADES] / csv_name]
+        paths += [txt, _charades_csv(out / DIRNAME[CHARADES] / csv_name, videos, anns_s)]
     return paths
 
 
-@writer(ANET)
+@WRITERS.register(ANET)
 def _write_anet(out: Path, videos, anns, seed: int) -> list[Path]:
     paths = []
     for split in SPLITS[ANET]:
-        data: dict[str, dict] = {}
-        for a in (a for a in anns if a.dataset == ANET and a.split == split):
-            v = videos[a.video]
-            d = data.setdefault(
-                v.video_id,
-                {"duration": float(v.annotated_duration), "timestamps": [], "sentences": []},
-            )
-            d["timestamps"].append([round(float(x), 2) for x in a.windows[0]])
-            d["sentences"].append(a.query)
+        rows = [
+            _row(a, videos[a.video], 2, duration_s=videos[a.video].annotated_duration)
+            for a in anns
+            if a.dataset == ANET and a.split == split
+        ]
         p = out / DIRNAME[ANET] / ("train.json" if split == "train" else "val_1.json")
-        p.write_text(json.dumps(data) + "\n")
-        paths.append(p)
+        paths.append(_export(ActivityNetExporter(), rows, p))
     return paths
 
 
@@ -576,7 +562,7 @@ def build(cfg: DemoConfig) -> tuple[list[DemoVideo], list[Annotation]]:
     videos = [video_spec(cfg, i) for i in range(cfg.num_videos)]
     anns = _annotations(cfg, videos)
     if cfg.plant_errors:
-        demo_plants.plant(videos, anns, cfg.error_rate, np.random.default_rng([cfg.seed, 7]))
+        plants.plant(videos, anns, cfg.error_rate, np.random.default_rng([cfg.seed, 7]))
     assign_ids(anns, videos)
     return videos, anns
 
@@ -587,7 +573,7 @@ def generate(cfg: DemoConfig) -> DemoResult:
     videos, anns = build(cfg)
     out = cfg.out
     _prepare_out(out)
-    files = {ds: WRITERS[ds](out, videos, anns, cfg.seed) for ds in DATASETS}
+    files = {ds: WRITERS.get(ds)(out, videos, anns, cfg.seed) for ds in DATASETS}
     gt = _ground_truth(cfg, videos, anns)
     gt_path = out / "ground_truth.json"
     paths = [out / v.file for v in videos]
@@ -616,9 +602,7 @@ __all__ = [
     "build",
     "video_spec",
     "phrase",
-    "style",
     "load_ground_truth",
-    "qvh_clip_ids",
     "render_video",
     "VideoSpec",
 ]

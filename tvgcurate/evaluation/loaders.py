@@ -1,66 +1,31 @@
-"""Evaluate predictions against ground truth: loading, matching and report (`tvgcurate eval`).
+"""Predictions and ground truth, each from a jsonl file or a workspace table, validated.
 
-Inputs, each from a file or a workspace:
-
-- predictions: a reference-format jsonl (``qid``, ``pred_relevant_windows`` ``[[s, e, score],
-  ...]`` ranked, first = top-1; optional ``refused``: bool) or a run id of a workspace's
-  ``predictions`` table (``run_id``, ``sample_id``, ``windows``, ``refused``);
-- ground truth: a QVHighlights-format jsonl (``qid``, ``relevant_windows``; an empty list
-  marks an irrelevant query) or a workspace's ``samples`` table (optionally one split;
-  ``relevance == "irrelevant"`` rows count as having no window).
-
-A prediction finds its GT query by key: the qid as text, or the workspace ``sample_id``; a
-native qid also finds the workspace sample whose ``source_qid`` it is, and a sample id
-``source:split:qid`` finds the qid in a jsonl. GT queries without a prediction count as
-refusals (and misses); predictions without a GT query are left out and counted.
-The numbers are :func:`tvgcurate.metrics.evaluate`'s.
+Malformed input raises InputError naming the file (or stored row), the line and the field.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from tvgcurate import metrics
 from tvgcurate.errors import InputError, TvgError
-from tvgcurate.workspace import MANIFEST, Workspace, atomic_write_bytes
+from tvgcurate.evaluation.config import EvalConfig
+from tvgcurate.workspace import Workspace
 
-
-@dataclass
-class EvalConfig:
-    """What `tvgcurate eval` evaluates."""
-
-    predictions: str = field(
-        metadata={"help": "A reference-format jsonl, or a run id of the workspace's predictions."}
-    )
-    gt: Path = field(metadata={"help": "A QVHighlights-format jsonl, or a workspace directory."})
-    workspace: Path | None = field(
-        default=None,
-        metadata={"help": "Workspace holding the predictions run (default: --gt if a workspace)."},
-    )
-    split: str | None = field(
-        default=None, metadata={"help": "Only GT samples of this split (workspace GT only)."}
-    )
-    out: Path | None = field(default=None, metadata={"help": "Write the metrics JSON here."})
-    max_pred_windows: int = field(
-        default=metrics.MAX_PRED_WINDOWS,
-        metadata={"help": "Predicted windows per query used for mAP (the reference uses 10)."},
-    )
-
-    def __post_init__(self) -> None:
-        self.gt = Path(self.gt)
-        if self.max_pred_windows < 1:
-            raise TvgError(f"max_pred_windows must be >= 1 (got {self.max_pred_windows})")
-        if self.split is not None and not is_workspace(self.gt):
-            raise TvgError(
-                f"--split applies to a workspace GT; {self.gt} is a file "
-                "(filter the jsonl, or pass the workspace as --gt)"
-            )
+__all__ = [
+    "GroundTruth",
+    "Predictions",
+    "load_gt_jsonl",
+    "load_gt_workspace",
+    "load_inputs",
+    "load_predictions_jsonl",
+    "load_predictions_workspace",
+]
 
 
 @dataclass
@@ -79,10 +44,6 @@ class GroundTruth:
     windows: dict[str, np.ndarray]
     aliases: dict[str, str | None]  # other key -> query key (None: ambiguous)
     source: str
-
-
-def is_workspace(path: Path) -> bool:
-    return Path(path).is_dir() and (Path(path) / MANIFEST).exists()
 
 
 # -- jsonl ---------------------------------------------------------------------------------
@@ -158,17 +119,25 @@ def _records(path: Path):
         yield lineno, rec
 
 
+def _keyed_records(path: Path):
+    """(line number, qid as text, dict) for each record; a missing or repeated qid is an error."""
+    seen: set[str] = set()
+    for lineno, rec in _records(path):
+        if "qid" not in rec:
+            raise InputError(path, lineno, "qid", "missing")
+        key = _key(rec["qid"], path, lineno, "qid")
+        if key in seen:
+            raise InputError(path, lineno, "qid", f"duplicate qid {key}")
+        seen.add(key)
+        yield lineno, key, rec
+
+
 def load_predictions_jsonl(path: Path) -> Predictions:
     """A reference-format prediction file (moment_detr's ``pred_relevant_windows``)."""
     path = Path(path)
     windows: dict[str, np.ndarray] = {}
     refused: dict[str, bool] = {}
-    for lineno, rec in _records(path):
-        if "qid" not in rec:
-            raise InputError(path, lineno, "qid", "missing")
-        key = _key(rec["qid"], path, lineno, "qid")
-        if key in windows:
-            raise InputError(path, lineno, "qid", f"duplicate qid {key}")
+    for lineno, key, rec in _keyed_records(path):
         if "pred_relevant_windows" not in rec:
             raise InputError(path, lineno, "pred_relevant_windows", "missing")
         windows[key] = _windows(
@@ -185,12 +154,7 @@ def load_gt_jsonl(path: Path) -> GroundTruth:
     """A QVHighlights-format annotation file (``qid``, ``relevant_windows``)."""
     path = Path(path)
     windows: dict[str, np.ndarray] = {}
-    for lineno, rec in _records(path):
-        if "qid" not in rec:
-            raise InputError(path, lineno, "qid", "missing")
-        key = _key(rec["qid"], path, lineno, "qid")
-        if key in windows:
-            raise InputError(path, lineno, "qid", f"duplicate qid {key}")
+    for lineno, key, rec in _keyed_records(path):
         if "relevant_windows" not in rec:
             raise InputError(
                 path,
@@ -308,60 +272,7 @@ def load_predictions_workspace(ws: Workspace, run_id: str) -> Predictions:
     return Predictions(windows, refused, f"{where} run {run_id}")
 
 
-# -- matching and the report -------------------------------------------------------------
-
-
-def _resolve(key: str, gt: GroundTruth) -> str | None:
-    if key in gt.windows:
-        return key
-    if key in gt.aliases:
-        target = gt.aliases[key]
-        if target is None:
-            raise InputError(
-                gt.source,
-                None,
-                "source_qid",
-                f"qid {key} matches several samples; use sample ids or --split",
-            )
-        return target
-    tail = key.split(":", 2)[-1]  # source:split:qid -> qid
-    return tail if tail != key and tail in gt.windows else None
-
-
-def evaluate_loaded(preds: Predictions, gt: GroundTruth, max_pred_windows: int = 10) -> dict:
-    """Match predictions to GT queries and compute the metrics (reference layout + extra)."""
-    matched: dict[str, str] = {}
-    unmatched = 0
-    for key in preds.windows:
-        target = _resolve(key, gt)
-        if target is None:
-            unmatched += 1
-        elif target in matched:
-            raise InputError(
-                preds.source,
-                None,
-                "qid",
-                f"{matched[target]} and {key} both name GT query {target}",
-            )
-        else:
-            matched[target] = key
-    if not matched:
-        raise TvgError(
-            f"no prediction in {preds.source} names a query of {gt.source} "
-            "(are they the same dataset and split?)"
-        )
-    keys = list(gt.windows)
-    empty = np.zeros((0, 3))
-    pred_windows = [preds.windows[matched[k]] if k in matched else empty for k in keys]
-    refused = [preds.refused[matched[k]] if k in matched else False for k in keys]
-    result = metrics.evaluate(
-        pred_windows, [gt.windows[k] for k in keys], refused, max_pred_windows=max_pred_windows
-    )
-    result["extra"]["missing_predictions"] = len(keys) - len(matched)
-    result["extra"]["unmatched_predictions"] = unmatched
-    result["extra"]["predictions"] = preds.source
-    result["extra"]["ground_truth"] = gt.source
-    return result
+# -- both ------------------------------------------------------------------------------------
 
 
 def load_inputs(cfg: EvalConfig) -> tuple[Predictions, GroundTruth]:
@@ -379,12 +290,3 @@ def load_inputs(cfg: EvalConfig) -> tuple[Predictions, GroundTruth]:
             "pass the workspace with --workspace (or as --gt)"
         )
     return load_predictions_workspace(ws, cfg.predictions), gt
-
-
-def run_eval(cfg: EvalConfig) -> dict:
-    """Load, evaluate, and write ``cfg.out`` (JSON, the reference layout plus "extra")."""
-    preds, gt = load_inputs(cfg)
-    result = evaluate_loaded(preds, gt, cfg.max_pred_windows)
-    if cfg.out is not None:
-        atomic_write_bytes(Path(cfg.out), (json.dumps(result, indent=4) + "\n").encode("utf-8"))
-    return result

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 import pyarrow.compute as pc
 
-# Which checks are meant to catch each planted kind (the kinds of demo_plants.KINDS).
+# Which checks are meant to catch each planted kind (the kinds of tvgcurate.demo.plants.KINDS).
 KIND_CHECKS: dict[str, tuple[str, ...]] = {
     "start_after_end": ("start_after_end",),
     "negative_time": ("negative_time",),

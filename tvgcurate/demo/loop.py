@@ -1,8 +1,9 @@
 """`tvgcurate demo`: the whole loop on generated data, one step after another.
 
 This is an orchestrator, not a stage: it sits beside the CLI in the import order and calls
-each stage's library function the way a user would call the commands. Steps are a list of
-plain functions over one context, so the loop grows by appending a step.
+each stage's library function the way a user would call the commands. Steps are plain
+functions over one context in a registry, run in registration order, so the loop grows by
+registering a step.
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rich.console import Console
+
+from tvgcurate.registry import Registry
+from tvgcurate.schemas.constants import DEFAULT_ENCODER
 
 
 @dataclass
@@ -39,7 +43,7 @@ class DemoLoopConfig:
         default=20, metadata={"help": "Samples sent to Label Studio (audit:top=N)."}
     )
     encoder: str = field(
-        default="all-MiniLM-L6-v2",
+        default=DEFAULT_ENCODER,
         metadata={"help": "Sentence encoder for build-irrelevant and the audit ('hashing': none)."},
     )
 
@@ -71,20 +75,12 @@ class DemoContext:
 
 
 Step = Callable[[DemoContext], None]
-STEPS: list[tuple[str, Step]] = []
+STEPS: Registry[Step] = Registry("demo step")
 
 
-def step(name: str):
-    def deco(fn: Step) -> Step:
-        STEPS.append((name, fn))
-        return fn
-
-    return deco
-
-
-@step("generate demo data")
+@STEPS.register("generate demo data")
 def _generate(ctx: DemoContext) -> None:
-    from tvgcurate.curation.demo_data import DemoConfig, generate
+    from tvgcurate.demo.data import DemoConfig, generate
 
     res = generate(
         DemoConfig(
@@ -100,7 +96,7 @@ def _generate(ctx: DemoContext) -> None:
     )
 
 
-@step("ingest")
+@STEPS.register("ingest")
 def _ingest(ctx: DemoContext) -> None:
     from tvgcurate.curation.ingest import IngestConfig, ingest
 
@@ -118,14 +114,14 @@ def _ingest(ctx: DemoContext) -> None:
     ctx.outputs["workspace"] = ctx.workspace
 
 
-@step("info")
+@STEPS.register("info")
 def _info(ctx: DemoContext) -> None:
     from tvgcurate.summary import render_summary
 
     render_summary(ctx.workspace, ctx.console)
 
 
-@step("keyframes (SAA)")
+@STEPS.register("keyframes (SAA)")
 def _keyframes(ctx: DemoContext) -> None:
     from tvgcurate.curation.keyframes.run import KeyframesConfig, run_keyframes
 
@@ -133,7 +129,7 @@ def _keyframes(ctx: DemoContext) -> None:
     ctx.console.print(f"  keyframes v{res.version}: {res.rows} frames of {res.videos} videos")
 
 
-@step("build-irrelevant (PIR)")
+@STEPS.register("build-irrelevant (PIR)")
 def _irrelevant(ctx: DemoContext) -> None:
     from tvgcurate.curation.irrelevant import IrrelevantConfig, build_irrelevant
     from tvgcurate.errors import TvgError
@@ -155,11 +151,11 @@ def _irrelevant(ctx: DemoContext) -> None:
 
 
 def _recipe() -> Path | None:
-    path = Path(__file__).resolve().parents[1] / "recipes" / "tiny-cpu.yaml"
+    path = Path(__file__).resolve().parents[2] / "recipes" / "tiny-cpu.yaml"
     return path if path.is_file() else None
 
 
-@step("train tiny (SFT, a few steps)")
+@STEPS.register("train tiny (SFT, a few steps)")
 def _train(ctx: DemoContext) -> None:
     from tvgcurate.model.config import build_config
     from tvgcurate.model.train import train
@@ -178,7 +174,7 @@ def _train(ctx: DemoContext) -> None:
     ctx.outputs["tiny model run (checkpoints, metrics.jsonl)"] = run
 
 
-@step("score (predictions)")
+@STEPS.register("score (predictions)")
 def _score(ctx: DemoContext) -> None:
     from tvgcurate.model.score import ScoreConfig, headline, score
 
@@ -197,7 +193,7 @@ def _score(ctx: DemoContext) -> None:
     )
 
 
-@step("audit (checks, disagreement, ranking, report)")
+@STEPS.register("audit (checks, disagreement, ranking, report)")
 def _audit(ctx: DemoContext) -> None:
     from tvgcurate.curation.audit import AuditConfig, run_audit
 
@@ -220,7 +216,7 @@ def _audit(ctx: DemoContext) -> None:
         import json
         import math
 
-        from tvgcurate.curation.audit.evaluate import precision_at_k
+        from tvgcurate.demo.evaluate import precision_at_k
 
         planted = {p["sample_id"] for p in json.loads(gt.read_text())["planted"]}
         source = [s for s in res.ranked() if s in _source_ids(ctx)]
@@ -242,7 +238,7 @@ def _source_ids(ctx: DemoContext) -> set[str]:
     return {r["sample_id"] for r in s if (r["origin"] or "source") == "source"}
 
 
-@step("relabel (Label Studio)")
+@STEPS.register("relabel (Label Studio)")
 def _relabel(ctx: DemoContext) -> None:
     from tvgcurate.labeling.push import PushConfig, push
 
@@ -283,8 +279,9 @@ def run_demo(cfg: DemoLoopConfig, console: Console | None = None) -> DemoContext
     out = Path(cfg.out)
     ctx = DemoContext(cfg=cfg, console=console, data=out / "data", workspace=out / "workspace")
     t0 = time.perf_counter()
-    for i, (name, fn) in enumerate(STEPS, start=1):
-        console.rule(f"[bold]step {i}/{len(STEPS)}: {name}")
+    steps = STEPS.items()
+    for i, (name, fn) in enumerate(steps, start=1):
+        console.rule(f"[bold]step {i}/{len(steps)}: {name}")
         t = time.perf_counter()
         fn(ctx)
         console.print(f"  [dim]{time.perf_counter() - t:.1f} s[/]")

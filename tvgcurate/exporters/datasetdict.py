@@ -1,5 +1,6 @@
 """Writing a Hugging Face DatasetDict directory: `save_to_disk` files, Parquet shards and a
-dataset card, shared by the `hf` and `trl` exporters.
+dataset card. `DatasetDictExporter` is the one implementation the `hf` and `trl` exporters
+share: they build the DatasetDict, it checks the split names, writes the card and the files.
 
 Layout of OUT (loads with `datasets.load_from_disk(OUT)`, with
 `datasets.load_dataset("parquet", data_files={"train": "OUT/data/train-*.parquet"})` and,
@@ -16,13 +17,16 @@ from __future__ import annotations
 import contextlib
 import datetime as _dt
 import math
+import re
 from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
 
 from tvgcurate import __version__
-from tvgcurate.exporters.base import ExportContext
+from tvgcurate.errors import TvgError
+from tvgcurate.exporters.base import ExportContext, Exporter
 from tvgcurate.workspace import current_command
 
 # What is known of each source's annotation terms (the card repeats it; it is no legal advice).
@@ -200,12 +204,92 @@ def save(dsd, out: Path, readme: str, max_shard_mb: float) -> list[Path]:
 
 
 def check_split_names(names) -> None:
-    import re
-
-    from tvgcurate.errors import TvgError
-
     for s in names:
         if not s or not re.fullmatch(r"\w+(\.\w+)*", s):
             raise TvgError(
                 f"split {s!r} is not a valid Hugging Face split name (letters, digits, _ and .)"
             )
+
+
+@dataclass
+class CardOptions:
+    """The options every DatasetDict format has (the card's licence, the shard size)."""
+
+    license: str | None = field(
+        default=None, metadata={"help": "Card licence id (default: from the sources)."}
+    )
+    max_shard_mb: float = field(default=500.0, metadata={"help": "Parquet shard size target (MB)."})
+
+    def __post_init__(self):
+        if not self.max_shard_mb > 0:
+            raise ValueError("max_shard_mb must be > 0")
+
+
+class DatasetDictExporter(Exporter):
+    """A format written as a DatasetDict directory with a dataset card.
+
+    Subclasses implement `build` (the rows) and call `save_dataset` once with the
+    DatasetDict; `DESCRIPTIONS` documents their columns in the card.
+    """
+
+    is_dir = True
+    Options = CardOptions
+    DESCRIPTIONS: dict[str, str] = {}
+
+    def write(self, samples: pa.Table, out: Path, ctx: ExportContext) -> int:
+        with quiet():
+            return self.build(samples, out, ctx)
+
+    def build(self, samples: pa.Table, out: Path, ctx: ExportContext) -> int:  # pragma: no cover
+        raise NotImplementedError
+
+    def save_dataset(
+        self,
+        splits: dict,
+        out: Path,
+        ctx: ExportContext,
+        opts: CardOptions,
+        *,
+        title: str,
+        summary: str,
+        usage: str,
+        image_columns: tuple[str, ...] = (),
+    ):
+        """Write `splits` (split name -> pa.Table or list of row dicts) with their card into
+        `out`; returns the DatasetDict."""
+        import datasets
+
+        check_split_names(splits)
+        dsd = datasets.DatasetDict(
+            {
+                s: dataset_from_arrow(t, image_columns)
+                if isinstance(t, pa.Table)
+                else datasets.Dataset.from_list(t)
+                for s, t in splits.items()
+            }
+        )
+        tables = {s: _as_table(t) for s, t in splits.items()}
+        sources = sorted({s for t in tables.values() for s in t.column("source").to_pylist()})
+        license_id, notes = license_for(sources, opts.license)
+        readme = card(
+            title=f"{title}: {', '.join(sources)}",
+            summary=summary,
+            dsd=dsd,
+            splits=tables,
+            ctx=ctx,
+            license_id=license_id,
+            license_notes=notes,
+            descriptions=self.DESCRIPTIONS,
+            usage=usage,
+        )
+        save(dsd, out, readme, opts.max_shard_mb)
+        return dsd
+
+
+def _as_table(rows) -> pa.Table:
+    """The source / relevance columns the card counts, from a table or a list of rows."""
+    if isinstance(rows, pa.Table):
+        return rows
+    return pa.table(
+        {"source": [r["source"] for r in rows], "relevance": [r["relevance"] for r in rows]}
+    )

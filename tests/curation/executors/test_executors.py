@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import pyarrow as pa
 import pytest
 
+from tests.helpers import Square, clip_set, make_workspace
 from tvgcurate.curation import executors
 from tvgcurate.curation.keyframes.run import KeyframesConfig, run_keyframes
 from tvgcurate.curation.keyframes.stage import KeyframesStage
-
-# Helpers live beside this file; --import-mode=importlib does not put it on sys.path (and
-# process / Ray workers must import the toy stage too).
-sys.path.insert(0, str(Path(__file__).parent))
-from kf_helpers import Square, clip_set, make_workspace  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -24,8 +19,8 @@ def local_ray(tmp_path_factory):
     """A local Ray for the session (2 CPUs, no dashboard, session files under tmp)."""
     ray = pytest.importorskip("ray")
     os.environ["RAY_TMPDIR"] = str(tmp_path_factory.mktemp("ray"))
-    # Ray workers must import kf_helpers' toy stage (tvgcurate itself is installed).
-    here = str(Path(__file__).parent)
+    # Ray workers must import the toy stage from tests.helpers (tvgcurate itself is installed).
+    here = str(Path(__file__).resolve().parents[3])
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [here, os.environ.get("PYTHONPATH")]))
     executors.start_local_ray(2)
     yield ray
@@ -47,7 +42,7 @@ def _run(stage, ex, scratch, n=10, size=3):
 
 @pytest.mark.slow
 @pytest.mark.server
-@pytest.mark.parametrize("name", ["local", "process", "ray"])
+@pytest.mark.parametrize("name", executors.EXECUTORS.names())
 def test_generic_runner_on_every_executor(name, tmp_path, request):
     if name == "ray":
         request.getfixturevalue("local_ray")

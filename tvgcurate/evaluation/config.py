@@ -1,0 +1,46 @@
+"""What `tvgcurate eval` evaluates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tvgcurate import metrics
+from tvgcurate.errors import TvgError
+from tvgcurate.workspace import MANIFEST
+
+
+@dataclass
+class EvalConfig:
+    """What `tvgcurate eval` evaluates."""
+
+    predictions: str = field(
+        metadata={"help": "A reference-format jsonl, or a run id of the workspace's predictions."}
+    )
+    gt: Path = field(metadata={"help": "A QVHighlights-format jsonl, or a workspace directory."})
+    workspace: Path | None = field(
+        default=None,
+        metadata={"help": "Workspace holding the predictions run (default: --gt if a workspace)."},
+    )
+    split: str | None = field(
+        default=None, metadata={"help": "Only GT samples of this split (workspace GT only)."}
+    )
+    out: Path | None = field(default=None, metadata={"help": "Write the metrics JSON here."})
+    max_pred_windows: int = field(
+        default=metrics.MAX_PRED_WINDOWS,
+        metadata={"help": "Predicted windows per query used for mAP (the reference uses 10)."},
+    )
+
+    def __post_init__(self) -> None:
+        self.gt = Path(self.gt)
+        if self.max_pred_windows < 1:
+            raise TvgError(f"max_pred_windows must be >= 1 (got {self.max_pred_windows})")
+        if self.split is not None and not is_workspace(self.gt):
+            raise TvgError(
+                f"--split applies to a workspace GT; {self.gt} is a file "
+                "(filter the jsonl, or pass the workspace as --gt)"
+            )
+
+
+def is_workspace(path: Path) -> bool:
+    return Path(path).is_dir() and (Path(path) / MANIFEST).exists()
