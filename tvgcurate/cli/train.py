@@ -23,7 +23,9 @@ def train(
     model: Annotated[
         str, typer.Option(help="'tiny' (random small Qwen2-VL) or a local checkpoint directory.")
     ] = "tiny",
-    stage: Annotated[str, typer.Option(help="sft | grpo | both.")] = "both",
+    stage: Annotated[
+        str, typer.Option(help="pretrain | sft | grpo | both (sft, grpo) | all (pretrain first).")
+    ] = "both",
     recipe: Annotated[
         Path | None, typer.Option(help="YAML recipe with defaults (see recipes/).")
     ] = None,

@@ -25,7 +25,15 @@ from tvgcurate.keyvalue import split
 from tvgcurate.model.inputs import InputConfig
 from tvgcurate.model.tiny import TinyConfig
 
-STAGES = ("sft", "grpo", "both")
+STAGES = ("pretrain", "sft", "grpo", "both", "all")
+# which stages each `--stage` choice runs, in order
+STAGE_PLAN = {
+    "pretrain": ("pretrain",),
+    "sft": ("sft",),
+    "grpo": ("grpo",),
+    "both": ("sft", "grpo"),
+    "all": ("pretrain", "sft", "grpo"),
+}
 
 
 class ConfigError(TvgError):
@@ -82,6 +90,27 @@ class StageConfig:
             raise ConfigError(f"learning_rate must be > 0, got {self.learning_rate}")
         if self.max_steps == 0:
             raise ConfigError("max_steps must be > 0, or -1 to train by epochs")
+
+
+@dataclass
+class PretrainStageConfig(StageConfig):
+    """The `tiny` model's stand-in for pretraining (tvgcurate.model.pretrain): yes/no and
+    caption rows on short clips, trained like SFT. Never for real weights."""
+
+    kinds: list[str] = field(
+        default_factory=lambda: ["presence"],
+        metadata={"help": "Row kinds, mixed evenly: presence (yes/no), caption."},
+    )
+    clip_frames: int = field(default=4, metadata={"help": "Frames per clip at most."})
+    rows_per_sample: int = field(default=2, metadata={"help": "Rows drawn from each sample."})
+
+    def task(self):
+        from tvgcurate.model.pretrain import PretrainTask
+
+        try:
+            return PretrainTask(list(self.kinds), self.clip_frames, self.rows_per_sample)
+        except ValueError as exc:
+            raise ConfigError(f"pretrain: {exc}") from None
 
 
 @dataclass
@@ -155,7 +184,10 @@ class TrainConfig:
     model: str = field(
         default="tiny", metadata={"help": "'tiny' or a local Qwen2(.5)-VL directory."}
     )
-    stage: str = field(default="both", metadata={"help": "sft | grpo | both."})
+    stage: str = field(
+        default="both",
+        metadata={"help": "pretrain | sft | grpo | both (sft, grpo) | all (pretrain, sft, grpo)."},
+    )
     train_split: str | None = field(
         default="train", metadata={"help": "Split to train on (None: all)."}
     )
@@ -179,6 +211,7 @@ class TrainConfig:
     )
     inputs: InputConfig = field(default_factory=InputConfig)
     tiny: TinyConfig = field(default_factory=TinyConfig)
+    pretrain: PretrainStageConfig = field(default_factory=PretrainStageConfig)
     sft: SFTStageConfig = field(default_factory=SFTStageConfig)
     grpo: GRPOStageConfig = field(default_factory=GRPOStageConfig)
 
@@ -196,6 +229,7 @@ class TrainConfig:
 SECTIONS = {
     "inputs": InputConfig,
     "tiny": TinyConfig,
+    "pretrain": PretrainStageConfig,
     "sft": SFTStageConfig,
     "grpo": GRPOStageConfig,
 }
@@ -248,7 +282,7 @@ def apply_sets(data: dict, sets: list[str]) -> dict:
             out[parts[0]] = parse_value(value)
         elif len(parts) == 2 and parts[0] in SECTIONS:
             out.setdefault(parts[0], {})[parts[1]] = parse_value(value)
-        elif len(parts) == 3 and parts[1] == "trl_args" and parts[0] in ("sft", "grpo"):
+        elif len(parts) == 3 and parts[1] == "trl_args" and parts[0] in ("pretrain", "sft", "grpo"):
             sec = out.setdefault(parts[0], {})
             sec.setdefault("trl_args", {})[parts[2]] = parse_value(value)
         else:
@@ -271,10 +305,10 @@ def flag_overrides(stage: str, sets: list[str] | None = None, **flags: Any) -> l
     if unknown:
         raise ConfigError(f"unknown train flag(s) {unknown}")
     out = list(sets or [])
-    stages = ("sft", "grpo") if stage == "both" else (stage,)
+    stages = STAGE_PLAN.get(stage, (stage,))
     for name in STAGE_FLAGS:
         if flags.get(name) is not None:
-            out += [f"{s}.{name}={flags[name]}" for s in stages if s in ("sft", "grpo")]
+            out += [f"{s}.{name}={flags[name]}" for s in stages if s in SECTIONS]
     for name in GRPO_FLAGS:
         if flags.get(name) is not None:
             out.append(f"grpo.{name}={flags[name]}")

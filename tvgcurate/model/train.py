@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tvgcurate.errors import WorkspaceError
-from tvgcurate.model.config import TrainConfig, to_dict
+from tvgcurate.model.config import STAGE_PLAN, TrainConfig, to_dict
 from tvgcurate.model.loading import INPUTS_FILE, RUN_FILE, load_model
 
 
@@ -94,7 +94,7 @@ def train(cfg: TrainConfig, console=None) -> TrainResult:
     save_run()
 
     model, processor = load_model(cfg.model, cfg.tiny, cfg.torch_dtype, cfg.attn_implementation)
-    stages = ["sft", "grpo"] if cfg.stage == "both" else [cfg.stage]
+    stages = list(STAGE_PLAN[cfg.stage])
     final = None
     for name in stages:
         stage_cfg = getattr(cfg, name)
@@ -107,7 +107,13 @@ def train(cfg: TrainConfig, console=None) -> TrainResult:
         rows_in = mix(built.inputs, stage_cfg.irrelevant_share, cfg.seed)
         t = time.perf_counter()
         common = dict(seed=cfg.seed, report_to=cfg.report_to, resume=cfg.resume, console=console)
-        if name == "sft":
+        if name == "pretrain":  # tiny's stand-in for pretraining (tvgcurate.model.pretrain)
+            from tvgcurate.model.pretrain import pretrain_rows
+            from tvgcurate.model.sft import run_sft
+
+            rows = pretrain_rows(rows_in, stage_cfg.task(), cfg.seed)
+            trainer, res = run_sft(model, processor, to_dataset(rows), stage_cfg, sdir, **common)
+        elif name == "sft":
             from tvgcurate.model.sft import run_sft
 
             trainer, res = run_sft(

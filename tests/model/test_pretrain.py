@@ -1,0 +1,104 @@
+"""The pretraining stand-in: its rows, and `train --stage pretrain` end to end on tiny."""
+
+import json
+import random
+
+import pytest
+from typer.testing import CliRunner
+
+from tvgcurate.cli import app
+from tvgcurate.model.eta import TimestampFormat
+from tvgcurate.model.inputs import ModelInput
+from tvgcurate.model.pretrain import PretrainTask, caption_rows, presence_rows, pretrain_rows
+
+
+def model_input(relevance="relevant", windows=((2.0, 4.0),), n=6):
+    fmt = TimestampFormat(1)
+    content = []
+    for t in range(n):
+        content += [{"type": "text", "text": fmt.stamp(t)}, {"type": "image"}]
+    content.append({"type": "text", "text": "the red circle"})
+    return ModelInput(
+        sample_id="s",
+        prompt=[{"role": "user", "content": content}],
+        images=[f"img{t}" for t in range(n)],  # stand-ins: rows only carry them through
+        target="",
+        timestamps=[float(t) for t in range(n)],
+        relevance=relevance,
+        gt_windows=[list(w) for w in windows] if relevance == "relevant" else [],
+        duration_s=float(n),
+    )
+
+
+def answer(row):
+    return row["completion"][0]["content"][0]["text"]
+
+
+def test_presence_answers_follow_the_window():
+    rng = random.Random(0)
+    rows = presence_rows(model_input(), PretrainTask(rows_per_sample=40, clip_frames=3), rng)
+    assert len(rows) == 40
+    seen = set()
+    for row in rows:
+        frames = [int(i[3:]) for i in row["images"]]
+        assert 1 <= len(frames) <= 3 and frames == list(range(frames[0], frames[-1] + 1))
+        stamps = [p["text"] for p in row["prompt"][0]["content"] if p["type"] == "text"][:-1]
+        assert stamps == [f"<t>{f}.0</t>" for f in frames]  # each frame keeps its own stamp
+        inside = any(2 <= f < 4 for f in frames)
+        assert answer(row) == ("yes" if inside else "no")
+        assert "the red circle" in row["prompt"][0]["content"][-1]["text"]
+        seen.add(answer(row))
+    assert seen == {"yes", "no"}  # both answers are drawn
+
+
+def test_irrelevant_rows_are_always_no_and_get_no_captions():
+    m = model_input("irrelevant")
+    rows = presence_rows(m, PretrainTask(rows_per_sample=10), random.Random(1))
+    assert rows and {answer(r) for r in rows} == {"no"}
+    assert caption_rows(m, PretrainTask(), random.Random(1)) == []
+
+
+def test_captions_show_one_frame_inside_the_window():
+    rows = caption_rows(model_input(), PretrainTask(rows_per_sample=5), random.Random(2))
+    assert len(rows) == 2  # two frames (2 s and 3 s) lie inside the window
+    for row in rows:
+        assert len(row["images"]) == 1 and row["images"][0] in ("img2", "img3")
+        assert answer(row) == "the red circle"
+
+
+def test_rows_are_deterministic_for_a_seed_and_reject_unknown_kinds():
+    inputs = [model_input(), model_input("irrelevant")]
+    task = PretrainTask(kinds=["presence", "caption"])
+    assert pretrain_rows(inputs, task, 3) == pretrain_rows(inputs, task, 3)
+    with pytest.raises(ValueError, match="pretrain kinds"):
+        PretrainTask(kinds=["dense"])
+
+
+@pytest.mark.slow
+def test_train_all_runs_pretrain_first(grounding_ws, tmp_path):
+    out = tmp_path / "run"
+    small = [
+        "tiny.hidden_size=64",
+        "tiny.num_layers=2",
+        "tiny.intermediate_size=128",
+        "tiny.vision_embed_dim=32",
+        "inputs.max_frames=4",
+        "pretrain.per_device_train_batch_size=4",
+        "sft.per_device_train_batch_size=4",
+        "grpo.num_generations=2",
+        "grpo.per_device_train_batch_size=4",
+        "grpo.max_completion_length=8",
+        "report_to=[]",
+    ]
+    args = ["train", "--workspace", str(grounding_ws.root), "--model", "tiny"]
+    args += ["--stage", "all", "--recipe", "recipes/tiny-cpu.yaml", "--max-steps", "2"]
+    args += ["--output", str(out)]
+    for s in small:
+        args += ["--set", s]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 0, res.output + repr(res.exception)
+    meta = json.loads((out / "run.json").read_text())
+    assert list(meta["stages"]) == ["pretrain", "sft", "grpo"]
+    assert meta["stages"]["pretrain"]["steps"] == 2
+    assert (out / "pretrain" / "final" / "model.safetensors").exists()
+    assert meta["final"] == "grpo/final"

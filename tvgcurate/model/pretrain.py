@@ -1,0 +1,133 @@
+"""A stand-in for a VLM's pretraining, for `tiny` only: short clips and yes/no questions.
+
+A real Qwen2-VL arrives pretrained on image-text data; Tempo-R0 only adds the grounding
+stages. The randomly initialised `tiny` has never seen an image, so `tvgcurate train --stage
+pretrain` (or `all`) gives it a short stand-in built from the workspace's own samples, before
+SFT. Never use it for real weights: they have had the real thing.
+
+Two kinds of rows, both from ModelInputs (the same ETA frames and stamps as SFT):
+
+- ``presence``: a clip of at most `clip_frames` consecutive frames, then "Is this shown:
+  <query>?". The answer is "yes" when a frame of the clip lies inside one of a relevant
+  sample's windows, else "no" (irrelevant and partial samples: always "no"). It is the
+  image-text matching a VLM learns in pretraining, and it trains the binding of the query's
+  words to the frames that grounding and refusal need.
+- ``caption``: one frame inside a relevant sample's window, then "What is shown?", answered
+  with the sample's query: frames to words.
+
+Short clips first is a curriculum: with one to four frames the model finds the binding in
+hundreds of steps, where full videos leave it on the prior (docs/learning.md).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from tvgcurate.model.inputs import ModelInput
+
+KINDS = ("presence", "caption")
+PRESENCE_PROMPT = "Is this shown: {query}? Answer yes or no."
+CAPTION_PROMPT = "What is shown?"
+
+
+@dataclass
+class PretrainTask:
+    """What the pretraining stand-in's rows look like."""
+
+    kinds: list[str] = field(
+        default_factory=lambda: ["presence"],
+        metadata={"help": f"Row kinds, mixed evenly: {', '.join(KINDS)}."},
+    )
+    clip_frames: int = field(
+        default=4, metadata={"help": "Frames per clip at most (short clips: the curriculum)."}
+    )
+    rows_per_sample: int = field(
+        default=2, metadata={"help": "Rows drawn from each sample (half inside its window)."}
+    )
+
+    def __post_init__(self):
+        unknown = [k for k in self.kinds if k not in KINDS]
+        if unknown or not self.kinds:
+            raise ValueError(f"pretrain kinds must be among {', '.join(KINDS)}, got {self.kinds}")
+        if self.clip_frames < 1 or self.rows_per_sample < 1:
+            raise ValueError("clip_frames and rows_per_sample must be >= 1")
+
+
+def query_of(m: ModelInput) -> str:
+    """The sample's query (the text after the frames, as the prompt template wrote it)."""
+    if getattr(m, "query", None):
+        return m.query
+    parts = m.prompt[0]["content"]
+    return parts[-1]["text"] if parts and parts[-1]["type"] == "text" else ""
+
+
+def _inside(t: float, windows: Sequence[Sequence[float]]) -> bool:
+    return any(s <= t < e for s, e in windows)
+
+
+def _clip(m: ModelInput, start: int, length: int, question: str) -> tuple[list[dict], list]:
+    """The prompt of frames start..start+length (stamps as in the full input) and a question."""
+    stamps = [p["text"] for p in m.prompt[0]["content"] if p["type"] == "text"][:-1]
+    content: list[dict] = []
+    for i in range(start, start + length):
+        content += [{"type": "text", "text": stamps[i]}, {"type": "image"}]
+    content.append({"type": "text", "text": question})
+    return [{"role": "user", "content": content}], m.images[start : start + length]
+
+
+def _row(prompt, images, answer: str) -> dict:
+    return {
+        "prompt": prompt,
+        "completion": [{"role": "assistant", "content": [{"type": "text", "text": answer}]}],
+        "images": images,
+    }
+
+
+def presence_rows(m: ModelInput, task: PretrainTask, rng: random.Random) -> list[dict]:
+    n = len(m.images)
+    if n == 0:
+        return []
+    query = query_of(m)
+    windows = m.gt_windows if m.relevance == "relevant" else []
+    starts = {True: [], False: []}
+    for length in range(1, min(task.clip_frames, n) + 1):
+        for s in range(n - length + 1):
+            hit = any(_inside(t, windows) for t in m.timestamps[s : s + length])
+            starts[hit].append((s, length))
+    out = []
+    for i in range(task.rows_per_sample):
+        want = i % 2 == 0  # alternate yes and no where both exist
+        pool = starts[want] or starts[not want]
+        s, length = rng.choice(pool)
+        hit = any(_inside(t, windows) for t in m.timestamps[s : s + length])
+        prompt, images = _clip(m, s, length, PRESENCE_PROMPT.format(query=query))
+        out.append(_row(prompt, images, "yes" if hit else "no"))
+    return out
+
+
+def caption_rows(m: ModelInput, task: PretrainTask, rng: random.Random) -> list[dict]:
+    if m.relevance != "relevant":
+        return []
+    inside = [i for i, t in enumerate(m.timestamps) if _inside(t, m.gt_windows)]
+    out = []
+    for _ in range(min(task.rows_per_sample, len(inside))):
+        i = rng.choice(inside)
+        prompt, images = _clip(m, i, 1, CAPTION_PROMPT)
+        out.append(_row(prompt, images, query_of(m)))
+    return out
+
+
+ROWS = {"presence": presence_rows, "caption": caption_rows}
+
+
+def pretrain_rows(inputs: Sequence[ModelInput], task: PretrainTask, seed: int) -> list[dict]:
+    """Prompt-completion rows (TRL's conversational vision format), shuffled with `seed`."""
+    rng = random.Random(seed)
+    rows: list[dict] = []
+    for m in inputs:
+        for kind in task.kinds:
+            rows += ROWS[kind](m, task, rng)
+    rng.shuffle(rows)
+    return rows
