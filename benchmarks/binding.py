@@ -316,7 +316,17 @@ def train(model, enc: Encoder, args, task: Task, log) -> dict:
         elif args.presence:
             convs, ims = presence_batch(enc, rng, task, args.batch, args.turns)
         else:
-            convs, ims = grounding_batch(enc, rng, task, args.batch, args.turns)
+            g_task = task
+            done = (step - args.pretrain_steps) / max(1, args.steps)
+            if args.curriculum and done < 0.5:  # short videos first, full length by halfway
+                lo = args.pretrain_max_frames or task.min_frames
+                top = round(lo + (task.max_frames - lo) * done / 0.5)
+                g_task = Task(min(lo, task.min_frames), max(lo, top), task.min_shapes,
+                              task.max_shapes)
+            convs, ims = grounding_batch(enc, rng, g_task, args.batch, args.turns)
+            if args.mix_presence:  # keep the yes/no rows beside grounding (multi-task)
+                c2, i2 = presence_batch(enc, rng, task, max(1, args.batch // 4), args.turns)
+                convs, ims = convs + c2, ims + i2
         batch = enc.batch(convs, [to_pil(x) if isinstance(x[0], np.ndarray) else x for x in ims])
         for g in opt.param_groups:
             g["lr"] = lr_at(step)
@@ -518,6 +528,8 @@ def main(argv=None) -> dict:
     p.add_argument("--pretrain-steps", type=int, default=0, help="caption steps first")
     p.add_argument("--pretrain-kind", choices=["frame", "stamp", "presence"], default="frame")
     p.add_argument("--pretrain-max-frames", type=int, default=0, help="short clips first (0: full)")
+    p.add_argument("--curriculum", action="store_true", help="grounding on short videos first")
+    p.add_argument("--mix-presence", action="store_true", help="presence rows during SFT too")
     p.add_argument("--caption-batch", type=int, default=32)
     p.add_argument("--batch", type=int, default=8)
     p.add_argument("--turns", type=int, default=3, help="Q/A turns per training video")
