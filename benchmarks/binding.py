@@ -265,10 +265,14 @@ def probe_accuracy(model, enc: Encoder, task: Task, kind: str, count: int = 200)
     return right / count
 
 
-def grounding_batch(enc: Encoder, rng: random.Random, task: Task, size: int, turns: int):
+def grounding_batch(
+    enc: Encoder, rng: random.Random, task: Task, size: int, turns: int, pool=None
+):
+    """Multi-turn grounding conversations of fresh videos, or of a fixed `pool` of videos
+    whose `qa` holds the (possibly noisy) labels to train on."""
     convs, images = [], []
     for _ in range(size):
-        v = make_video(rng, task)
+        v = rng.choice(pool) if pool is not None else make_video(rng, task)
         qa = v["qa"][:]
         rng.shuffle(qa)
         convs.append(enc.conversation(v, qa[:turns]))
@@ -282,7 +286,7 @@ def to_pil(frames):
     return [Image.fromarray(f) for f in frames]
 
 
-def train(model, enc: Encoder, args, task: Task, log) -> dict:
+def train(model, enc: Encoder, args, task: Task, log, pool=None, start_step: int = 0) -> dict:
     import torch
 
     params = [p for p in model.parameters() if p.requires_grad]
@@ -305,7 +309,7 @@ def train(model, enc: Encoder, args, task: Task, log) -> dict:
     model.train()
     t0 = time.time()
     ema = None
-    for step in range(total):
+    for step in range(start_step, total):
         pre = step < args.pretrain_steps
         if pre and args.pretrain_kind == "frame":
             convs, ims = caption_batch(enc, rng, task, args.caption_batch)
@@ -323,7 +327,7 @@ def train(model, enc: Encoder, args, task: Task, log) -> dict:
                 top = round(lo + (task.max_frames - lo) * done / 0.5)
                 g_task = Task(min(lo, task.min_frames), max(lo, top), task.min_shapes,
                               task.max_shapes)
-            convs, ims = grounding_batch(enc, rng, g_task, args.batch, args.turns)
+            convs, ims = grounding_batch(enc, rng, g_task, args.batch, args.turns, pool)
             if args.mix_presence:  # keep the yes/no rows beside grounding (multi-task)
                 c2, i2 = presence_batch(enc, rng, task, max(1, args.batch // 4), args.turns)
                 convs, ims = convs + c2, ims + i2
@@ -405,10 +409,15 @@ def heldout(task: Task, count: int) -> list[dict]:
 
 
 def evaluate(model, enc: Encoder, args, task: Task, limit: int | None = None) -> dict:
+    return summarise(predict(model, enc, heldout(task, args.heldout)[:limit]))
+
+
+def predict(model, enc: Encoder, rows: list[dict]) -> list[dict]:
+    """Per row (n, frames, query, gt, k): the window decoded with the refusal suppressed, the
+    greedy answer and P(refusal) at the decision point."""
     import torch
 
     model.eval()
-    rows = heldout(task, args.heldout)[:limit]
     suppress = [enc.refuse_first]
     recs = []
     with torch.no_grad():
@@ -463,7 +472,7 @@ def evaluate(model, enc: Encoder, args, task: Task, limit: int | None = None) ->
                         else (min(w.start, w.end), max(w.start, w.end)),
                     }
                 )
-    return summarise(recs)
+    return recs
 
 
 def summarise(recs: list[dict]) -> dict:
