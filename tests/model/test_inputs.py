@@ -63,6 +63,15 @@ def test_interleaved_and_one_width(duration):
     assert mi.target == fmt.answer(1.0, 2.0)
 
 
+def test_query_first_puts_the_prompt_before_the_frames_too():
+    fmt = dataset_format([{"duration_s": 9.0}])
+    kfs = keyframes(9.0)
+    mi = build_input(sample(9.0), kfs, images_for(kfs), fmt, InputConfig(query_first=True))
+    parts = mi.prompt[0]["content"]
+    assert [p["type"] for p in parts] == ["text"] + ["text", "image"] * len(kfs) + ["text"]
+    assert parts[0]["text"] == parts[-1]["text"] and "the red circle" in parts[0]["text"]
+
+
 def test_irrelevant_and_partial_targets_refuse():
     fmt = TimestampFormat(2)
     kfs = keyframes(10)

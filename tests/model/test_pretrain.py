@@ -102,3 +102,14 @@ def test_train_all_runs_pretrain_first(grounding_ws, tmp_path):
     assert meta["stages"]["pretrain"]["steps"] == 2
     assert (out / "pretrain" / "final" / "model.safetensors").exists()
     assert meta["final"] == "grpo/final"
+
+
+def test_query_first_inputs_keep_the_question_before_the_clip():
+    m = model_input()
+    m.prompt[0]["content"].insert(0, {"type": "text", "text": "the red circle"})
+    rows = presence_rows(m, PretrainTask(rows_per_sample=4), random.Random(5))
+    for row in rows:
+        parts = row["prompt"][0]["content"]
+        assert parts[0]["text"] == parts[-1]["text"] and "the red circle" in parts[0]["text"]
+        stamps = [p for p in parts[1:-1] if p["type"] == "text"]
+        assert len(stamps) == len(row["images"])

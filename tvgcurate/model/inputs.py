@@ -56,9 +56,24 @@ class InputConfig:
         default=4,
         metadata={"help": "Visual tokens per frame of `frames: uniform` (28x28 px each)."},
     )
+    query_first: bool = field(
+        default=False,
+        metadata={
+            "help": "Also put the prompt before the frames, so that a causal model reads every "
+            "frame in the light of the query (docs/learning.md: it lets tiny bind words to frames)."
+        },
+    )
     timestamp_width: int | None = field(
         default=None,
         metadata={"help": "Digits before the decimal point (default: from the longest video)."},
+    )
+    stream: bool = field(
+        default=True,
+        metadata={
+            "help": "Training decodes each sample's frames when the data loader asks for it "
+            "(from the `frames` table, else from video, in the loader's workers). False: "
+            "decode every sample before step 1 and hold all frames (small workspaces only)."
+        },
     )
 
     def __post_init__(self):
@@ -111,11 +126,12 @@ def build_input(
     """Interleave ETA stamps and frames, then the prompt; `images[i]` belongs to `keyframes[i]`."""
     if len(images) != len(keyframes):
         raise ValueError(f"{len(images)} images for {len(keyframes)} keyframes")
-    content: list[dict] = []
+    prompt = cfg.prompt_template.format(query=sample["query"])
+    content: list[dict] = [{"type": "text", "text": prompt}] if cfg.query_first else []
     for kf in keyframes:
         content.append({"type": "text", "text": fmt.stamp(kf["timestamp_s"])})
         content.append({"type": "image"})
-    content.append({"type": "text", "text": cfg.prompt_template.format(query=sample["query"])})
+    content.append({"type": "text", "text": prompt})
     return ModelInput(
         sample_id=sample["sample_id"],
         prompt=[{"role": "user", "content": content}],
@@ -145,17 +161,60 @@ def dataset_format(samples: Iterable[dict], videos: Iterable[dict] = ()) -> Time
     return TimestampFormat.for_max_duration(max(durations, default=0.0))
 
 
-def build_inputs(
+@dataclass
+class SamplePlan:
+    """A sample and the keyframe rows it shows, before any frame is decoded."""
+
+    sample: dict
+    keyframes: list[dict]  # usable, selected, in time order (shared by a video's samples)
+
+    @property
+    def sample_id(self) -> str:
+        return self.sample["sample_id"]
+
+    @property
+    def video_id(self) -> str:
+        return self.sample["video_id"]
+
+    @property
+    def relevance(self) -> str:
+        return self.sample.get("relevance") or "relevant"
+
+
+@dataclass
+class InputPlan:
+    plans: list[SamplePlan]
+    errors: dict[str, str]  # sample_id -> why it cannot be built
+    fmt: TimestampFormat
+    source: FrameSource
+
+
+def frame_source(ws, cfg: InputConfig, videos: list[dict] | None = None) -> FrameSource:
+    """Where a workspace's frames come from: its `frames` table, read per video, else video."""
+    from tvgcurate.model.decode import FrameStore
+
+    if videos is None:
+        videos = ws.read("videos", columns=["video_id", "path"]).to_pylist()
+    media_root = ws.manifest().get("media_root")  # relative: to the workspace root
+    media_root = Path(media_root) if media_root else None
+    if media_root is not None and not media_root.is_absolute():
+        media_root = ws.root / media_root
+    store = None
+    if cfg.frames == "keyframes" and ws.has("frames"):
+        store = FrameStore(ws.path_of("frames"))
+    return FrameSource(media_root, {v["video_id"]: v.get("path") for v in videos}, store)
+
+
+def plan_inputs(
     workspace,
     cfg: InputConfig,
     samples: list[dict] | None = None,
     split: str | None = None,
     fmt: TimestampFormat | None = None,
-) -> BuiltInputs:
-    """Model inputs for samples of a workspace (one decode pass per video).
+) -> InputPlan:
+    """Which frames each sample shows, from the tables alone (no frame is decoded).
 
-    Per-sample failures (missing video, no keyframes, unreadable file) are returned in
-    `errors`, not raised.
+    Samples whose video has no (usable) keyframes are returned in `errors`.
     """
     ws = workspace
     if samples is None:
@@ -169,22 +228,18 @@ def build_inputs(
             if cfg.timestamp_width
             else dataset_format(ws.read("samples", columns=["duration_s"]).to_pylist(), videos)
         )
-    media_root = ws.manifest().get("media_root")  # relative: to the workspace root
-    media_root = Path(media_root) if media_root else None
-    if media_root is not None and not media_root.is_absolute():
-        media_root = ws.root / media_root
     vid_rows = {v["video_id"]: v for v in videos}
     kf_by_video: dict[str, list[dict]] = {}
     if cfg.frames == "keyframes":
-        for r in ws.read("keyframes").to_pylist():
+        cols = ["video_id", "frame_index", "timestamp_s", "tokens", "height", "width", "error"]
+        kf = ws.read("keyframes")
+        kf = kf.select([c for c in cols if c in kf.column_names])
+        for r in kf.to_pylist():
             kf_by_video.setdefault(r["video_id"], []).append(r)
-    cache = ws.read("frames") if cfg.frames == "keyframes" and ws.has("frames") else None
-    source = FrameSource(media_root, {k: v.get("path") for k, v in vid_rows.items()}, cache)
-
     by_video: dict[str, list[dict]] = {}
     for s in samples:
         by_video.setdefault(s["video_id"], []).append(s)
-    built: dict[str, ModelInput] = {}
+    chosen: dict[str, list[dict]] = {}
     errors: dict[str, str] = {}
     for vid, rows in by_video.items():
         try:
@@ -203,15 +258,44 @@ def build_inputs(
             kfs = select_frames([k for k in kfs if usable(k)], cfg.max_frames)
             if not kfs:
                 raise ValueError(f"video '{vid}' has no usable keyframes")
-            images = source.frames(vid, kfs)
         except Exception as exc:  # noqa: BLE001 - recorded per sample
             for s in rows:
                 errors[s["sample_id"]] = f"{type(exc).__name__}: {exc}"
             continue
-        for s in rows:
-            built[s["sample_id"]] = build_input(s, kfs, images, fmt, cfg)
-    ordered = [built[s["sample_id"]] for s in samples if s["sample_id"] in built]
-    return BuiltInputs(ordered, errors, fmt)
+        chosen[vid] = kfs
+    plans = [SamplePlan(s, chosen[s["video_id"]]) for s in samples if s["video_id"] in chosen]
+    return InputPlan(plans, errors, fmt, frame_source(ws, cfg, videos))
+
+
+def build_inputs(
+    workspace,
+    cfg: InputConfig,
+    samples: list[dict] | None = None,
+    split: str | None = None,
+    fmt: TimestampFormat | None = None,
+) -> BuiltInputs:
+    """Model inputs for samples of a workspace, every frame decoded (one pass per video).
+
+    Per-sample failures (missing video, no keyframes, unreadable file) are returned in
+    `errors`, not raised. Training at scale streams instead (`tvgcurate.model.data`).
+    """
+    plan = plan_inputs(workspace, cfg, samples, split, fmt)
+    errors = dict(plan.errors)
+    by_video: dict[str, list[SamplePlan]] = {}
+    for p in plan.plans:
+        by_video.setdefault(p.video_id, []).append(p)
+    built: dict[str, ModelInput] = {}
+    for vid, group in by_video.items():
+        try:
+            images = plan.source.frames(vid, group[0].keyframes)
+        except Exception as exc:  # noqa: BLE001 - recorded per sample
+            for p in group:
+                errors[p.sample_id] = f"{type(exc).__name__}: {exc}"
+            continue
+        for p in group:
+            built[p.sample_id] = build_input(p.sample, p.keyframes, images, plan.fmt, cfg)
+    ordered = [built[p.sample_id] for p in plan.plans if p.sample_id in built]
+    return BuiltInputs(ordered, errors, plan.fmt)
 
 
 __all__ = [
@@ -219,9 +303,13 @@ __all__ = [
     "BuiltInputs",
     "FrameSource",
     "InputConfig",
+    "InputPlan",
+    "SamplePlan",
     "ModelInput",
     "build_input",
     "build_inputs",
+    "frame_source",
+    "plan_inputs",
     "dataset_format",
     "decode_frames",
     "gt_windows",

@@ -68,9 +68,13 @@ def _inside(t: float, windows: Sequence[Sequence[float]]) -> bool:
 
 
 def _clip(m: ModelInput, start: int, length: int, question: str) -> tuple[list[dict], list]:
-    """The prompt of frames start..start+length (stamps as in the full input) and a question."""
-    stamps = [p["text"] for p in m.prompt[0]["content"] if p["type"] == "text"][:-1]
-    content: list[dict] = []
+    """The prompt of frames start..start+length (stamps as in the full input) and a question,
+    also before the frames when the input puts its query first (`inputs.query_first`)."""
+    parts = m.prompt[0]["content"]
+    stamps = [p["text"] for p in parts if p["type"] == "text" and p["text"].startswith("<t>")]
+    first = parts[0]
+    lead = first["type"] == "text" and not first["text"].startswith("<t>") and len(parts) > 1
+    content: list[dict] = [{"type": "text", "text": question}] if lead else []
     for i in range(start, start + length):
         content += [{"type": "text", "text": stamps[i]}, {"type": "image"}]
     content.append({"type": "text", "text": question})
