@@ -115,6 +115,7 @@ def main(argv=None) -> dict:
     p.add_argument("--phase", choices=["all", "round0", "round1"], default="all")
     p.add_argument("--arm", choices=["audit", "random", "both"], default="both")
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--no-query-first", action="store_true", help="frames before the query only")
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -157,7 +158,7 @@ def main(argv=None) -> dict:
 
     ckpt = args.out / "pretrained.pt"
     model, proc = fresh()
-    enc = B.Encoder(proc, fmt)
+    enc = B.Encoder(proc, fmt, not args.no_query_first)
     if not ckpt.exists():
         log({"phase": "pretrain", **B.train(model, enc, targs, task, log)})
         torch.save(model.state_dict(), ckpt)
@@ -172,7 +173,7 @@ def main(argv=None) -> dict:
     def sft(labels, tag):
         model, proc = fresh()
         model.load_state_dict(torch.load(ckpt))
-        enc = B.Encoder(proc, fmt)
+        enc = B.Encoder(proc, fmt, not args.no_query_first)
         for v, qa in zip(pool, labels):
             v["qa"] = list(qa)
         sargs = B.argparse.Namespace(**{**vars(targs), "steps": args.steps})

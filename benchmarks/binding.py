@@ -265,9 +265,7 @@ def probe_accuracy(model, enc: Encoder, task: Task, kind: str, count: int = 200)
     return right / count
 
 
-def grounding_batch(
-    enc: Encoder, rng: random.Random, task: Task, size: int, turns: int, pool=None
-):
+def grounding_batch(enc: Encoder, rng: random.Random, task: Task, size: int, turns: int, pool=None):
     """Multi-turn grounding conversations of fresh videos, or of a fixed `pool` of videos
     whose `qa` holds the (possibly noisy) labels to train on."""
     convs, images = [], []
@@ -325,8 +323,9 @@ def train(model, enc: Encoder, args, task: Task, log, pool=None, start_step: int
             if args.curriculum and done < 0.5:  # short videos first, full length by halfway
                 lo = args.pretrain_max_frames or task.min_frames
                 top = round(lo + (task.max_frames - lo) * done / 0.5)
-                g_task = Task(min(lo, task.min_frames), max(lo, top), task.min_shapes,
-                              task.max_shapes)
+                g_task = Task(
+                    min(lo, task.min_frames), max(lo, top), task.min_shapes, task.max_shapes
+                )
             convs, ims = grounding_batch(enc, rng, g_task, args.batch, args.turns, pool)
             if args.mix_presence:  # keep the yes/no rows beside grounding (multi-task)
                 c2, i2 = presence_batch(enc, rng, task, max(1, args.batch // 4), args.turns)

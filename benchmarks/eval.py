@@ -4,8 +4,11 @@ The reference (jayleicn/moment_detr standalone_eval/eval.py) is reimplemented be
 own style - lists of dicts, a deep copy per length bucket, per-query AP computed in a
 multiprocessing Pool (8 workers, chunks of 50, as it does), Python loops for the greedy
 matching and the interpolation - so that both run on the same files on this machine.
-Prints the median times, the ratio (target: ours >= 10x faster) and checks that every
-moment-retrieval number is identical (and equal to the reference's published output).
+Highlight detection (HL-min-Fair/Good/VeryGood mAP and Hit@1) is timed the same way: the
+reference's ``eval_highlight`` with scikit-learn's precision_recall_curve per (query,
+annotator) in its Pool. Prints the median times, the ratio (target: ours >= 10x faster,
+MR and HL together) and checks that every number is identical (and equal to the
+reference's published output).
 
     .venv/bin/python benchmarks/eval.py [--runs 5] [--workers 8]
 """
@@ -30,9 +33,16 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from tvgcurate.evaluation import (  # noqa: E402
+    EvalConfig,
     evaluate_loaded,
     load_gt_jsonl,
     load_predictions_jsonl,
+    run_eval,
+)
+from tvgcurate.evaluation.highlight import (  # noqa: E402
+    add_highlight,
+    load_gt_saliency,
+    load_pred_saliency,
 )
 
 DATA = REPO.parent / "shared" / "data"
@@ -180,6 +190,74 @@ def ref_eval_moment_retrieval(submission, ground_truth, workers):
     return out
 
 
+def ref_get_ap(y_true, y_predict):
+    from sklearn.metrics import precision_recall_curve
+
+    if len(set(y_true)) == 1:
+        return 0 if y_true[0] == 0 else 1
+    precision, recall, _ = precision_recall_curve(y_true, y_predict)
+    recall = recall.astype(np.float32)
+    for i in range(1, len(precision)):
+        precision[i] = max(precision[i - 1], precision[i])
+    return np.mean(precision[np.where(np.diff(recall))])
+
+
+def ref_ap_from_tuple(t):
+    idx, w_idx, y_true, y_predict = t
+    if len(y_true) < len(y_predict):
+        y_predict = y_predict[: len(y_true)]
+    elif len(y_true) > len(y_predict):
+        padded = np.zeros(len(y_true))
+        padded[: len(y_predict)] = y_predict
+        y_predict = padded
+    return idx, w_idx, ref_get_ap(y_true, y_predict)
+
+
+def ref_mk_gt_scores(d, clip_length=2):
+    full = np.zeros((int(d["duration"] / clip_length), 3))
+    full[np.array(d["relevant_clip_ids"])] = np.array(d["saliency_scores"])
+    return full
+
+
+def ref_eval_highlight(submission, ground_truth, workers, chunksize=50):
+    qid2preds = {d["qid"]: d for d in submission}
+    qid2gt = {d["qid"]: ref_mk_gt_scores(d) for d in ground_truth}
+    out = {}
+    for minimum, name in zip([2, 3, 4], ["Fair", "Good", "VeryGood"]):
+        binary = {k: (v >= minimum).astype(float) for k, v in qid2gt.items()}
+        qids = list(qid2preds)
+        hits = np.zeros((len(qids), 3))
+        for i, q in enumerate(qids):
+            j = np.argmax(qid2preds[q]["pred_saliency_scores"])
+            if j < len(binary[q]):
+                hits[i] = binary[q][j]
+        tuples = [
+            (i, w, binary[q][:, w], np.array(qid2preds[q]["pred_saliency_scores"]))
+            for i, q in enumerate(qids)
+            for w in range(3)
+        ]
+        ap = np.zeros((len(qids), 3))
+        if workers > 1:
+            with mp.Pool(workers) as pool:
+                for i, w, score in pool.imap_unordered(ref_ap_from_tuple, tuples, chunksize):
+                    ap[i, w] = score
+        else:
+            for t in tuples:
+                i, w, score = ref_ap_from_tuple(t)
+                ap[i, w] = score
+        out[f"HL-min-{name}"] = {
+            "HL-mAP": float(f"{100 * np.mean(ap):.2f}"),
+            "HL-Hit1": float(f"{100 * np.mean(np.max(hits, 1)):.2f}"),
+        }
+    return out
+
+
+def ref_eval(submission, ground_truth, workers):
+    out = ref_eval_moment_retrieval(submission, ground_truth, workers)
+    out.update(ref_eval_highlight(submission, ground_truth, workers))
+    return out
+
+
 # -- timing --------------------------------------------------------------------------------
 
 
@@ -202,19 +280,22 @@ def main() -> int:
         return 1
 
     def ours_end_to_end():
-        return evaluate_loaded(load_predictions_jsonl(PREDS), load_gt_jsonl(GT))
+        return run_eval(EvalConfig(predictions=str(PREDS), gt=GT))
 
     def ref_end_to_end():
-        return ref_eval_moment_retrieval(ref_read_jsonl(PREDS), ref_read_jsonl(GT), args.workers)
+        return ref_eval(ref_read_jsonl(PREDS), ref_read_jsonl(GT), args.workers)
 
     preds, gt = load_predictions_jsonl(PREDS), load_gt_jsonl(GT)
+    pred_sal, gt_sal = load_pred_saliency(str(PREDS), None), load_gt_saliency(GT, None)
     sub, ref_gt = ref_read_jsonl(PREDS), ref_read_jsonl(GT)
 
-    t_ours, ours = median_time(lambda: evaluate_loaded(preds, gt), args.runs)
-    t_ref, ref = median_time(
-        lambda: ref_eval_moment_retrieval(sub, ref_gt, args.workers), args.runs
-    )
-    t_ref1, _ = median_time(lambda: ref_eval_moment_retrieval(sub, ref_gt, 1), args.runs)
+    def ours_loaded():
+        result = evaluate_loaded(preds, gt)
+        return add_highlight(result, pred_sal, gt_sal, lambda k: k if k in gt_sal else None)
+
+    t_ours, ours = median_time(ours_loaded, args.runs)
+    t_ref, ref = median_time(lambda: ref_eval(sub, ref_gt, args.workers), args.runs)
+    t_ref1, _ = median_time(lambda: ref_eval(sub, ref_gt, 1), args.runs)
     t_ours_e2e, _ = median_time(ours_end_to_end, args.runs)
     t_ref_e2e, _ = median_time(ref_end_to_end, args.runs)
 
@@ -227,7 +308,12 @@ def main() -> int:
                     mismatches.append(
                         (name, block, k, ours[name][block][k], v, oracle[name][block][k])
                     )
-    n_numbers = sum(len(ref[n][b]) for n in ref for b in ref[n])
+    for level in ("HL-min-Fair", "HL-min-Good", "HL-min-VeryGood"):
+        for k, v in ref[level].items():
+            if ours[level][k] != v or oracle[level][k] != v:
+                mismatches.append((level, k, ours[level][k], v, oracle[level][k]))
+    n_numbers = sum(len(ref[n][b]) for n in ref for b in ref[n] if isinstance(ref[n][b], dict))
+    n_numbers += sum(len(ref[n]) for n in ref if n.startswith("HL-"))
 
     print(
         f"date {dt.date.today().isoformat()}, {PREDS.name} vs {GT.name}, median of {args.runs} runs"
@@ -245,7 +331,7 @@ def main() -> int:
             print("  ", m)
         return 1
     print(
-        f"identical: all {n_numbers} MR numbers equal (ours = reference-style = published output)"
+        f"identical: all {n_numbers} MR and HL numbers equal (ours = reference-style = published output)"
     )
     ok = t_ref / t_ours >= 10
     print(f"target ours >= 10x faster: {'met' if ok else 'NOT met'}")

@@ -1,24 +1,38 @@
-"""Does Tempo-R0 `tiny` learn? SFT then a short PIR-GRPO on CPU, on a synthetic grounding task.
+"""Does Tempo-R0 `tiny` learn? The task ladder: pretrain stand-in, SFT, PIR-GRPO, on CPU.
 
-The task comes from `demo-data` videos (`tvgcurate.demo.data.video_spec`): each
-video shows one coloured shape during a known window; a relevant query names the shape, an
-irrelevant query names a shape/colour that never appears in the video (demo-data's `absent`
-list). 3000 training videos by default: with 240 the model memorised its training set.
-Held-out videos are scored greedily and compared with the best trivial baselines (whole
-video; best constant window fitted on the training videos). PIR side by side: GRPO with and
-without the refusal reward and with different shares of irrelevant prompts, all from the
-same SFT model and for the same time.
+The project path end to end: real MP4s rendered by `tvgcurate.demo`, uniform 1 fps SAA
+keyframes (4 visual tokens each), then `tvgcurate train --stage all` (pretrain stand-in,
+SFT, GRPO; tvgcurate.model.pretrain) and `tvgcurate score` through the library. Three rungs:
 
-    .venv/bin/python benchmarks/learning.py --out /tmp/tvg_learning --plain --whole-seconds
-    .venv/bin/python benchmarks/learning.py --out /tmp/tvg_learning --quick    # smoke, ~3 min
+- ``one``: one shape per video, flat background. The shortcut: the answer does not depend on
+  the query's words, so it is only a sanity rung.
+- ``multi`` (the headline): 2-3 shapes per video, each colour once in its video, so the
+  query's colour decides the answer; flat background, one scene.
+- ``textured`` (the hard rung): demo-data's textured backgrounds with scene cuts, 2-3 shapes
+  of demo-data's size.
 
-Task sizes, largest first: the default (demo-data's textured scenes with cuts); `--simple`
-(one scene, shapes 1.5x larger); `--plain` (also a flat background); `--whole-seconds`
-(windows on the 1 fps frame grid). docs/learning.md has what each one reached.
+Every rung has whole-second windows (the 1 fps frame grid: the frames determine the answer).
+Relevant queries: one per shape (two wordings with one shape); irrelevant queries (2 per
+video) name a colour absent from the video, the first with a shape kind the video shows.
+Held-out videos are scored greedily; the refusal score is `score`'s ``refusal_score``
+(P(refusal) at the answer's decision point) when it has one. Every rung prints both
+baselines (whole video; best constant window fitted on the training videos), an
+always-answer and an always-refuse line, then the model after pretraining (refusal only),
+after SFT and after GRPO, split by the number of shapes in the video.
 
-Prints a table and writes RESULTS.json and rewards.png into --out (copy them to docs/).
-Numbers are what the run measured. The task size and the SFT batch were chosen from earlier
-runs scored on the same held-out videos (there is no third split); docs/learning.md lists them.
+Budgets are optimiser steps (machines differ about 5x in speed); wall time is printed beside
+them; float32 on CPU. Rates are percent (x100, as `tvgcurate.metrics`); AUC is 0..1.
+
+    .venv/bin/python benchmarks/learning.py --out /tmp/tvg_ladder --ladder --seeds 0,1
+    .venv/bin/python benchmarks/learning.py --out /tmp/tvg_pir --rung multi --pir
+    .venv/bin/python benchmarks/learning.py --out /tmp/tvg_quick --quick --rung multi  # smoke
+
+With `--ladder` the headline rung (multi) runs every seed of `--seeds` and the other rungs
+the first; with `--rung X` that rung runs them all. `--pir` (headline rung, first seed):
+from one pretrained checkpoint and for the same steps, SFT with irrelevant share 0 and 0.3,
+then from the 0.3 SFT model GRPO without the refusal reward, with it, and with it at
+irrelevant share 0.5 (the ladder's own multi run is reused when it ran in the same call).
+Writes RESULTS.json (everything) and rewards.png (losses and GRPO reward curves) to --out.
 """
 
 from __future__ import annotations
@@ -26,10 +40,13 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
+import platform
 import shutil
 import statistics
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -39,11 +56,34 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from tvgcurate.demo.data import DemoConfig, phrase, video_spec  # noqa: E402
-from tvgcurate.demo.render import DIRECTIONS, render_video  # noqa: E402
-from tvgcurate.metrics import evaluate  # noqa: E402
+from tvgcurate.demo.render import COLOURS, DIRECTIONS, SHAPES, render_video  # noqa: E402
 from tvgcurate.workspace import Workspace  # noqa: E402
 
+RECIPE = REPO / "recipes/tiny-cpu.yaml"
+TASK_FILE = "task.json"
+
 # -- task -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rung:
+    """One rung of the ladder: how many shapes a video shows and how it looks."""
+
+    name: str
+    min_shapes: int
+    max_shapes: int
+    plain: bool  # one scene, flat background, shapes 1.5x demo-data's size
+    what: str
+
+
+RUNGS = {
+    "one": Rung("one", 1, 1, True, "one shape per video, flat background (the shortcut)"),
+    "multi": Rung("multi", 2, 3, True, "2-3 shapes per video, flat background (the headline)"),
+    "textured": Rung(
+        "textured", 2, 3, False, "2-3 shapes, demo-data's textured scenes with cuts (hard)"
+    ),
+}
+HEADLINE = "multi"
 
 
 def build_task(
@@ -52,16 +92,19 @@ def build_task(
     n_val: int,
     seed: int,
     size: int,
+    rung: str | Rung = HEADLINE,
     duration: tuple[int, int] = (8, 12),
     shape_seconds: tuple[float, float] = (2.0, 4.0),
-    simple: bool = False,
-    plain: bool = False,
     absent_per_video: int = 2,
-    whole_seconds: bool = False,
+    whole_seconds: bool = True,
 ) -> Workspace:
-    """Render the videos and write videos/samples tables, then SAA keyframes (uniform, 1 fps)."""
+    """Render the rung's videos, write videos/samples tables and SAA keyframes (uniform, 1 fps).
+
+    Writes ``root/task.json``: the rung, and per video its shape count and scene cuts.
+    """
     from tvgcurate.curation.keyframes.run import KeyframesConfig, run_keyframes
 
+    r = RUNGS[rung] if isinstance(rung, str) else rung
     cfg = DemoConfig(
         out=root / "demo",
         num_videos=n_train + n_val,
@@ -71,34 +114,33 @@ def build_task(
         fps=4,
         min_duration=duration[0],
         max_duration=duration[1],
-        min_shapes=1,
-        max_shapes=1,
+        min_shapes=r.min_shapes,
+        max_shapes=r.max_shapes,
         min_shape_seconds=shape_seconds[0],
         max_shape_seconds=shape_seconds[1],
         num_absent=absent_per_video,
         write_videos=False,
     )
     media = root / "media"
-    videos, samples = [], []
+    videos, samples, info = [], [], {}
     for i in range(n_train + n_val):
-        dv = video_spec(cfg, i)
-        spec = dv.spec
+        spec = video_spec(cfg, i).spec
         vid = f"lv{i:04d}"
         spec.video_id = vid
-        if simple:  # the shrunk task: one scene (no cuts), shapes 1.5x larger
-            spec.scenes = spec.scenes[:1]
-            spec.shapes = [dataclasses.replace(t, size=int(t.size * 1.5)) for t in spec.shapes]
-        if plain:  # smaller still: one background colour (and its gradient), no texture
+        rng = np.random.default_rng([seed, i, 7])
+        # each colour once per video (the query's colour decides); absent colours for refusal
+        colours = [str(c) for c in rng.permutation(list(COLOURS))]
+        spec.shapes = [dataclasses.replace(t, colour=colours[k]) for k, t in enumerate(spec.shapes)]
+        if r.plain:  # one scene, one flat background colour (and its gradient), larger shapes
             spec.scenes = [dataclasses.replace(spec.scenes[0], texture="flat")]
+            spec.shapes = [dataclasses.replace(t, size=int(t.size * 1.5)) for t in spec.shapes]
         if whole_seconds:  # windows on the 1 fps frame grid: the frames determine the answer
-            t = spec.shapes[0]
-            start = float(min(round(t.start), spec.duration - 1))
-            end = float(min(max(round(t.end), start + 1), spec.duration))
-            spec.shapes = [dataclasses.replace(t, start=start, end=end)]
+            spec.shapes = [_whole_seconds(t, spec.duration) for t in spec.shapes]
         path = media / f"{vid}.mp4"
         if not path.exists():
             render_video(spec, path)
         split = "train" if i < n_train else "val"
+        info[vid] = {"shapes": len(spec.shapes), "cuts": len(spec.cuts)}
         videos.append(
             {
                 "video_id": vid,
@@ -118,35 +160,42 @@ def build_task(
             "duration_s": spec.duration,
             "needs_review": False,
         }
-        tr = spec.shapes[0]
-        rng = np.random.default_rng([seed, i, 7])
-        templates = rng.permutation(8)[:2]
-        per = 2 + absent_per_video
-        for k, t in enumerate(templates):
+        queries = []  # (query, windows, relevance, origin)
+        templates = [int(t) for t in rng.permutation(8)]
+        if len(spec.shapes) == 1:  # two wordings of the one shape
+            tr = spec.shapes[0]
+            queries += [
+                (phrase(tr.shape, tr.colour, t, tr.direction), [tr], "relevant", "source")
+                for t in templates[:2]
+            ]
+        else:
+            queries += [
+                (
+                    phrase(tr.shape, tr.colour, templates[k], tr.direction),
+                    [tr],
+                    "relevant",
+                    "source",
+                )
+                for k, tr in enumerate(spec.shapes)
+            ]
+        shown = [t.shape for t in spec.shapes]
+        for a, colour in enumerate(colours[len(spec.shapes) : len(spec.shapes) + absent_per_video]):
+            # the first names a shape kind the video shows: only the colour tells it apart
+            kind = str(rng.choice(shown)) if a == 0 else str(rng.choice(list(SHAPES)))
+            # any direction: a fixed one would tell irrelevant queries apart by text
+            q = phrase(kind, colour, templates[a % 2], str(rng.choice(DIRECTIONS)))
+            queries.append((q, [], "irrelevant", "synthetic:absent-colour"))
+        for q, tracks, relevance, origin in queries:
+            n = len(samples)
             samples.append(
                 {
                     **base,
-                    "sample_id": f"qvhighlights:{split}:{per * i + k}",
-                    "source_qid": str(per * i + k),
-                    "origin": "source",
-                    "query": phrase(tr.shape, tr.colour, int(t), tr.direction),
-                    "windows": [{"start": tr.start, "end": tr.end}],
-                    "relevance": "relevant",
-                }
-            )
-        for a, (shape, colour) in enumerate(dv.absent):
-            samples.append(
-                {
-                    **base,
-                    "sample_id": f"qvhighlights:{split}:{per * i + 2 + a}",
-                    "source_qid": str(per * i + 2 + a),
-                    "origin": "synthetic:absent-shape",
-                    # any direction: a fixed one would tell irrelevant queries apart by text
-                    "query": phrase(
-                        shape, colour, int(templates[a % 2]), str(rng.choice(DIRECTIONS))
-                    ),
-                    "windows": [],
-                    "relevance": "irrelevant",
+                    "sample_id": f"qvhighlights:{split}:{n}",
+                    "source_qid": str(n),
+                    "origin": origin,
+                    "query": q,
+                    "windows": [{"start": t.start, "end": t.end} for t in tracks],
+                    "relevance": relevance,
                 }
             )
     ws = Workspace(root / "ws", create=True)
@@ -166,86 +215,209 @@ def build_task(
             progress=False,
         )
     )
+    (root / TASK_FILE).write_text(
+        json.dumps({"rung": dataclasses.asdict(r), "seed": seed, "videos": info}, indent=1)
+    )
     return ws
 
 
-# -- baselines --------------------------------------------------------------------------
+def _whole_seconds(t, duration: float):
+    start = float(min(round(t.start), duration - 1))
+    end = float(min(max(round(t.end), start + 1), duration))
+    return dataclasses.replace(t, start=start, end=end)
 
 
-def gt_of(samples):
-    return [
-        np.array([[w["start"], w["end"]] for w in (s["windows"] or [])]).reshape(-1, 2)
-        if s["relevance"] == "relevant"
-        else np.zeros((0, 2))
-        for s in samples
-    ]
+def shape_counts(root: Path) -> dict[str, int]:
+    """video_id -> number of shapes it shows (from build_task's task.json)."""
+    info = json.loads((root / TASK_FILE).read_text())["videos"]
+    return {v: d["shapes"] for v, d in info.items()}
 
 
-def baselines(ws: Workspace) -> dict:
-    """Whole video and the best constant window (fractions of the duration, grid 0.05, fitted
-    on train for mIoU), scored on val; both never refuse."""
-    samples = ws.read("samples").to_pylist()
-    train = [s for s in samples if s["split"] == "train" and s["relevance"] == "relevant"]
-    val = [s for s in samples if s["split"] == "val"]
+# -- measuring ---------------------------------------------------------------------------
 
-    def run(frac, rows):
-        preds = [
-            np.array([[frac[0] * s["duration_s"], frac[1] * s["duration_s"], 1.0]]) for s in rows
-        ]
-        return evaluate(preds, gt_of(rows), [False] * len(rows))
 
-    grid = np.round(np.arange(0, 1.0001, 0.05), 2)
-    best, best_m = None, -1.0
-    for a in grid:
-        for b in grid:
-            if b > a:
-                m = run((a, b), train)["extra"]["mIoU"]
-                if m > best_m:
-                    best, best_m = (float(a), float(b)), m
+COLUMNS = (
+    "R1@0.3",
+    "R1@0.5",
+    "mIoU",
+    "refusal_acc",
+    "false_refusals",
+    "refusal_auc",
+    "refusal_acc@frr0.05",
+    "refusal_acc@frr0.1",
+)
+GROUNDING = ("R1@0.3", "R1@0.5", "mIoU")
+HEADERS = {
+    "refusal_acc": "refusal acc",
+    "false_refusals": "false ref",
+    "refusal_auc": "AUC",
+    "refusal_acc@frr0.05": "acc@FRR.05",
+    "refusal_acc@frr0.1": "acc@FRR.1",
+}
+
+
+def _auc(pos: list[float], neg: list[float]) -> float | None:
+    """ROC-AUC of scores, `pos` (irrelevant rows) above `neg`, by ranks (ties count half)."""
+    if not pos or not neg:
+        return None
+    from scipy.stats import rankdata
+
+    ranks = rankdata(np.concatenate([pos, neg]))
+    return float((ranks[: len(pos)].sum() - len(pos) * (len(pos) + 1) / 2) / (len(pos) * len(neg)))
+
+
+def _acc_at_frr(pos: list[float], neg: list[float], frr: float) -> float | None:
+    """Percent of irrelevant rows refused by the threshold that refuses `frr` of relevant rows
+    at most (refuse when the score is above the relevant scores' 1-frr quantile)."""
+    if not pos or not neg:
+        return None
+    thr = float(np.quantile(neg, 1 - frr))
+    return round(100 * float(np.mean(np.asarray(pos) > thr)), 2)
+
+
+def refusal_score_metrics(scores: list[float], irrelevant: list[bool]) -> dict:
+    """AUC and accuracy at false-refusal rates 0.05 / 0.1 of a refusal score."""
+    pos = [s for s, i in zip(scores, irrelevant, strict=True) if i]
+    neg = [s for s, i in zip(scores, irrelevant, strict=True) if not i]
+    auc = _auc(pos, neg)
     return {
-        "whole video": headline(run((0.0, 1.0), val)),
-        f"best constant {best[0]:.2f}-{best[1]:.2f} of duration": headline(run(best, val)),
+        "refusal_auc": None if auc is None else round(auc, 4),
+        "refusal_acc@frr0.05": _acc_at_frr(pos, neg, 0.05),
+        "refusal_acc@frr0.1": _acc_at_frr(pos, neg, 0.1),
     }
 
 
-def headline(m: dict) -> dict:
-    ex, ref = m["extra"], m["extra"]["refusal"]
+def block(rows: list[dict], gts: dict[str, list]) -> dict:
+    """The columns over scored rows (score's row dicts; `refusal_score` when they have one)."""
+    from tvgcurate.model.score import headline, summarize
+
+    ok = [r for r in rows if not r.get("error")]
+    h = headline(summarize(ok, gts))
+    out = {
+        "queries": h["queries"],
+        "relevant": h["relevant"],
+        "irrelevant": h["irrelevant"],
+        "R1@0.3": h["R1@0.3"],
+        "R1@0.5": h["R1@0.5"],
+        "mIoU": h["mIoU"],
+        "refusal_acc": h["refusal_acc_irrelevant"],
+        "false_refusals": h["false_refusal_rate"],
+        "invalid": h["invalid_rate"],
+        "refusal_auc": None,
+        "refusal_acc@frr0.05": None,
+        "refusal_acc@frr0.1": None,
+    }
+    scores = [r.get("refusal_score") for r in ok]
+    if ok and all(isinstance(s, (int, float)) and s == s for s in scores):
+        out.update(refusal_score_metrics(scores, [not gts[r["sample_id"]] for r in ok]))
+    return out
+
+
+def measure(rows: list[dict], samples: list[dict], shapes: dict[str, int]) -> dict:
+    """{'all': columns, '1 shapes'/'2 shapes'/...: the same by the video's shape count}."""
+    from tvgcurate.model.inputs import gt_windows
+
+    by_id = {s["sample_id"]: s for s in samples}
+    gts = {sid: gt_windows(s) for sid, s in by_id.items()}
+    out = {"all": block(rows, gts)}
+    k_of = {r["sample_id"]: shapes[by_id[r["sample_id"]]["video_id"]] for r in rows}
+    for k in sorted(set(k_of.values())):
+        out[f"{k} shapes"] = block([r for r in rows if k_of[r["sample_id"]] == k], gts)
+    return out
+
+
+def _row(sid: str, window: tuple[float, float] | None, refusal_score: float) -> dict:
     return {
-        "R1@0.3": ex.get("R1@0.3"),
-        "R1@0.5": m["full"]["MR-R1"].get("0.5"),
-        "mIoU": ex.get("mIoU"),
-        "refusal_acc_irrelevant": ref.get("recall"),
-        "false_refusal_rate": ref.get("false_refusal_rate"),
-        "invalid_rate": 0.0,
+        "sample_id": sid,
+        "windows": [] if window is None else [{"start": window[0], "end": window[1], "score": 1.0}],
+        "refused": window is None,
+        "refusal_score": refusal_score,
+        "error": None,
+    }
+
+
+def best_constant(train_rows: list[dict]) -> tuple[float, float]:
+    """The constant window (fractions of the duration, grid 0.05) of best mIoU on `train_rows`."""
+    d = np.array([s["duration_s"] for s in train_rows])
+    g = np.array([[s["windows"][0]["start"], s["windows"][0]["end"]] for s in train_rows])
+    best, best_m = (0.0, 1.0), -1.0
+    grid = np.round(np.arange(0, 1.0001, 0.05), 2)
+    for a in grid:
+        for b in grid[grid > a]:
+            inter = np.clip(np.minimum(b * d, g[:, 1]) - np.maximum(a * d, g[:, 0]), 0, None)
+            union = np.maximum(b * d, g[:, 1]) - np.minimum(a * d, g[:, 0])
+            m = float(np.mean(inter / union))
+            if m > best_m:
+                best, best_m = (float(a), float(b)), m
+    return best
+
+
+def reference_lines(samples: list[dict], shapes: dict[str, int]) -> dict:
+    """Both baselines (relevant rows: grounding only), always-answer and always-refuse (all
+    rows; their refusal score is a constant, so AUC 0.5)."""
+    train = [s for s in samples if s["split"] == "train" and s["relevance"] == "relevant"]
+    val = [s for s in samples if s["split"] == "val"]
+    rel = [s for s in val if s["relevance"] == "relevant"]
+    a, b = best_constant(train)
+
+    def const(s, fa, fb):
+        return (fa * s["duration_s"], fb * s["duration_s"])
+
+    def grounding_only(m):
+        for split in m.values():
+            for c in COLUMNS:
+                if c not in GROUNDING:
+                    split[c] = None
+        return m
+
+    return {
+        "whole video": grounding_only(
+            measure([_row(s["sample_id"], const(s, 0, 1), 0.0) for s in rel], val, shapes)
+        ),
+        f"best constant {a:.2f}-{b:.2f}": grounding_only(
+            measure([_row(s["sample_id"], const(s, a, b), 0.0) for s in rel], val, shapes)
+        ),
+        "always answer (the constant)": measure(
+            [_row(s["sample_id"], const(s, a, b), 0.0) for s in val], val, shapes
+        ),
+        "always refuse": measure([_row(s["sample_id"], None, 1.0) for s in val], val, shapes),
     }
 
 
 # -- runs -------------------------------------------------------------------------------
 
 
-TINY_SETS = ["report_to=[]", "inputs.max_frames=16"]
+TINY_SETS = ["report_to=[]", "inputs.max_frames=16", "torch_dtype=float32"]
+GRPO_REFUSAL = ["grpo.rewards=[format,iou,refusal]", "grpo.reward_weights=[0.2,1.0,1.0]"]
+GRPO_NO_REFUSAL = ["grpo.rewards=[format,iou]", "grpo.reward_weights=[0.2,1.0]"]
 
 
-def train_stage(ws, out: Path, stage: str, model: str, sets: list[str], console):
+def steps_sets(stage: str, steps: int) -> list[str]:
+    return [f"{stage}.max_steps={steps}", f"{stage}.save_steps={steps}"]
+
+
+def train_run(ws, out: Path, stage: str, model: str, sets: list[str], args, seed: int):
+    """One `tvgcurate train` run through the library; (TrainResult, wall seconds)."""
     from tvgcurate.model.config import build_config
     from tvgcurate.model.train import train
 
     cfg = build_config(
-        REPO / "recipes/tiny-cpu.yaml",
-        TINY_SETS + sets,
+        RECIPE,
+        TINY_SETS + [f"tiny.seed={seed}"] + sets + list(args.set),
         workspace=ws.root,
         output=out,
         model=model,
         stage=stage,
+        seed=seed,
+        torch_threads=args.threads,
     )
     t = time.perf_counter()
-    res = train(cfg, console=console)
+    res = train(cfg, console=args.console if args.verbose else None)
     return res, time.perf_counter() - t
 
 
-def score_run(ws, model_dir: Path, run_id: str) -> dict:
+def score_rows(ws, model_dir: Path, run_id: str, args) -> list[dict]:
     from tvgcurate.model.score import ScoreConfig, score
-    from tvgcurate.model.score import headline as score_headline
 
     res = score(
         ScoreConfig(
@@ -254,21 +426,29 @@ def score_run(ws, model_dir: Path, run_id: str) -> dict:
             split="val",
             run_id=run_id,
             batch_size=16,
-            torch_threads=1,
+            torch_threads=args.threads,
         )
     )
-    h = score_headline(res.metrics)
+    return res.rows
+
+
+def stage_info(res, name: str) -> dict:
+    s = res.stages[name]
+    steps, secs = s["steps"], s["seconds"]
     return {
-        k: h[k]
-        for k in (
-            "R1@0.3",
-            "R1@0.5",
-            "mIoU",
-            "refusal_acc_irrelevant",
-            "false_refusal_rate",
-            "invalid_rate",
-        )
+        "steps": steps,
+        "seconds": secs,
+        "seconds_per_step": round(secs / steps, 3) if steps else None,
+        "train_loss": s.get("train_loss"),
+        "rows": s.get("rows"),
+        "irrelevant_rows": s.get("irrelevant_rows"),
     }
+
+
+def read_metrics(path: Path) -> list[dict]:
+    from tvgcurate.model.trainlog import read_log
+
+    return read_log(path) if path.exists() else []
 
 
 def reward_trend(log: list[dict], key: str) -> dict:
@@ -283,269 +463,529 @@ def reward_trend(log: list[dict], key: str) -> dict:
     }
 
 
-def plot(curves: dict[str, list[dict]], sft_log: list[dict], path: Path) -> None:
+def grpo_summary(run: Path) -> dict:
+    log = [r for r in read_metrics(run / "grpo" / "metrics.jsonl") if "loss" in r]
+    return {
+        "iou_reward": reward_trend(log, "rewards/iou_reward/mean"),
+        "refusal_reward": reward_trend(log, "rewards/refusal_reward/mean"),
+        "group_reward_var": reward_trend(log, "group_reward_var"),
+    }
+
+
+def scored(ws, run: Path, stage: str, tag: str, samples, shapes, args, refusal_only=False):
+    rows = score_rows(ws, run / stage / "final", f"{tag}:{stage}", args)
+    m = measure(rows, samples, shapes)
+    m["has_refusal_score"] = any(r.get("refusal_score") is not None for r in rows)
+    if refusal_only:  # the pretrained model answers yes/no: only its refusal is a question
+        for split in m.values():
+            if isinstance(split, dict):
+                for c in GROUNDING:
+                    split[c] = None
+    return m
+
+
+def ladder_seed(ws, root: Path, rung: str, seed: int, samples, shapes, args) -> dict:
+    """pretrain -> SFT (irrelevant share 0.3) -> GRPO (refusal reward, 0.3) in one `stage all`."""
+    run = root / f"seed{seed}"
+    shutil.rmtree(run, ignore_errors=True)
+    sets = (
+        steps_sets("pretrain", args.pretrain_steps)
+        + steps_sets("sft", args.sft_steps)
+        + steps_sets("grpo", args.grpo_steps)
+        + ["sft.irrelevant_share=0.3", "grpo.irrelevant_share=0.3"]
+        + GRPO_REFUSAL
+        + args.refusal_extra
+    )
+    say(args, f"[{rung} seed {seed}] training: {plan(args)}")
+    res, secs = train_run(ws, run, "all", "tiny", sets, args, seed)
+    stages = {name: stage_info(res, name) for name in ("pretrain", "sft", "grpo")}
+    say(args, f"[{rung} seed {seed}] trained in {secs:.0f}s: " + steps_line(stages))
+    tag = f"{rung}:seed{seed}"
+    lines = {
+        "after pretrain (refusal only)": scored(
+            ws, run, "pretrain", tag, samples, shapes, args, True
+        ),
+        "after SFT": scored(ws, run, "sft", tag, samples, shapes, args),
+        "after GRPO": scored(ws, run, "grpo", tag, samples, shapes, args),
+    }
+    return {
+        "run": str(run),
+        "wall_seconds": round(secs, 1),
+        "stages": stages,
+        "lines": lines,
+        "grpo": grpo_summary(run),
+    }
+
+
+def plan(args) -> str:
+    return f"pretrain {args.pretrain_steps} + SFT {args.sft_steps} + GRPO {args.grpo_steps} steps"
+
+
+def steps_line(stages: dict) -> str:
+    return ", ".join(
+        f"{k} {v['steps']} steps {v['seconds']:.0f}s ({v['seconds_per_step'] or 0:.2f} s/step)"
+        for k, v in stages.items()
+    )
+
+
+def mean_spread(values: list) -> dict | None:
+    vals = [v for v in values if isinstance(v, (int, float))]
+    if not vals:
+        return None
+    return {
+        "mean": round(statistics.mean(vals), 4),
+        "spread": round((max(vals) - min(vals)) / 2, 4),  # half the range: 2 seeds -> +-
+        "values": vals,
+    }
+
+
+def over_seeds(per_seed: list[dict]) -> dict:
+    """line -> split -> column -> {mean, spread (half range), values} over the seeds."""
+    out: dict = {}
+    for line in per_seed[0]["lines"]:
+        out[line] = {}
+        for split, cols in per_seed[0]["lines"][line].items():
+            if not isinstance(cols, dict):
+                continue
+            out[line][split] = {
+                c: mean_spread([s["lines"][line].get(split, {}).get(c) for s in per_seed])
+                for c in cols
+            }
+    return out
+
+
+def value(cell) -> float | None:
+    return cell["mean"] if isinstance(cell, dict) else cell
+
+
+def checks(baselines: dict, models: dict, seeds: list[dict]) -> dict:
+    """The issue's targets, measured (means over the seeds)."""
+    const = next(v for k, v in baselines.items() if k.startswith("best constant"))["all"]
+    sft, grpo = models["after SFT"]["all"], models["after GRPO"]["all"]
+    r15, m = value(grpo["R1@0.5"]), value(grpo["mIoU"])
+    out = {
+        "R1@0.5 >= 2x constant": None if r15 is None else r15 >= 2 * const["R1@0.5"],
+        "mIoU >= constant + 15": None if m is None else m >= const["mIoU"] + 15,
+    }
+    acc, auc = value(grpo["refusal_acc@frr0.1"]), value(grpo["refusal_auc"])
+    out["refusal acc >= 80 at false refusals <= 0.1"] = None if acc is None else acc >= 80
+    out["refusal AUC >= 0.9"] = None if auc is None else auc >= 0.9
+    sm, gm = value(sft["mIoU"]), value(grpo["mIoU"])
+    out["GRPO mIoU >= SFT's - 2"] = None if None in (sm, gm) else gm >= sm - 2
+    sa, ga = value(sft["refusal_auc"]), value(grpo["refusal_auc"])
+    out["GRPO refusal AUC >= SFT's"] = None if None in (sa, ga) else ga >= sa
+    rises = [
+        s["grpo"]["iou_reward"]["last_quarter"] > s["grpo"]["iou_reward"]["first_quarter"]
+        for s in seeds
+        if s["grpo"]["iou_reward"]["first_quarter"] is not None
+    ]
+    out["GRPO IoU reward rises"] = all(rises) if rises else None
+    return out
+
+
+def run_rung(rung: str, seeds: list[int], args) -> dict:
+    root = args.out / rung
+    ws = task_for(rung, root, args)
+    samples = ws.read("samples").to_pylist()
+    shapes = shape_counts(root)
+    refs = reference_lines(samples, shapes)
+    per_seed = [ladder_seed(ws, root, rung, s, samples, shapes, args) for s in seeds]
+    models = over_seeds(per_seed)
+    return {
+        "rung": dataclasses.asdict(RUNGS[rung]),
+        "task": task_stats(samples, shapes),
+        "seeds": {str(s): r for s, r in zip(seeds, per_seed, strict=True)},
+        "lines": {**refs, **models},
+        "checks": checks(refs, models, per_seed),
+    }
+
+
+def task_for(rung: str, root: Path, args) -> Workspace:
+    """The rung's task, built once per call (or reused from --out with --keep)."""
+    built = getattr(args, "tasks", None)
+    if built is None:
+        built = args.tasks = {}
+    if rung in built:
+        return built[rung]
+    if args.keep and (root / "ws" / "manifest.json").exists() and (root / TASK_FILE).exists():
+        built[rung] = Workspace(root / "ws")
+        return built[rung]
+    shutil.rmtree(root, ignore_errors=True)
+    t = time.perf_counter()
+    ws = build_task(
+        root,
+        args.train_videos,
+        args.val_videos,
+        args.task_seed,
+        args.size,
+        rung,
+        tuple(args.duration),
+        tuple(args.shape_seconds),
+        args.absent_per_video,
+    )
+    built[rung] = ws
+    say(
+        args,
+        f"[{rung}] task built in {time.perf_counter() - t:.0f}s: "
+        f"{ws.current('samples').rows} samples, {ws.current('keyframes').rows} keyframes",
+    )
+    return ws
+
+
+def task_stats(samples: list[dict], shapes: dict[str, int]) -> dict:
+    out = {}
+    for split in ("train", "val"):
+        rows = [s for s in samples if s["split"] == split]
+        vids = {s["video_id"] for s in rows}
+        out[split] = {
+            "videos": len(vids),
+            "relevant": sum(s["relevance"] == "relevant" for s in rows),
+            "irrelevant": sum(s["relevance"] != "relevant" for s in rows),
+            "videos_by_shapes": {
+                str(k): sum(shapes[v] == k for v in vids) for k in sorted(set(shapes.values()))
+            },
+        }
+    return out
+
+
+def run_pir(args, ladder: dict | None) -> dict:
+    """PIR side by side on the headline rung, first seed, from one pretrained checkpoint."""
+    rung, seed = HEADLINE, args.seed_list[0]
+    root = args.out / rung
+    ws = task_for(rung, root, args)
+    samples = ws.read("samples").to_pylist()
+    shapes = shape_counts(root)
+    base = (ladder or {}).get("seeds", {}).get(str(seed))
+    if base is None:  # the ladder's multi run: pretrain -> SFT 0.3 -> GRPO refusal 0.3
+        base = ladder_seed(ws, root, rung, seed, samples, shapes, args)
+    run = Path(base["run"])
+    pir = args.out / "pir"
+    shutil.rmtree(pir, ignore_errors=True)
+    out: dict = {
+        "rung": rung,
+        "seed": seed,
+        "pretrained": str(run / "pretrain" / "final"),
+        "runs": {
+            "SFT, irrelevant 0.3": {
+                "from": "pretrain",
+                "run": str(run),
+                "stage": base["stages"]["sft"],
+                "val": base["lines"]["after SFT"],
+            },
+        },
+    }
+    # SFT without irrelevant rows, from the same pretrained checkpoint
+    say(args, f"[pir] SFT, irrelevant 0: {args.sft_steps} steps")
+    res, _ = train_run(
+        ws,
+        pir / "sft0",
+        "sft",
+        str(run / "pretrain" / "final"),
+        steps_sets("sft", args.sft_steps) + ["sft.irrelevant_share=0.0"],
+        args,
+        seed,
+    )
+    out["runs"] = {
+        "SFT, irrelevant 0": {
+            "from": "pretrain",
+            "run": str(pir / "sft0"),
+            "stage": stage_info(res, "sft"),
+            "val": scored(ws, pir / "sft0", "sft", "pir:sft0", samples, shapes, args),
+        },
+        **out["runs"],
+    }
+    variants = {
+        "GRPO, no refusal reward, irrelevant 0.3": GRPO_NO_REFUSAL + ["grpo.irrelevant_share=0.3"],
+        "GRPO, refusal reward, irrelevant 0.3": None,  # the ladder's own GRPO
+        "GRPO, refusal reward, irrelevant 0.5": GRPO_REFUSAL
+        + args.refusal_extra
+        + ["grpo.irrelevant_share=0.5"],
+    }
+    for i, (name, sets) in enumerate(variants.items()):
+        if sets is None:
+            out["runs"][name] = {
+                "from": "SFT, irrelevant 0.3",
+                "run": str(run),
+                "stage": base["stages"]["grpo"],
+                "val": base["lines"]["after GRPO"],
+                "grpo": base["grpo"],
+            }
+            continue
+        rdir = pir / f"grpo{i}"
+        say(args, f"[pir] {name}: {args.grpo_steps} steps")
+        res, _ = train_run(
+            ws,
+            rdir,
+            "grpo",
+            str(run / "sft" / "final"),
+            steps_sets("grpo", args.grpo_steps) + sets,
+            args,
+            seed,
+        )
+        out["runs"][name] = {
+            "from": "SFT, irrelevant 0.3",
+            "run": str(rdir),
+            "stage": stage_info(res, "grpo"),
+            "val": scored(ws, rdir, "grpo", f"pir:grpo{i}", samples, shapes, args),
+            "grpo": grpo_summary(rdir),
+        }
+    return out
+
+
+# -- output -----------------------------------------------------------------------------
+
+
+def plot(results: dict, path: Path) -> None:
+    """Pretrain/SFT loss and the GRPO runs' mean IoU and refusal rewards per step."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 4, figsize=(18, 4))
-    steps = [r["step"] for r in sft_log if "loss" in r]
-    axes[0].plot(steps, [r["loss"] for r in sft_log if "loss" in r])
-    axes[0].set_title("SFT loss")
+    grpo_runs, loss_runs = {}, {}
+    for rung, r in results.get("rungs", {}).items():
+        for seed, s in r["seeds"].items():
+            loss_runs[f"{rung} s{seed}"] = Path(s["run"])
+            grpo_runs[f"{rung} s{seed} (refusal reward, 0.3)"] = Path(s["run"])
+    for name, r in results.get("pir", {}).get("runs", {}).items():
+        if name.startswith("GRPO") and Path(r["run"]) not in grpo_runs.values():
+            grpo_runs[f"pir: {name[6:]}"] = Path(r["run"])
+    fig, axes = plt.subplots(1, 3, figsize=(17, 4.2))
+    for ci, (name, run) in enumerate(loss_runs.items()):
+        offset = 0
+        for stage, style in (("pretrain", ":"), ("sft", "-")):
+            log = [r for r in read_metrics(run / stage / "metrics.jsonl") if "loss" in r]
+            if log:
+                axes[0].plot(
+                    [offset + r["step"] for r in log],
+                    [r["loss"] for r in log],
+                    style,
+                    color=f"C{ci}",
+                    label=f"{name} {stage}",
+                    lw=0.8,
+                )
+                offset += log[-1]["step"]
+    axes[0].set_title("pretrain (dotted) then SFT loss")
     axes[0].set_xlabel("step")
-    for ax, key, title in zip(
-        axes[1:],
-        ("iou_reward", "refusal_reward", "format_reward"),
-        ("GRPO IoU reward (mean)", "GRPO refusal reward (mean)", "GRPO format reward (mean)"),
-        strict=True,
+    for ax, key, title in (
+        (axes[1], "iou_reward", "GRPO IoU reward (mean, 5-step mean)"),
+        (axes[2], "refusal_reward", "GRPO refusal reward (mean, 5-step mean)"),
     ):
-        for ci, (name, log) in enumerate(curves.items()):
-            rows = [r for r in log if isinstance(r.get(f"rewards/{key}/mean"), float)]
+        for ci, (name, run) in enumerate(grpo_runs.items()):
+            rows = [
+                r
+                for r in read_metrics(run / "grpo" / "metrics.jsonl")
+                if isinstance(r.get(f"rewards/{key}/mean"), float)
+            ]
             if not rows:
                 continue
             y = np.array([r[f"rewards/{key}/mean"] for r in rows])
             k = min(5, len(y))
             smooth = np.convolve(y, np.ones(k) / k, mode="valid")
             ax.plot([r["step"] for r in rows][k - 1 :], smooth, label=name, color=f"C{ci}")
-        ax.set_title(title + " (5-step mean)")
+        ax.set_title(title)
         ax.set_xlabel("step")
-    for ax in axes[1:]:
+    for ax in axes:
         if ax.lines:
             ax.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def cell(v, column: str) -> str:
+    if isinstance(v, dict):
+        if v["spread"] and len(v["values"]) > 1:
+            return f"{cell(v['mean'], column)}±{cell(v['spread'], column)}"
+        v = v["mean"]
+    if v is None:
+        return "-"
+    return f"{v:.3f}" if column == "refusal_auc" else f"{v:.1f}"
+
+
+def print_rung(name: str, r: dict, console) -> None:
+    from rich.table import Table
+
+    seeds = ",".join(r["seeds"])
+    t = Table(title=f"rung {name}: {r['rung']['what']} (held-out, greedy; seeds {seeds})")
+    t.add_column("line")
+    t.add_column("shapes")
+    for c in COLUMNS:
+        t.add_column(HEADERS.get(c, c), justify="right")
+    for line, splits in r["lines"].items():
+        for split, cols in splits.items():
+            if not isinstance(cols, dict):
+                continue
+            t.add_row(
+                line if split == "all" else "",
+                split.replace(" shapes", ""),
+                *(cell(cols.get(c), c) for c in COLUMNS),
+            )
+    console.print(t)
+    for seed, s in r["seeds"].items():
+        console.print(f"  seed {seed}: {steps_line(s['stages'])}; total {s['wall_seconds']:.0f}s")
+        g = s["grpo"]
+        console.print(
+            f"    GRPO IoU reward {g['iou_reward']}, refusal reward {g['refusal_reward']}"
+        )
+    console.print(f"  targets: {r['checks']}")
+
+
+def print_pir(p: dict, console) -> None:
+    from rich.table import Table
+
+    t = Table(title=f"PIR side by side (rung {p['rung']}, seed {p['seed']}, same pretrained model)")
+    t.add_column("run")
+    t.add_column("steps", justify="right")
+    t.add_column("seconds", justify="right")
+    for c in COLUMNS:
+        t.add_column(HEADERS.get(c, c), justify="right")
+    for name, r in p["runs"].items():
+        m = r["val"]["all"]
+        st = r["stage"]
+        t.add_row(
+            name, str(st["steps"]), f"{st['seconds']:.0f}", *(cell(m.get(c), c) for c in COLUMNS)
+        )
+    console.print(t)
+    console.print("  grounding columns: relevant rows; refusal columns: irrelevant rows")
+
+
+def machine() -> dict:
+    import torch
+
+    try:
+        lines = Path("/proc/cpuinfo").read_text().splitlines()
+    except OSError:
+        lines = []
+    flags = next((ln for ln in lines if ln.startswith("flags")), "")
+    return {
+        "cpus": os.cpu_count(),
+        "processor": platform.processor() or platform.machine(),
+        "avx512": "avx512f" in flags,
+        "avx512_bf16": "avx512_bf16" in flags,
+        "amx": "amx_tile" in flags,
+        "torch": torch.__version__,
+    }
+
+
+def say(args, text: str) -> None:
+    args.console.print(text, highlight=False, markup=False)
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", type=Path, default=Path("/tmp/tvg_learning"))
+    which = ap.add_mutually_exclusive_group()
+    which.add_argument(
+        "--rung", choices=list(RUNGS), default=None, help="One rung (default multi)."
+    )
+    which.add_argument("--ladder", action="store_true", help="Every rung, one after the other.")
+    ap.add_argument("--pir", action="store_true", help="PIR side by side on the headline rung.")
+    ap.add_argument("--pretrain-steps", type=int, default=1200)
+    ap.add_argument("--sft-steps", type=int, default=2000)
+    ap.add_argument("--grpo-steps", type=int, default=150, help="Per GRPO run.")
+    ap.add_argument("--seed", type=int, default=0, help="Training seed (and tiny's init).")
+    ap.add_argument(
+        "--seeds",
+        type=str,
+        default=None,
+        help="Comma-separated training seeds, run one after the other (e.g. 0,1); with "
+        "--ladder only the headline rung runs them all.",
+    )
+    ap.add_argument("--task-seed", type=int, default=0, help="Seed of the videos (all seeds).")
+    ap.add_argument("--threads", type=int, default=1, help="torch threads.")
     ap.add_argument("--train-videos", type=int, default=3000)
     ap.add_argument("--val-videos", type=int, default=100)
+    ap.add_argument("--duration", type=int, nargs=2, default=(8, 12), help="Video length (s).")
     ap.add_argument(
-        "--duration", type=int, nargs=2, default=(8, 12), help="Video length range (s)."
-    )
-    ap.add_argument(
-        "--shape-seconds",
-        type=float,
-        nargs=2,
-        default=(2.0, 4.0),
-        help="Shape on-screen range (s).",
+        "--shape-seconds", type=float, nargs=2, default=(2.0, 4.0), help="Shape on screen (s)."
     )
     ap.add_argument("--size", type=int, default=112, help="Rendered frame size (px).")
-    ap.add_argument("--sft-minutes", type=float, default=10.0)
-    ap.add_argument("--grpo-minutes", type=float, default=3.5, help="Per GRPO run.")
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--quick", action="store_true", help="Smoke run: tiny task, 1 min stages.")
-    ap.add_argument("--keep", action="store_true", help="Reuse an existing task in --out.")
-    ap.add_argument("--build-only", action="store_true", help="Build the task and stop.")
-    ap.add_argument(
-        "--simple", action="store_true", help="Shrunk task: no scene cuts, shapes 1.5x larger."
-    )
-    ap.add_argument(
-        "--plain",
-        action="store_true",
-        help="Smaller still: one flat background per video (implies --simple).",
-    )
-    ap.add_argument(
-        "--absent-per-video",
-        type=int,
-        default=2,
-        help="Irrelevant queries per video (shapes it never shows); 2 relevant ones per video.",
-    )
-    ap.add_argument(
-        "--sft-irrelevant-share",
-        type=float,
-        default=0.33,
-        help="Share of irrelevant rows (trained to refuse) in SFT.",
-    )
-    ap.add_argument(
-        "--whole-seconds",
-        action="store_true",
-        help="Shape windows start and end on whole seconds (the 1 fps frame grid).",
-    )
-    ap.add_argument(
-        "--sft-batch",
-        type=int,
-        default=4,
-        help="SFT batch size (4 learned faster per CPU-second than the recipe's 8).",
-    )
+    ap.add_argument("--absent-per-video", type=int, default=2, help="Irrelevant queries/video.")
     ap.add_argument(
         "--refusal-answer-score",
         type=float,
         default=None,
         help="grpo.refusal_answer_score in the refusal-reward runs (None: the recipe's).",
     )
+    ap.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="Extra recipe override for every training run (repeatable).",
+    )
+    ap.add_argument("--quick", action="store_true", help="Smoke run: tiny task, a few steps.")
+    ap.add_argument("--keep", action="store_true", help="Reuse the tasks already in --out.")
+    ap.add_argument("--build-only", action="store_true", help="Build the task(s) and stop.")
+    ap.add_argument("--verbose", action="store_true", help="Print every training step.")
     args = ap.parse_args(argv)
-    args.simple = args.simple or args.plain
     if args.quick:
-        args.train_videos, args.val_videos = 24, 8
-        args.sft_minutes, args.grpo_minutes = 0.5, 0.4
-
+        args.train_videos, args.val_videos, args.size = 16, 6, 56
+        args.pretrain_steps, args.sft_steps, args.grpo_steps = 3, 4, 2
+    args.seed_list = [int(s) for s in args.seeds.split(",")] if args.seeds else [args.seed]
+    args.refusal_extra = (
+        []
+        if args.refusal_answer_score is None
+        else [f"grpo.refusal_answer_score={args.refusal_answer_score}"]
+    )
     from rich.console import Console
 
-    console = Console()
+    args.console = Console(width=None if sys.stdout.isatty() else 180)
     out = args.out
     if out.exists() and not args.keep:
         shutil.rmtree(out)
     out.mkdir(parents=True, exist_ok=True)
-    t0 = time.perf_counter()
-    if args.keep and (out / "ws" / "manifest.json").exists():
-        ws = Workspace(out / "ws")
-        for d in ("calib", "main", "grpo0", "grpo1", "grpo2"):
-            shutil.rmtree(out / d, ignore_errors=True)
-    else:
-        ws = build_task(
-            out,
-            args.train_videos,
-            args.val_videos,
-            args.seed,
-            args.size,
-            tuple(args.duration),
-            tuple(args.shape_seconds),
-            args.simple,
-            args.plain,
-            args.absent_per_video,
-            args.whole_seconds,
-        )
+    rungs = (
+        list(RUNGS)
+        if args.ladder
+        else ([args.rung or HEADLINE] if args.rung or not args.pir else [])
+    )
     if args.build_only:
+        for rung in rungs or [HEADLINE]:
+            task_for(rung, out / rung, args)
         return 0
-    console.print(
-        f"task built in {time.perf_counter() - t0:.0f}s: {ws.current('samples').rows} "
-        f"samples, {ws.current('keyframes').rows} keyframes"
-    )
+    t0 = time.perf_counter()
     results: dict = {
-        "args": {k: str(v) for k, v in vars(args).items()},
+        "args": {k: str(v) for k, v in vars(args).items() if k != "console"},
         "date": time.strftime("%Y-%m-%d"),
-        "baselines": baselines(ws),
+        "machine": machine(),
+        "recipe": RECIPE.read_text(),
+        "budget": {
+            "pretrain_steps": args.pretrain_steps,
+            "sft_steps": args.sft_steps,
+            "grpo_steps": args.grpo_steps,
+        },
+        "units": "rates in percent (x100), refusal_auc 0..1; spread = half the range over seeds",
+        "rungs": {},
     }
 
-    # calibrate the SFT step time, so that max_steps fits the budget and the schedule decays
-    from tvgcurate.model.trainlog import read_log
+    def save():
+        results["total_seconds"] = round(time.perf_counter() - t0, 1)
+        (out / "RESULTS.json").write_text(json.dumps(results, indent=1, default=str) + "\n")
 
-    train_stage(
-        ws,
-        out / "calib",
-        "sft",
-        "tiny",
-        [
-            "sft.max_steps=8",
-            "sft.save_steps=1000",
-            f"sft.per_device_train_batch_size={args.sft_batch}",
-        ],
-        None,
-    )
-    calib_log = read_log(out / "calib" / "sft" / "metrics.jsonl")
-    step_s = [r for r in calib_log if "train_runtime" in r][-1]["train_runtime"] / 8
-    sft_steps = max(10, int(args.sft_minutes * 60 / step_s))
-    console.print(f"SFT step {step_s:.2f}s -> {sft_steps} steps for {args.sft_minutes} min")
-    sft, sft_s = train_stage(
-        ws,
-        out / "main",
-        "sft",
-        "tiny",
-        [
-            f"sft.max_steps={sft_steps}",
-            f"sft.irrelevant_share={args.sft_irrelevant_share}",
-            f"sft.per_device_train_batch_size={args.sft_batch}",
-            f"sft.save_steps={sft_steps}",
-            f"sft.max_seconds={args.sft_minutes * 60 * 1.15}",
-        ],
-        console,
-    )
-    sft_final = out / "main" / "sft" / "final"
-    results["sft"] = {
-        **sft.stages["sft"],
-        "wall_seconds": round(sft_s, 1),
-        "val": score_run(ws, sft_final, "sft"),
-    }
-    console.print(f"after SFT: {results['sft']['val']}")
-
-    grpo_runs = {
-        "refusal reward, 30% irrelevant": [
-            "grpo.rewards=[format,iou,refusal]",
-            "grpo.reward_weights=[0.2,1.0,1.0]",
-            "grpo.irrelevant_share=0.3",
-        ],
-        "no refusal reward, 30% irrelevant": [
-            "grpo.rewards=[format,iou]",
-            "grpo.reward_weights=[0.2,1.0]",
-            "grpo.irrelevant_share=0.3",
-        ],
-        "refusal reward, 50% irrelevant": [
-            "grpo.rewards=[format,iou,refusal]",
-            "grpo.reward_weights=[0.2,1.0,1.0]",
-            "grpo.irrelevant_share=0.5",
-        ],
-    }
-    if args.refusal_answer_score is not None:
-        for sets in grpo_runs.values():
-            if "grpo.rewards=[format,iou,refusal]" in sets:
-                sets.append(f"grpo.refusal_answer_score={args.refusal_answer_score}")
-    if args.quick:
-        grpo_runs = dict(list(grpo_runs.items())[:2])
-    results["grpo"] = {}
-    curves = {}
-    for i, (name, sets) in enumerate(grpo_runs.items()):
-        rdir = out / f"grpo{i}"
-        res, secs = train_stage(
-            ws,
-            rdir,
-            "grpo",
-            str(sft_final),
-            sets
-            + [
-                "grpo.max_steps=100000",
-                f"grpo.max_seconds={args.grpo_minutes * 60}",
-                "grpo.save_steps=100000",
-            ],
-            console,
+    for rung in rungs:
+        all_seeds = rung == HEADLINE or not args.ladder
+        seeds = args.seed_list if all_seeds else args.seed_list[:1]
+        results["rungs"][rung] = run_rung(rung, seeds, args)
+        print_rung(rung, results["rungs"][rung], args.console)
+        save()
+    if args.pir:
+        results["pir"] = run_pir(args, results["rungs"].get(HEADLINE))
+        print_pir(results["pir"], args.console)
+    if (
+        not any(
+            s["lines"]["after SFT"].get("has_refusal_score")
+            for r in results["rungs"].values()
+            for s in r["seeds"].values()
         )
-        log = [r for r in read_log(rdir / "grpo" / "metrics.jsonl") if "loss" in r]
-        curves[name] = log
-        results["grpo"][name] = {
-            **res.stages["grpo"],
-            "wall_seconds": round(secs, 1),
-            "val": score_run(ws, rdir / "grpo" / "final", f"grpo{i}"),
-            "iou_reward": reward_trend(log, "rewards/iou_reward/mean"),
-            "refusal_reward": reward_trend(log, "rewards/refusal_reward/mean"),
-            "group_reward_var": reward_trend(log, "group_reward_var"),
-        }
-        console.print(f"GRPO [{name}]: {results['grpo'][name]['val']}")
-    results["total_seconds"] = round(time.perf_counter() - t0, 1)
-    main_name = next(iter(grpo_runs))
-    results["main_training_seconds"] = round(
-        results["sft"]["wall_seconds"] + results["grpo"][main_name]["wall_seconds"], 1
-    )
-    plot(curves, read_log(out / "main" / "sft" / "metrics.jsonl"), out / "rewards.png")
-    (out / "RESULTS.json").write_text(json.dumps(results, indent=2) + "\n")
-    print_table(results, console)
+        and results["rungs"]
+    ):
+        say(args, "no refusal_score in score's rows: AUC and accuracy@FRR not computed")
+    save()
+    plot(results, out / "rewards.png")
+    say(args, f"RESULTS.json and rewards.png in {out} ({results['total_seconds']:.0f}s)")
     return 0
-
-
-def print_table(results: dict, console) -> None:
-    from rich.table import Table
-
-    t = Table(title="held-out videos (greedy)")
-    cols = [
-        "R1@0.3",
-        "R1@0.5",
-        "mIoU",
-        "refusal_acc_irrelevant",
-        "false_refusal_rate",
-        "invalid_rate",
-    ]
-    t.add_column("model")
-    for c in cols:
-        t.add_column(c, justify="right")
-    rows = [(k, v) for k, v in results["baselines"].items()]
-    rows.append(("tiny after SFT", results["sft"]["val"]))
-    rows += [(f"+ GRPO: {k}", v["val"]) for k, v in results["grpo"].items()]
-    for name, m in rows:
-        t.add_row(name, *("-" if m.get(c) is None else f"{m[c]:.2f}" for c in cols))
-    console.print(t)
-    for k, v in results["grpo"].items():
-        console.print(f"{k}: iou reward {v['iou_reward']}, refusal reward {v['refusal_reward']}")
 
 
 if __name__ == "__main__":

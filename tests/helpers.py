@@ -1,6 +1,7 @@
 """Helpers shared by the tests (the one helpers module): tiny MP4s with planted cuts and
 workspaces (keyframes, executors), a toy stage, samples rows and an independent similarity
-checker (build-irrelevant).
+checker (build-irrelevant), a samples-only workspace, the demo data ingested and an oracle
+model's predictions (audit).
 
 Import as ``from tests.helpers import ...``: tests/conftest.py puts the repository root on
 sys.path (spawned processes inherit it; Ray workers get it through PYTHONPATH).
@@ -173,9 +174,59 @@ def independent_similarities(ws_root: Path, model: str) -> list[dict]:
             r["query"] if r["relevance"] == "irrelevant" else by_id[r["donor_sample_id"]]["query"]
         )
         q = v(text)
-        sims = [
-            float(q @ v(t) / (np.linalg.norm(q) * np.linalg.norm(v(t))))
-            for t in truth[r["video_id"]]
-        ]
+
+        def cosine(a, b):  # a text with no hashed word embeds as zeros: similarity 0
+            n = np.linalg.norm(a) * np.linalg.norm(b)
+            return float(a @ b / n) if n > 0 else 0.0
+
+        sims = [cosine(q, v(t)) for t in truth[r["video_id"]]]
         out.append({**r, "checked": max(sims), "checked_text": text})
     return out
+
+
+def samples_workspace(root: Path, rows: list[dict]) -> Path:
+    """A new workspace at `root` whose samples table holds `rows`."""
+    Workspace(root, create=True).write("samples", pa.Table.from_pylist(rows))
+    return root
+
+
+def demo_annotation_files(demo: Path) -> list[Path]:
+    """The native annotation files of a `demo-data` directory (not its ground truth)."""
+    return sorted(
+        p
+        for p in demo.rglob("*")
+        if p.suffix in (".jsonl", ".txt", ".json", ".csv") and p.name != "ground_truth.json"
+    )
+
+
+def ingest_demo(demo: Path, ws_dir: Path, videos: bool = True) -> Workspace:
+    """Ingest a `demo-data` directory's annotation files (with its videos, or without)."""
+    from tvgcurate.curation.ingest import IngestConfig, ingest
+
+    files = demo_annotation_files(demo)
+    ingest(
+        IngestConfig(sources=files, workspace=ws_dir, videos=demo / "videos" if videos else None)
+    )
+    return Workspace(ws_dir)
+
+
+def oracle_predictions(gt: dict, run_id: str = "oracle", jitter: float = 0.5) -> pa.Table:
+    """Predictions of a model that knows what is in each video: for every query it answers
+    the true interval of the shape the query names (nudged by `jitter` s), so it agrees with
+    every correct label and disagrees with a wrong one. Stands in for a trained model."""
+    rows = []
+    for i, q in enumerate(gt["queries"]):
+        sh = q["shape"]
+        d = jitter * (1 if i % 2 else -1)
+        rows.append(
+            {
+                "run_id": run_id,
+                "sample_id": q["sample_id"],
+                "windows": [
+                    {"start": max(0.0, sh["start"] + d), "end": sh["end"] + d, "score": 1.0}
+                ],
+                "refused": False,
+                "raw_text": f"<answer>{sh['start']:06.1f} to {sh['end']:06.1f}</answer>",
+            }
+        )
+    return pa.Table.from_pylist(rows)

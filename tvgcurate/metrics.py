@@ -207,6 +207,11 @@ def average_precision(
     # IoU of every ranked prediction with every GT window; valid GT windows moved to the
     # front (order kept) so that queries can be matched in groups of similar GT counts.
     ious = pairwise_iou(ranked, gt)
+    # The reference divides 0 by an empty union (an inverted window as long as a GT window,
+    # or two zero-length windows): nan, which its matching counts as a hit at every
+    # threshold, ahead of any other GT window. +inf does the same here.
+    span = (ranked[..., 1] - ranked[..., 0])[:, :, None] + (gt[..., 1] - gt[..., 0])[:, None, :]
+    ious = np.where((span == 0) & (ious == 0), np.inf, ious)
     ious = np.where(ranked_valid[:, :, None] & gt_valid[:, None, :], ious, -np.inf)
     front = np.argsort(~gt_valid, axis=1, kind="stable")
     ious = np.take_along_axis(ious, front[:, None, :], axis=2)
@@ -271,6 +276,69 @@ def refusal_metrics(refused: np.ndarray, irrelevant: np.ndarray) -> dict[str, fl
         "answered_irrelevant": fn,
         "answered_relevant": tn,
     }
+
+
+def refusal_auc(scores: np.ndarray, irrelevant: np.ndarray) -> float | None:
+    """ROC-AUC of a refusal score (higher = more likely irrelevant) as a detector of
+    irrelevant queries, by the rank statistic (ties count half); None without both kinds.
+
+    >>> refusal_auc(np.array([0.9, 0.2, 0.4]), np.array([True, False, False]))
+    1.0
+    """
+    scores = np.asarray(scores, dtype=float)
+    irrelevant = np.asarray(irrelevant, dtype=bool)
+    pos, neg = scores[irrelevant], scores[~irrelevant]
+    if not len(pos) or not len(neg):
+        return None
+    greater = (pos[:, None] > neg[None, :]).sum()
+    ties = (pos[:, None] == neg[None, :]).sum()
+    return float((greater + 0.5 * ties) / (len(pos) * len(neg)))
+
+
+def refusal_threshold_at_frr(
+    scores: np.ndarray, irrelevant: np.ndarray, frr: float
+) -> float | None:
+    """The threshold (refuse when score > threshold) that refuses at most `frr` of the
+    relevant queries: the relevant scores' (1 - frr) quantile (numpy's "higher" method, so
+    the rate is never exceeded); None without relevant queries.
+
+    >>> refusal_threshold_at_frr(np.array([0.1, 0.2, 0.3, 0.9]), np.array([False] * 3 + [True]), 0.0)
+    0.3
+    """
+    scores = np.asarray(scores, dtype=float)
+    neg = scores[~np.asarray(irrelevant, dtype=bool)]
+    if not len(neg):
+        return None
+    return float(np.quantile(neg, 1.0 - frr, method="higher"))
+
+
+def refusal_accuracy_at_threshold(
+    scores: np.ndarray, irrelevant: np.ndarray, threshold: float | None
+) -> float | None:
+    """Percent of irrelevant queries refused (score > threshold), x100; None when undefined."""
+    scores = np.asarray(scores, dtype=float)
+    pos = scores[np.asarray(irrelevant, dtype=bool)]
+    if threshold is None or not len(pos):
+        return None
+    return percent(float(np.mean(pos > threshold)))
+
+
+def refusal_score_metrics(
+    scores: np.ndarray, irrelevant: np.ndarray, frrs: Sequence[float] = (0.05, 0.1)
+) -> dict[str, float | None]:
+    """AUC and refusal accuracy on irrelevant queries at false-refusal rates `frrs`.
+
+    >>> m = refusal_score_metrics(np.array([0.9, 0.8, 0.1, 0.2]), np.array([True, True, False, False]))
+    >>> m["refusal_auc"], m["refusal_acc@frr0.05"]
+    (100.0, 100.0)
+    """
+    auc = refusal_auc(scores, irrelevant)
+    out: dict[str, float | None] = {"refusal_auc": None if auc is None else percent(auc)}
+    for frr in frrs:
+        thr = refusal_threshold_at_frr(scores, irrelevant, frr)
+        out[f"refusal_acc@frr{frr:g}"] = refusal_accuracy_at_threshold(scores, irrelevant, thr)
+        out[f"refusal_threshold@frr{frr:g}"] = None if thr is None else round(thr, 6)
+    return out
 
 
 # -- the whole report --------------------------------------------------------------------

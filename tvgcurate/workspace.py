@@ -4,12 +4,22 @@ Layout::
 
     WS/manifest.json                    current version of each table, and every version's lineage
     WS/tables/<name>/v<NNNN>.parquet    one immutable file per version
+                                        (or a directory of part-NNNNN.parquet shards)
     WS/work/<stage>/...                 scratch: completion markers, caches (safe to delete)
 
 A write goes to a temporary file, is fsynced and renamed into place; only then is the
 manifest replaced the same way. A crash at any point leaves the previous version current.
 Versions are never rewritten. Every table file is plain Parquet, so it loads with
 ``datasets.load_dataset("parquet", data_files=...)`` or ``pandas.read_parquet`` alone.
+
+Concurrency is optimistic (as in Delta Lake and Iceberg). ``Workspace.read`` records the
+version it returned in ``ws.read_set``; a write given ``reads=`` (a stage passes
+``reads=ws.read_set``) is checked at commit, under the workspace lock: if any of those
+tables has moved since, the commit raises ConflictError and writes nothing, unless the
+written table has a ``rebase`` function (a replayable append or keyed update), which is
+then applied to the new current version instead. Without ``reads=``, a write still checks
+the tables it writes that this Workspace read (no lost updates). A version's ``parent``
+is the version its writer read.
 """
 
 from __future__ import annotations
@@ -21,9 +31,10 @@ import hashlib
 import json
 import os
 import shlex
+import shutil
 import sys
-from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
@@ -49,6 +60,24 @@ class TableVersion:
     parent: int | None
     created: str
     note: str = ""
+    reads: dict = field(default_factory=dict)  # {table: version read} by the writer
+
+
+Rebase = Callable[[pa.Table], pa.Table]
+"""Replays a stage's change on the table's new current version (a pure append / keyed update)."""
+
+
+class ConflictError(WorkspaceError):
+    """A table this command read moved before its commit; nothing was written."""
+
+    def __init__(self, root: Path, table: str, read: int | None, now: int | None, by: str):
+        self.table, self.read_version, self.current_version, self.by = table, read, now, by
+        was = f"v{read}" if read is not None else "absent"
+        cur = f"v{now}" if now is not None else "absent"
+        super().__init__(
+            f"{root}: table '{table}' moved from {was} to {cur} (by `{by}`) while this command "
+            "ran; nothing was written; rerun the command"
+        )
 
 
 def current_command() -> str:
@@ -79,6 +108,52 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     fsync_dir(path.parent)
 
 
+def staged_stats(path: Path) -> tuple[int, str]:
+    """(rows, sha256) of a staged version, fsynced first. A sharded version is a directory of
+    Parquet shards: its rows are summed and its digest covers each shard's name and digest."""
+    files = sorted(path.glob("*.parquet")) if path.is_dir() else [path]
+    rows, digests = 0, []
+    for f in files:
+        with open(f, "rb+") as fh:
+            os.fsync(fh.fileno())
+        rows += pq.ParquetFile(f).metadata.num_rows
+        digests.append(f"{f.name} {file_sha256(f)}")
+    if not path.is_dir():
+        return rows, digests[0].split(" ", 1)[1]
+    fsync_dir(path)
+    return rows, hashlib.sha256("\n".join(digests).encode()).hexdigest()
+
+
+class ShardedWriter:
+    """Writes one table version as `part-NNNNN.parquet` shards; `new_shard()` starts the next.
+
+    Each `write_table` call becomes at least one row group, so a reader can fetch one group
+    (e.g. one video's frames) without reading its shard whole.
+    """
+
+    def __init__(self, directory: Path, schema: pa.Schema):
+        self.directory, self.schema = directory, schema
+        self.shards = 0
+        self._w: pq.ParquetWriter | None = None
+
+    def write_table(self, table: pa.Table) -> None:
+        if self._w is None:
+            path = self.directory / f"part-{self.shards:05d}.parquet"
+            self._w = pq.ParquetWriter(path, self.schema, compression="zstd")
+            self.shards += 1
+        self._w.write_table(table)
+
+    def new_shard(self) -> None:
+        if self._w is not None:
+            self._w.close()
+            self._w = None
+
+    def close(self) -> None:
+        if self.shards == 0:  # an empty version still reads as a table of its schema
+            self.write_table(self.schema.empty_table())
+        self.new_shard()
+
+
 def file_sha256(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -92,6 +167,7 @@ class Workspace:
 
     def __init__(self, root: str | os.PathLike[str], create: bool = False):
         self.root = Path(root)
+        self.read_set: dict[str, int | None] = {}  # table -> version last read (None: absent)
         if not (self.root / MANIFEST).exists():
             if not create:
                 raise WorkspaceError(
@@ -141,10 +217,7 @@ class Workspace:
         return [TableVersion(**v) for v in entry["versions"]]
 
     def current(self, name: str) -> TableVersion | None:
-        entry = self.manifest()["tables"].get(name)
-        if not entry or entry.get("current") is None:
-            return None
-        return self.version(name, entry["current"])
+        return _current_in(self.manifest(), name)
 
     def version(self, name: str, version: int) -> TableVersion:
         for v in self.versions(name):
@@ -171,12 +244,26 @@ class Workspace:
     ) -> pa.Table:
         """Read a table version (the current one by default).
 
-        A table that was never written reads as an empty table of its core schema.
+        A table that was never written reads as an empty table of its core schema. The
+        version returned is recorded in ``self.read_set`` (see ``write(reads=...)``).
         """
-        if version is None and self.current(name) is None:
+        tv = self.current(name) if version is None else self.version(name, version)
+        self.read_set[name] = tv.version if tv is not None else None
+        if tv is None:
             table = schemas.empty(name) if name in schemas.TABLES else pa.table({})
             return table.select(columns) if columns else table
-        return pq.read_table(self.path_of(name, version), columns=columns)
+        return pq.read_table(self.root / tv.file, columns=columns)
+
+    def inputs(self, *names: str) -> dict[str, int | None]:
+        """The versions this Workspace read of `names` (for ``write(reads=...)``); a table not
+        read yet is pinned at its current version now."""
+        out = {}
+        for n in names:
+            if n not in self.read_set:
+                tv = self.current(n)
+                self.read_set[n] = tv.version if tv else None
+            out[n] = self.read_set[n]
+        return out
 
     def read_pandas(self, name: str, version: int | None = None, columns: list[str] | None = None):
         return self.read(name, version, columns).to_pandas()
@@ -206,13 +293,36 @@ class Workspace:
 
     @contextlib.contextmanager
     def writer(
-        self, name: str, schema: pa.Schema, command: str | None = None, note: str = ""
+        self,
+        name: str,
+        schema: pa.Schema,
+        command: str | None = None,
+        note: str = "",
+        reads: Mapping[str, int | None] | None = None,
     ) -> Iterator[pq.ParquetWriter]:
         """Stream record batches into a new version; it becomes current only on success."""
-        with self.transaction(command) as tx:
+        with self.transaction(command, reads=reads) as tx:
             tmp = tx.stage_path(name, note)
             with pq.ParquetWriter(tmp, schema, compression="zstd") as w:
                 yield w
+
+    @contextlib.contextmanager
+    def sharded_writer(
+        self,
+        name: str,
+        schema: pa.Schema,
+        command: str | None = None,
+        note: str = "",
+        reads: Mapping[str, int | None] | None = None,
+    ) -> Iterator[ShardedWriter]:
+        """Like `writer`, but the version is a directory `v<NNNN>.parquet/` of shards, each read
+        on its own; `read`, pandas and pyarrow datasets read the directory as one table."""
+        with self.transaction(command, reads=reads) as tx:
+            w = ShardedWriter(tx.stage_dir(name, note), schema)
+            try:
+                yield w
+            finally:
+                w.close()
 
     def write(
         self,
@@ -221,59 +331,106 @@ class Workspace:
         command: str | None = None,
         note: str = "",
         validate: bool = True,
+        reads: Mapping[str, int | None] | None = None,
+        rebase: Rebase | None = None,
     ) -> TableVersion:
-        """Write `table` as the next version of `name` and make it current."""
-        with self.transaction(command) as tx:
-            tx.write(name, table, note=note, validate=validate)
-        tv = self.current(name)
-        assert tv is not None
-        return tv
+        """Write `table` as the next version of `name` and make it current.
+
+        `reads` ({table: version}, usually ``ws.read_set``) are checked at commit; `rebase`
+        replays the change on a newer current version of `name` instead of failing.
+        """
+        with self.transaction(command, reads=reads) as tx:
+            tx.write(name, table, note=note, validate=validate, rebase=rebase)
+        return tx.committed[name]
 
     @contextlib.contextmanager
-    def transaction(self, command: str | None = None) -> Iterator[Transaction]:
+    def transaction(
+        self, command: str | None = None, reads: Mapping[str, int | None] | None = None
+    ) -> Iterator[Transaction]:
         """Stage several tables (and manifest metadata) and make them current in one commit.
 
         Nothing becomes visible unless the block finishes; staged files are removed otherwise.
         """
-        tx = Transaction(self, command if command is not None else current_command())
+        tx = Transaction(self, command if command is not None else current_command(), reads)
         try:
             yield tx
             tx.commit()
         finally:
             tx.cleanup()
 
-    def _commit(self, staged: list[tuple[str, Path, str]], command: str, meta: dict) -> None:
+    def _commit(self, tx: Transaction) -> None:
         prepared = []
-        for name, tmp, note in staged:
-            with open(tmp, "rb+") as fh:
-                os.fsync(fh.fileno())
-            prepared.append(
-                (name, tmp, note, pq.ParquetFile(tmp).metadata.num_rows, file_sha256(tmp))
-            )
+        for name, tmp, note in tx.staged:
+            prepared.append([name, tmp, note, *staged_stats(tmp)])
+        written = {n for n, _, _ in tx.staged}
+        # implicit check: a table written after this Workspace read it (lost update)
+        reads = dict(tx.reads) if tx.reads is not None else {}
+        reads.update({n: v for n, v in self.read_set.items() if n in written and n not in reads})
         with self._lock():
             manifest = self.manifest()
-            now = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="microseconds")
+            rebased: dict[str, tuple[int | None, int | None]] = {}
+            for name, read in sorted(reads.items()):
+                cur = _current_in(manifest, name)
+                now = cur.version if cur else None
+                if now == read:
+                    continue
+                fn = tx.rebase.get(name)
+                if fn is None:
+                    raise ConflictError(self.root, name, read, now, _mover(manifest, name))
+                rebased[name] = (read, now)
+            for item in prepared:
+                name = item[0]
+                if name in rebased:
+                    cur = _current_in(manifest, name)
+                    base = pq.read_table(self.root / cur.file) if cur else schemas.empty(name)
+                    tmp = self._stage_path(name)
+                    tx.extra.append(tmp)
+                    table = tx.rebase[name](base)
+                    if tx.validate.get(name, True) and name in schemas.TABLES:
+                        try:
+                            table = schemas.conform(name, table)
+                        except schemas.SchemaError as exc:
+                            raise WorkspaceError(str(exc)) from None
+                    pq.write_table(table, tmp, compression="zstd", row_group_size=256_000)
+                    item[1], item[3], item[4] = tmp, *staged_stats(tmp)
+                    was, now = rebased[name]
+                    item[2] += f" (rebased from v{was} onto v{now})"
+                    print(
+                        f"note: {name} moved from v{was} to v{now} (by "
+                        f"`{_mover(manifest, name)}`) while this command ran; its change was "
+                        f"replayed on v{now}",
+                        file=sys.stderr,
+                    )
+            now_s = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="microseconds")
             for name, tmp, note, rows, digest in prepared:
                 entry = manifest["tables"].setdefault(name, {"current": None, "versions": []})
                 version = self._next_version(name)
                 final = self.root / "tables" / name / f"v{version:04d}.parquet"
-                os.replace(tmp, final)
-                fsync_dir(final.parent)
+                parent = entry["current"] if name in rebased or name not in reads else reads[name]
                 tv = TableVersion(
                     table=name,
                     version=version,
                     file=str(final.relative_to(self.root)),
                     rows=rows,
                     sha256=digest,
-                    command=command,
-                    parent=entry["current"],
-                    created=now,
+                    command=tx.command,
+                    parent=parent,
+                    created=now_s,
                     note=note,
+                    reads={
+                        n: (rebased[n][1] if n in rebased else v) for n, v in sorted(reads.items())
+                    },
                 )
+                os.replace(tmp, final)
+                fsync_dir(final.parent)
                 entry["versions"].append(asdict(tv))
                 entry["current"] = version
-            manifest.update(meta)
+                tx.committed[name] = tv
+            manifest.update(tx.meta)
             self._save_manifest(manifest)
+        for name, tv in tx.committed.items():
+            if name in self.read_set:  # this command's own write is now what it "read"
+                self.read_set[name] = tv.version
 
     def meta(self, key: str, default=None):
         """A workspace-level setting kept in the manifest (e.g. `media_root`)."""
@@ -290,7 +447,7 @@ class Workspace:
                     "table": name,
                     "version": version,
                     "command": current_command(),
-                    "time": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+                    "time": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="microseconds"),
                 }
             )
             self._save_manifest(manifest)
@@ -300,11 +457,24 @@ class Workspace:
 class Transaction:
     """Tables staged for one atomic manifest update (see Workspace.transaction)."""
 
-    def __init__(self, ws: Workspace, command: str):
+    def __init__(self, ws: Workspace, command: str, reads: Mapping[str, int | None] | None = None):
         self.ws, self.command = ws, command
+        self.reads = dict(reads) if reads is not None else None  # snapshot at start
         self.staged: list[tuple[str, Path, str]] = []
+        self.rebase: dict[str, Rebase] = {}
+        self.validate: dict[str, bool] = {}
+        self.extra: list[Path] = []  # files staged by a rebase
         self.meta: dict = {}
+        self.committed: dict[str, TableVersion] = {}
         self._done = False
+
+    def read(self, name: str, version: int | None = None, columns: list[str] | None = None):
+        """Read a table and add it to this transaction's checked inputs."""
+        table = self.ws.read(name, version, columns)
+        if self.reads is None:
+            self.reads = {}
+        self.reads[name] = self.ws.read_set[name]
+        return table
 
     def stage_path(self, name: str, note: str = "") -> Path:
         if any(n == name for n, _, _ in self.staged):
@@ -313,7 +483,18 @@ class Transaction:
         self.staged.append((name, tmp, note))
         return tmp
 
-    def write(self, name: str, table: pa.Table, note: str = "", validate: bool = True) -> None:
+    def write(
+        self,
+        name: str,
+        table: pa.Table,
+        note: str = "",
+        validate: bool = True,
+        rebase: Rebase | None = None,
+    ) -> None:
+        """Stage `table` as `name`'s next version; `rebase` replays it if `name` moves."""
+        if rebase is not None:
+            self.rebase[name] = rebase
+        self.validate[name] = validate
         if validate:
             try:
                 table = schemas.conform(name, table)
@@ -328,10 +509,38 @@ class Transaction:
 
     def commit(self) -> None:
         if self.staged or self.meta:
-            self.ws._commit(self.staged, self.command, self.meta)
+            self.ws._commit(self)
         self._done = True
 
     def cleanup(self) -> None:
-        for _, tmp, _ in self.staged:
+        for tmp in [t for _, t, _ in self.staged] + self.extra:
+            if tmp.is_dir():  # a sharded version (stage_dir)
+                shutil.rmtree(tmp, ignore_errors=True)
+                continue
             with contextlib.suppress(FileNotFoundError):
                 tmp.unlink()
+
+    def stage_dir(self, name: str, note: str = "") -> Path:
+        """A staged version that is a directory of Parquet shards (see Workspace.sharded_writer)."""
+        path = self.stage_path(name, note)
+        path.mkdir()
+        return path
+
+
+def _current_in(manifest: dict, name: str) -> TableVersion | None:
+    entry = manifest["tables"].get(name)
+    if not entry or entry.get("current") is None:
+        return None
+    for v in entry["versions"]:
+        if v["version"] == entry["current"]:
+            return TableVersion(**v)
+    return None
+
+
+def _mover(manifest: dict, name: str) -> str:
+    """The command that last moved `name`'s current version (a write or a checkout)."""
+    cur = _current_in(manifest, name)
+    outs = [c for c in manifest.get("checkouts", []) if c.get("table") == name]
+    if outs and (cur is None or outs[-1].get("time", "") >= cur.created):
+        return outs[-1].get("command", "checkout")
+    return cur.command if cur else "unknown"

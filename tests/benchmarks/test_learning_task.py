@@ -1,46 +1,85 @@
-"""The synthetic grounding task of benchmarks/learning.py: labels that only the frames reveal."""
+"""The synthetic grounding tasks of benchmarks/learning.py: labels that only the frames reveal."""
 
 from __future__ import annotations
 
 import importlib.util
+import json
 import re
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from tvgcurate.demo.render import DIRECTIONS, TEXTURES, Scene, background
+from tvgcurate.demo.render import COLOURS, DIRECTIONS, SHAPES, TEXTURES, Scene, background
 
 REPO = Path(__file__).resolve().parents[2]
+WORDS = re.compile(rf"\b({'|'.join(COLOURS)}) ({'|'.join(SHAPES)})\b")
 
 
 @pytest.fixture(scope="module")
 def learning():
     spec = importlib.util.spec_from_file_location("learning_bench", REPO / "benchmarks/learning.py")
     mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod  # its dataclasses look their module up
     spec.loader.exec_module(mod)
     return mod
 
 
 @pytest.fixture(scope="module")
-def task(learning, tmp_path_factory):
-    root = tmp_path_factory.mktemp("learning_task")
-    ws = learning.build_task(root, 24, 4, seed=0, size=56, plain=True, whole_seconds=True)
-    return ws.read("samples").to_pylist()
+def tasks(learning, tmp_path_factory):
+    """rung -> (samples, task.json) of a small task of each rung."""
+    out = {}
+    for rung in ("one", "multi", "textured"):
+        root = tmp_path_factory.mktemp(f"learning_{rung}")
+        ws = learning.build_task(root, 12, 4, seed=0, size=56, rung=rung)
+        out[rung] = (ws.read("samples").to_pylist(), json.loads((root / "task.json").read_text()))
+    return out
 
 
-def test_rows_per_video_and_splits(task):
-    by_video = {}
-    for s in task:
-        by_video.setdefault(s["video_id"], []).append(s)
-    assert len(by_video) == 28
-    for rows in by_video.values():
-        assert sorted(r["relevance"] for r in rows) == ["irrelevant"] * 2 + ["relevant"] * 2
-    assert {s["split"] for s in task} == {"train", "val"}
+def by_video(samples):
+    out = {}
+    for s in samples:
+        out.setdefault(s["video_id"], []).append(s)
+    return out
 
 
-def test_whole_second_windows_inside_the_video(task):
-    for s in task:
+@pytest.mark.parametrize("rung", ["one", "multi", "textured"])
+def test_rows_per_video_and_splits(tasks, rung):
+    samples, info = tasks[rung]
+    videos = by_video(samples)
+    assert len(videos) == 16
+    lo, hi = {"one": (1, 1), "multi": (2, 3), "textured": (2, 3)}[rung]
+    for vid, rows in videos.items():
+        k = info["videos"][vid]["shapes"]
+        assert lo <= k <= hi
+        rel = [r for r in rows if r["relevance"] == "relevant"]
+        assert len(rel) == max(2, k)  # one query per shape, two wordings of a single shape
+        assert sum(r["relevance"] == "irrelevant" for r in rows) == 2
+    assert {s["split"] for s in samples} == {"train", "val"}
+    if rung != "one":  # both shape counts occur
+        assert {d["shapes"] for d in info["videos"].values()} == {2, 3}
+
+
+@pytest.mark.parametrize("rung", ["one", "multi", "textured"])
+def test_the_query_colour_decides(tasks, rung):
+    """Each colour once per video; irrelevant queries name a colour the video does not show."""
+    samples, _ = tasks[rung]
+    same_kind = 0
+    for rows in by_video(samples).values():
+        rel = [WORDS.search(r["query"]).groups() for r in rows if r["relevance"] == "relevant"]
+        irr = [WORDS.search(r["query"]).groups() for r in rows if r["relevance"] != "relevant"]
+        shown = {c for c, _ in rel}
+        if rung != "one":
+            assert len(shown) == len(rel)  # distinct colours, one query each
+        assert not shown & {c for c, _ in irr}
+        same_kind += irr[0][1] in {s for _, s in rel}
+    assert same_kind == len(by_video(samples))  # the first absent query reuses a shown kind
+
+
+@pytest.mark.parametrize("rung", ["one", "multi", "textured"])
+def test_whole_second_windows_inside_the_video(tasks, rung):
+    for s in tasks[rung][0]:
         if s["relevance"] != "relevant":
             assert s["windows"] == []
             continue
@@ -49,14 +88,33 @@ def test_whole_second_windows_inside_the_video(task):
         assert 0 <= w["start"] < w["end"] <= s["duration_s"]
 
 
-def test_irrelevant_wording_does_not_give_the_label_away(task):
+def test_only_the_textured_rung_has_scene_cuts(tasks):
+    cuts = {r: [d["cuts"] for d in tasks[r][1]["videos"].values()] for r in tasks}
+    assert max(cuts["one"]) == max(cuts["multi"]) == 0
+    assert min(cuts["textured"]) >= 1
+
+
+def test_irrelevant_wording_does_not_give_the_label_away(tasks):
     """A fixed direction in absent-shape queries let the model refuse by the text alone."""
+    samples = [s for rung in tasks for s in tasks[rung][0]]
     found = [
-        re.search(r"moves from (.+)$", s["query"]) for s in task if s["relevance"] != "relevant"
+        re.search(r"moves from (.+)$", s["query"]) for s in samples if s["relevance"] != "relevant"
     ]
     directions = {m.group(1) for m in found if m}
     assert len(directions) >= 2
     assert directions <= set(DIRECTIONS)
+
+
+def test_best_constant_is_fitted(learning):
+    rows = [{"duration_s": 10.0, "windows": [{"start": 2.0, "end": 6.0}]}] * 3
+    assert learning.best_constant(rows) == (0.2, 0.6)
+
+
+def test_refusal_score_metrics(learning):
+    m = learning.refusal_score_metrics([0.9, 0.8, 0.1, 0.2, 0.3], [True, True, False, False, False])
+    assert m["refusal_auc"] == 1.0 and m["refusal_acc@frr0.1"] == 100.0
+    m = learning.refusal_score_metrics([0.5] * 4, [True, False, True, False])
+    assert m["refusal_auc"] == 0.5 and m["refusal_acc@frr0.05"] == 0.0
 
 
 def test_flat_background_has_no_texture():

@@ -6,8 +6,8 @@ import json
 
 from typer.testing import CliRunner
 
+from tests.helpers import ingest_demo
 from tvgcurate.cli.app import app
-from tvgcurate.curation.ingest import IngestConfig, ingest
 from tvgcurate.demo.data import DemoConfig, generate
 
 runner = CliRunner()
@@ -16,11 +16,8 @@ runner = CliRunner()
 def make_ws(tmp_path):
     demo = tmp_path / "demo"
     generate(DemoConfig(out=demo, num_videos=6, plant_errors=True, write_videos=False))
-    files = [p for p in demo.rglob("*") if p.suffix in (".jsonl", ".txt", ".json", ".csv")]
-    files = [p for p in files if p.name != "ground_truth.json"]
-    ws = tmp_path / "ws"
-    ingest(IngestConfig(sources=sorted(files), workspace=ws))
-    return ws
+    ingest_demo(demo, tmp_path / "ws", videos=False)
+    return tmp_path / "ws"
 
 
 def test_audit_cli_summary_json_and_relabel(tmp_path):

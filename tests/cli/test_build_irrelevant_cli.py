@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import pyarrow as pa
 from typer.testing import CliRunner
 
+from tests.helpers import samples_workspace
 from tvgcurate.cli import app
 from tvgcurate.workspace import Workspace
 
@@ -37,9 +37,7 @@ def _ws(tmp_path):
         }
         for i, q in enumerate(QUERIES)
     ]
-    root = tmp_path / "ws"
-    Workspace(root, create=True).write("samples", pa.Table.from_pylist(rows))
-    return root
+    return samples_workspace(tmp_path / "ws", rows)
 
 
 def test_build_irrelevant_appends_a_version(tmp_path):

@@ -84,7 +84,7 @@ def test_eval_workspace_run(tmp_path):
 def test_bad_input_is_one_line_naming_file_line_and_field(tmp_path):
     preds, gt = _files(tmp_path)
     preds.write_text(preds.read_text() + '{"qid": 3, "pred_relevant_windows": [[9, 2, 1]]}\n')
-    r = runner.invoke(app, ["eval", "--predictions", str(preds), "--gt", str(gt)])
+    r = runner.invoke(app, ["eval", "--predictions", str(preds), "--gt", str(gt), "--strict"])
     assert r.exit_code == 2
     lines = [x for x in r.output.strip().splitlines() if x.strip()]
     assert len(lines) == 1, r.output

@@ -37,6 +37,50 @@ def test_defaults_and_help_come_from_the_dataclass():
 
 
 def test_at_least_the_known_commands_are_covered():
-    assert {"keyframes", "relabel push", "relabel pull", "relabel stats"} <= {
-        s.command for s in ConfigOptions.all
-    }
+    known = {"keyframes", "relabel push", "relabel pull", "relabel stats", "audit"}
+    known |= {"build-irrelevant", "export", "labelstudio serve", "demo", "demo-data"}
+    assert known <= {s.command for s in ConfigOptions.all}
+
+
+PLUGIN_OPTIONS = [
+    ("keyframes", "executor", "tvgcurate.curation.executors.base", "EXECUTORS"),
+    ("keyframes", "policy", "tvgcurate.curation.keyframes.budget", "POLICIES"),
+    ("keyframes", "decoder", "tvgcurate.curation.keyframes.decode", "DECODERS"),
+    ("keyframes", "detector", "tvgcurate.curation.keyframes.boundaries", "DETECTORS"),
+    ("audit", "encoder", "tvgcurate.curation.embeddings", "ENCODERS"),
+    ("build-irrelevant", "encoder", "tvgcurate.curation.embeddings", "ENCODERS"),
+    ("build-irrelevant", "strategies", "tvgcurate.curation.irrelevant.registry", "STRATEGIES"),
+    ("demo", "encoder", "tvgcurate.curation.embeddings", "ENCODERS"),
+    ("export", "format", "tvgcurate.exporters.base", "EXPORTERS"),
+]
+
+
+@pytest.mark.parametrize("command,param,module,registry", PLUGIN_OPTIONS)
+def test_plugin_choices_come_from_the_registry(command, param, module, registry):
+    import importlib
+
+    reg = getattr(importlib.import_module(module), registry)
+    opt = {p.name: p for p in _command(command).params}[param]
+    assert reg.names() and opt.help.endswith("Choices: " + ", ".join(reg.names()) + ".")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["keyframes", "-w", "WS", "--executor", "nope"],
+        ["build-irrelevant", "-w", "WS", "--strategy", "hard", "--strategy", "nope"],
+        ["export", "-w", "WS", "--format", "nope", "--out", "o.jsonl"],
+        ["audit", "-w", "WS", "--encoder", "nope"],
+    ],
+    ids=lambda a: a[0],
+)
+def test_an_unknown_plugin_is_one_line_naming_the_choices(args, tmp_path):
+    from typer.testing import CliRunner
+
+    args = [str(tmp_path / "ws") if a == "WS" else a for a in args]
+    r = CliRunner().invoke(app, args)
+    lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+    assert r.exit_code == 2, r.output
+    flag = next(a for a, b in zip(args, args[1:]) if b == "nope")
+    assert len(lines) == 1 and lines[0].startswith(f"error: {flag}: unknown "), r.stderr
+    assert "'nope'; choose from:" in lines[0], r.stderr

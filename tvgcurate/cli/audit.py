@@ -8,8 +8,20 @@ from typing import Annotated
 import typer
 
 from tvgcurate.cli.app import app
-from tvgcurate.cli.options import WorkspaceOpt
-from tvgcurate.schemas.constants import DEFAULT_ENCODER
+from tvgcurate.cli.options import ConfigOptions, JsonOpt, WorkspaceOpt
+from tvgcurate.curation.audit.base import families
+from tvgcurate.curation.audit.ranking import RankingConfig
+from tvgcurate.curation.audit.run import AuditConfig
+from tvgcurate.curation.embeddings import ENCODERS
+
+AUDIT = ConfigOptions(
+    "audit",
+    AuditConfig,
+    skip={"overrides": "parsed from --set CHECK.FIELD=VALUE", "ranking": "--soft and --weight"},
+)
+RANKING = ConfigOptions(
+    "audit", RankingConfig, skip={"weights": "parsed from --weight CHECK=W (option `weight`)"}
+)
 
 
 @app.command(
@@ -20,36 +32,39 @@ from tvgcurate.schemas.constants import DEFAULT_ENCODER
 )
 def audit(
     workspace: WorkspaceOpt,
-    predictions: Annotated[
-        str | None,
-        typer.Option(help="Predictions run_id for the model checks ('latest': the last run)."),
-    ] = None,
-    checks: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--checks", help="Checks or families to run (comma-separated or repeated; default all)."
-        ),
-    ] = None,
-    report: Annotated[
-        Path | None, typer.Option(help="Write a static HTML report (index.html) to this directory.")
-    ] = None,
+    predictions: str | None = AUDIT.option("predictions"),
+    checks: list[str] | None = AUDIT.option(
+        "checks",
+        "--checks",
+        help="Checks or families to run (comma-separated or repeated; default all; `--list` "
+        f"names the checks). Families: {', '.join(families())}.",
+    ),
+    report: Path | None = AUDIT.option(
+        "report", help="Write a static HTML report (index.html) to this directory."
+    ),
     set_: Annotated[
         list[str] | None,
         typer.Option(
             "--set", help="Threshold override CHECK.FIELD=VALUE, e.g. whole_video.max_share=0.95."
         ),
     ] = None,
-    encoder: Annotated[
-        str, typer.Option(help="Sentence encoder for near-duplicates ('hashing': no model).")
-    ] = DEFAULT_ENCODER,
-    top: Annotated[
-        int, typer.Option(help="Top-ranked samples drawn as timelines in the report.")
-    ] = 30,
+    encoder: str = AUDIT.option("encoder", choices=ENCODERS),
+    top: int = AUDIT.option("top"),
+    write: bool = AUDIT.option("write", help="Write the audits version (--no-write: dry run)."),
+    soft: float = RANKING.option("soft"),
+    train_split: str = RANKING.option("train_split", "--train-split"),
+    trust_full: float = RANKING.option("trust_full", "--trust-full"),
+    weight: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--weight", help="Ranking weight of one check, CHECK=W (repeatable), e.g. split_leak=2."
+        ),
+    ] = None,
     list_checks: Annotated[
         bool, typer.Option("--list", help="List the checks and their thresholds, then exit.")
     ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
-    progress: Annotated[bool, typer.Option(help="Show progress on stderr.")] = True,
+    as_json: JsonOpt = False,
+    progress: bool = AUDIT.option("progress", help="Show progress on stderr."),
 ) -> None:
     """Run the audit checks (window sanity, duration, clip grid, query text, duplicates,
     leakage, boundary precision, and model/label disagreement with --predictions), write an
@@ -60,20 +75,31 @@ def audit(
     if list_checks:
         _list(console)
         return
-    from tvgcurate.curation.audit import AuditConfig, run_audit
+    from tvgcurate.curation.audit import run_audit
     from tvgcurate.keyvalue import parse
 
     overrides = parse(set_, "--set", "CHECK.FIELD=VALUE (whole_video.max_share=0.95)", typed=False)
-    res = run_audit(
-        AuditConfig(
-            workspace=workspace, predictions=predictions, checks=checks, overrides=overrides,
-            report=report, encoder=encoder, top=top, progress=progress and not as_json,
-        )
-    )  # fmt: skip
+    weights = _weights(parse(weight, "--weight", "split_leak=2"))
+    ranking = RANKING.build(locals(), weights=weights)
+    cfg = AUDIT.build(
+        locals(), overrides=overrides, ranking=ranking, progress=progress and not as_json
+    )
+    res = run_audit(cfg)
     if as_json:
         _json(console, res)
     else:
         _print(console, res)
+
+
+def _weights(weights: dict) -> dict[str, float]:
+    from tvgcurate.curation.audit.base import CHECKS
+    from tvgcurate.errors import TvgError
+
+    for name, w in weights.items():
+        CHECKS.get(name)  # an unknown check lists the choices
+        if isinstance(w, bool) or not isinstance(w, int | float) or w < 0:
+            raise TvgError(f"--weight {name}={w}: the weight must be a number >= 0")
+    return {k: float(v) for k, v in weights.items()}
 
 
 def _list(console) -> None:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-import typer
-
 from tvgcurate.cli.app import app
-from tvgcurate.cli.options import WorkspaceOpt
-from tvgcurate.schemas.constants import DEFAULT_ENCODER
+from tvgcurate.cli.options import ConfigOptions, WorkspaceOpt
+from tvgcurate.curation.embeddings import ENCODERS
+from tvgcurate.curation.irrelevant.config import IrrelevantConfig
+from tvgcurate.curation.irrelevant.registry import STRATEGIES
+
+IRR = ConfigOptions("build-irrelevant", IrrelevantConfig)
 
 
 @app.command(
@@ -20,58 +20,29 @@ from tvgcurate.schemas.constants import DEFAULT_ENCODER
 )
 def build_irrelevant(
     workspace: WorkspaceOpt,
-    strategy: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--strategy",
-            "-s",
-            help="cross-video | hard | partial; repeat for several (default: cross-video).",
-        ),
-    ] = None,
-    ratio: Annotated[
-        float,
-        typer.Option(
-            help="Per strategy and split: adds round-half-up(ratio x relevant rows) rows, exactly."
-        ),
-    ] = 0.25,
-    low: Annotated[
-        float,
-        typer.Option(help="cross-video/partial: donor's max cosine to the video's queries < LOW."),
-    ] = 0.35,
-    band: Annotated[
-        str, typer.Option(help="hard: LO:HI, LO <= donor's max cosine to the video's queries < HI.")
-    ] = "0.35:0.6",
-    seed: Annotated[int, typer.Option(help="Same seed and inputs give identical rows.")] = 0,
-    split: Annotated[
-        list[str] | None,
-        typer.Option("--split", help="Split(s) to build for (default: train); donors stay inside."),
-    ] = None,
-    replace: Annotated[
-        bool,
-        typer.Option("--replace", help="Regenerate rows made before for these splits+strategies."),
-    ] = False,
-    encoder: Annotated[
-        str,
-        typer.Option(
-            help="Sentence encoder: all-MiniLM-L6-v2 | hashing (non-semantic, tests only)."
-        ),
-    ] = DEFAULT_ENCODER,
+    strategies: list[str] = IRR.option(
+        "strategies", "--strategy", "-s", help="Strategy; repeat for several.", choices=STRATEGIES
+    ),
+    ratio: float = IRR.option("ratio"),
+    low: float = IRR.option("low"),
+    band: str = IRR.option(
+        "band",
+        help="hard: LO:HI, LO <= donor's max cosine to the video's queries < HI.",
+        default=":".join(f"{b:g}" for b in IRR.default("band")),
+    ),
+    seed: int = IRR.option("seed"),
+    splits: list[str] = IRR.option(
+        "splits", "--split", help="Split(s) to build for; donors stay inside their split."
+    ),
+    replace: bool = IRR.option("replace", "--replace"),
+    encoder: str = IRR.option("encoder", choices=ENCODERS),
+    progress: bool = IRR.option("progress"),
 ) -> None:
     """Append synthetic irrelevant (cross-video, hard) and partial rows to the samples table."""
     from tvgcurate.cli.console import console
-    from tvgcurate.curation.irrelevant import IrrelevantConfig, build_irrelevant, parse_band
+    from tvgcurate.curation.irrelevant import build_irrelevant, parse_band
 
-    cfg = IrrelevantConfig(
-        workspace=workspace,
-        strategies=tuple(strategy or ("cross-video",)),
-        ratio=ratio,
-        low=low,
-        band=parse_band(band),
-        seed=seed,
-        splits=tuple(split or ("train",)),
-        replace=replace,
-        encoder=encoder,
-    )
+    cfg = IRR.build(locals(), band=parse_band(band))
     result = build_irrelevant(cfg)
     for r in result.reports:
         s = r.similarity

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
-
-import typer
 
 from tvgcurate.cli.app import app
 from tvgcurate.cli.console import console
+from tvgcurate.cli.options import ConfigOptions
+from tvgcurate.demo.data import DemoConfig
+
+DATA = ConfigOptions("demo-data", DemoConfig)
 
 
 @app.command(
@@ -19,53 +20,32 @@ from tvgcurate.cli.console import console
     ),
 )
 def demo_data(
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output directory.")],
-    num_videos: Annotated[
-        int, typer.Option(help="Number of videos (round robin over the 3 datasets).")
-    ] = 12,
-    seed: Annotated[
-        int, typer.Option(help="Random seed (output is deterministic for a seed).")
-    ] = 0,
-    plant_errors: Annotated[
-        bool,
-        typer.Option(
-            "--plant-errors", help="Plant annotation errors, listed in ground_truth.json."
-        ),
-    ] = False,
-    error_rate: Annotated[
-        float,
-        typer.Option(help="Share of samples with a planted error (every kind at least once)."),
-    ] = 0.2,
-    width: Annotated[int, typer.Option(help="Frame width (even).")] = 320,
-    height: Annotated[int, typer.Option(help="Frame height (multiple of 4).")] = 240,
-    fps: Annotated[int, typer.Option(help="Frames per second.")] = 24,
-    min_duration: Annotated[int, typer.Option(help="Shortest video (s).")] = 20,
-    max_duration: Annotated[int, typer.Option(help="Longest video (s).")] = 60,
-    min_shapes: Annotated[int, typer.Option(help="Fewest shapes per video.")] = 1,
-    max_shapes: Annotated[
-        int, typer.Option(help="Most shapes per video (1: one shape per video).")
-    ] = 3,
-    queries_per_shape: Annotated[
-        int, typer.Option(help="Differently worded queries per shape.")
-    ] = 3,
-    videos: Annotated[
-        bool,
-        typer.Option(
-            "--videos/--no-videos", help="Render the MP4s (--no-videos: annotations only)."
-        ),
-    ] = True,
+    out: Path = DATA.option("out", "--out", "-o"),
+    num_videos: int = DATA.option("num_videos"),
+    seed: int = DATA.option("seed"),
+    plant_errors: bool = DATA.option("plant_errors", "--plant-errors"),
+    error_rate: float = DATA.option("error_rate"),
+    width: int = DATA.option("width"),
+    height: int = DATA.option("height"),
+    fps: int = DATA.option("fps"),
+    min_duration: int = DATA.option("min_duration"),
+    max_duration: int = DATA.option("max_duration"),
+    min_shapes: int = DATA.option("min_shapes"),
+    max_shapes: int = DATA.option("max_shapes"),
+    min_shape_seconds: float = DATA.option("min_shape_seconds"),
+    max_shape_seconds: float = DATA.option("max_shape_seconds"),
+    queries_per_shape: int = DATA.option("queries_per_shape"),
+    num_absent: int = DATA.option("num_absent"),
+    write_videos: bool = DATA.option("write_videos", "--videos/--no-videos"),
+    crf: int = DATA.option("crf"),
+    threads: int = DATA.option("threads"),
 ) -> None:
     """Write demo videos (H.264 MP4: scene cuts + moving coloured shapes) with QVHighlights,
     Charades-STA and ActivityNet Captions annotations in their native formats, plus
     ground_truth.json (cuts, shape intervals, sample ids, planted errors)."""
-    from tvgcurate.demo.data import DemoConfig, generate
+    from tvgcurate.demo.data import generate
 
-    cfg = DemoConfig(
-        out=out, num_videos=num_videos, seed=seed, plant_errors=plant_errors,
-        error_rate=error_rate, width=width, height=height, fps=fps,
-        min_duration=min_duration, max_duration=max_duration, min_shapes=min_shapes,
-        max_shapes=max_shapes, queries_per_shape=queries_per_shape, write_videos=videos,
-    )  # fmt: skip
+    cfg = DATA.build(locals())
     res = generate(cfg)
     console.print(
         f"wrote {len(res.specs)} videos, {res.num_samples} samples "

@@ -1,4 +1,5 @@
-"""`tvgcurate eval`: R1, mAP, mIoU and refusal metrics of predictions against ground truth."""
+"""`tvgcurate eval`: R1, mAP, mIoU, refusal and highlight (HL) metrics of predictions against
+ground truth."""
 
 from __future__ import annotations
 
@@ -45,11 +46,21 @@ def eval_(
             "--out", help="Write metrics JSON (the reference evaluator's layout + extra)."
         ),
     ] = None,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict",
+            help="Refuse a predicted window whose end is before its start (exit 2) instead of "
+            "scoring it as the reference does.",
+        ),
+    ] = False,
 ) -> None:
     """Evaluate moment retrieval exactly as the QVHighlights reference, plus R1@0.3, mIoU, refusals."""
     from tvgcurate.evaluation import EvalConfig, run_eval
 
-    cfg = EvalConfig(predictions=predictions, gt=gt, workspace=workspace, split=split, out=out)
+    cfg = EvalConfig(
+        predictions=predictions, gt=gt, workspace=workspace, split=split, out=out, strict=strict
+    )
     _show(run_eval(cfg), out)
 
 
@@ -98,5 +109,33 @@ def _show(result: dict, out: Path | None) -> None:
             f"[yellow]{extra['missing_predictions']} GT queries had no prediction (scored as "
             f"refusals); {extra['unmatched_predictions']} predictions named no GT query[/]"
         )
+    _show_highlight(result, console)
+    odd = extra.get("unusual_windows") or {}
+    if any(odd.values()):
+        console.print(
+            f"scored as the reference does: {odd.get('inverted', 0)} inverted (end < start), "
+            f"{odd.get('zero_length', 0)} zero-length and {odd.get('out_of_range', 0)} "
+            "out-of-range predicted window(s)",
+            soft_wrap=True,
+        )
     if out is not None:
         console.print(f"wrote {out}")
+
+
+def _show_highlight(result: dict, console) -> None:
+    """The HL-min-* numbers (x100), or why there are none."""
+    info = result["extra"].get("highlight", {})
+    if not info.get("available"):
+        console.print(f"highlight detection: not computed ({info.get('reason', 'no saliency')})")
+        return
+    from rich.table import Table
+
+    table = Table(title=f"highlights (x100), {info['num_queries']} q")
+    for col in ("min score", "HL-mAP", "HL-Hit1"):
+        table.add_column(col, justify="left" if col == "min score" else "right")
+    for key, values in result.items():
+        if key.startswith("HL-min-"):
+            table.add_row(
+                key.removeprefix("HL-min-"), f"{values['HL-mAP']:.2f}", f"{values['HL-Hit1']:.2f}"
+            )
+    console.print(table)

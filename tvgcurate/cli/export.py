@@ -8,8 +8,10 @@ from typing import Annotated
 import typer
 
 from tvgcurate.cli.app import app
-from tvgcurate.cli.options import SplitOpt, VersionOpt, WorkspaceOpt
-from tvgcurate.exporters import format_help
+from tvgcurate.cli.options import ConfigOptions, SplitOpt, VersionOpt, WorkspaceOpt
+from tvgcurate.exporters import EXPORTERS, ExportConfig, format_help
+
+EXPORT = ConfigOptions("export", ExportConfig, skip={"options": "parsed from --opt KEY=VALUE"})
 
 
 def _parse_opts(values: list[str] | None) -> dict[str, str]:
@@ -26,42 +28,28 @@ def _parse_opts(values: list[str] | None) -> dict[str, str]:
 )
 def export(
     workspace: WorkspaceOpt,
-    format: Annotated[
-        str, typer.Option("--format", help="Output format (listed below), e.g. qvhighlights.")
-    ],
-    out: Annotated[Path, typer.Option(help="Output file or directory.")],
+    format: str = EXPORT.option(
+        "format", "--format", help="Output format (described below).", choices=EXPORTERS
+    ),
+    out: Path = EXPORT.option("out"),
     split: SplitOpt = None,
-    source: Annotated[
-        str | None, typer.Option(help="Only this dataset (e.g. qvhighlights).")
-    ] = None,
+    source: str | None = EXPORT.option("source", help="Only this dataset (e.g. qvhighlights)."),
     version: VersionOpt = None,
-    relevance: Annotated[
-        list[str] | None, typer.Option(help="Keep only these relevance values (repeatable).")
-    ] = None,
-    include_irrelevant: Annotated[bool, typer.Option(help="Keep irrelevant/partial rows.")] = False,
+    relevance: list[str] | None = EXPORT.option(
+        "relevance", help="Keep only these relevance values (repeatable)."
+    ),
+    include_irrelevant: bool = EXPORT.option("include_irrelevant"),
     opt: Annotated[
         list[str] | None,
         typer.Option("--opt", help="A format option KEY=VALUE (repeatable; listed below)."),
     ] = None,
-    overwrite: Annotated[bool, typer.Option(help="Replace an existing output.")] = False,
+    overwrite: bool = EXPORT.option("overwrite"),
 ) -> None:
     """Export samples (one split, one version) in a registered format."""
     from tvgcurate.cli.console import console
-    from tvgcurate.exporters import ExportConfig
     from tvgcurate.exporters import export as run
 
-    cfg = ExportConfig(
-        workspace=workspace,
-        format=format,
-        out=out,
-        split=split,
-        source=source,
-        version=version,
-        relevance=relevance,
-        include_irrelevant=include_irrelevant,
-        overwrite=overwrite,
-        options=_parse_opts(opt),
-    )
+    cfg = EXPORT.build(locals(), options=_parse_opts(opt))
     res = run(cfg)
     console.print(
         f"wrote {res.written} record(s) as {format} to {res.out} (samples v{res.samples_version})"

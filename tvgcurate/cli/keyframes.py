@@ -6,6 +6,10 @@ from pathlib import Path
 
 from tvgcurate.cli.app import app
 from tvgcurate.cli.options import ConfigOptions, WorkspaceOpt
+from tvgcurate.curation.executors.base import EXECUTORS
+from tvgcurate.curation.keyframes.boundaries import DETECTORS
+from tvgcurate.curation.keyframes.budget import POLICIES
+from tvgcurate.curation.keyframes.decode import DECODERS
 from tvgcurate.curation.keyframes.run import KeyframesConfig
 
 KF = ConfigOptions("keyframes", KeyframesConfig)
@@ -16,19 +20,19 @@ KF = ConfigOptions("keyframes", KeyframesConfig)
 )
 def keyframes(
     workspace: WorkspaceOpt,
-    policy: str = KF.option("policy"),
+    policy: str = KF.option("policy", choices=POLICIES),
     sample_fps: float = KF.option("sample_fps"),
     budget_tokens: int = KF.option(
         "budget_tokens", help="Visual tokens per video (28x28 px each)."
     ),
     min_tokens: int = KF.option("min_tokens"),
     max_tokens: int = KF.option("max_tokens"),
-    executor: str = KF.option("executor"),
+    executor: str = KF.option("executor", choices=EXECUTORS),
     workers: int | None = KF.option("workers"),
     cache_frames: bool = KF.option("cache_frames"),
     media_root: Path | None = KF.option("media_root"),
-    decoder: str = KF.option("decoder"),
-    detector: str = KF.option("detector"),
+    decoder: str = KF.option("decoder", choices=DECODERS),
+    detector: str = KF.option("detector", choices=DETECTORS),
     detector_threshold: float | None = KF.option("detector_threshold"),
     boundary_boost: float = KF.option("boundary_boost"),
     score_width: int = KF.option("score_width"),

@@ -9,6 +9,10 @@ import typer
 
 from tvgcurate.cli.app import Group, app
 from tvgcurate.cli.console import console
+from tvgcurate.cli.options import ConfigOptions
+from tvgcurate.labeling.server.config import ServerConfig
+
+SERVER = ConfigOptions("labelstudio serve", ServerConfig)
 
 labelstudio = typer.Typer(
     cls=Group, help="A local Label Studio server (from its own venv).", no_args_is_help=True
@@ -23,27 +27,26 @@ DEFAULT_DATA = Path.home() / ".local" / "share" / "tvgcurate" / "labelstudio"
     epilog="Example:\n\n  tvgcurate labelstudio serve --media-root data/videos --port 8080",
 )
 def serve(
-    media_root: Annotated[
-        Path | None, typer.Option("--media-root", help="Videos dir served to the labeling UI.")
-    ] = None,
-    data_dir: Annotated[
-        Path, typer.Option("--data-dir", help="Label Studio data (SQLite, logs, credentials).")
-    ] = DEFAULT_DATA,
-    port: Annotated[int, typer.Option("--port", help="Port.")] = 8080,
-    host: Annotated[str, typer.Option("--host", help="Interface (keep 127.0.0.1).")] = "127.0.0.1",
-    document_root: Annotated[
-        Path | None, typer.Option("--document-root", help="Local-files root (default: parent).")
-    ] = None,
+    media_root: Path | None = SERVER.option(
+        "media_root", "--media-root", help="Videos dir served to the labeling UI."
+    ),
+    data_dir: Path = SERVER.option("data_dir", "--data-dir", default=DEFAULT_DATA),
+    port: int = SERVER.option("port", "--port"),
+    host: str = SERVER.option("host", "--host", help="Interface (keep 127.0.0.1)."),
+    document_root: Path | None = SERVER.option("document_root", "--document-root"),
+    label_studio: Path | None = SERVER.option(
+        "label_studio", "--label-studio", help="label-studio executable (default: found)."
+    ),
+    email: str = SERVER.option("email", "--email"),
+    health_timeout_s: float = SERVER.option("health_timeout_s", "--health-timeout"),
     detach: Annotated[
         bool, typer.Option("--detach", help="Return once healthy; stop with `labelstudio stop`.")
     ] = False,
 ) -> None:
     """Start Label Studio locally: pre-created user, API key file, local-files serving."""
-    from tvgcurate.labeling.server import ServerConfig, env_file_path, serve_forever, start
+    from tvgcurate.labeling.server import env_file_path, serve_forever, start
 
-    cfg = ServerConfig(
-        data_dir=data_dir, port=port, host=host, media_root=media_root, document_root=document_root
-    )
+    cfg = SERVER.build(locals())
     console.print(f"starting Label Studio on {cfg.url} (first start takes ~40 s) ...")
     server = start(cfg)
     creds = server.credentials

@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Annotated, Any, ClassVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
 import typer
+
+if TYPE_CHECKING:
+    from tvgcurate.registry import Registry
 
 WorkspaceOpt = Annotated[
     Path,
@@ -29,6 +32,31 @@ MediaRootOpt = Annotated[
     typer.Option("--media-root", help="Videos directory (videos.path is relative to it)."),
 ]
 ProgressOpt = Annotated[bool, typer.Option(help="Show progress on stderr.")]
+
+
+def choices_help(text: str, registry: Registry) -> str:
+    """`text` followed by the registered names, e.g. "Executor. Choices: local, process, ray." """
+    return f"{text.rstrip()} Choices: {', '.join(registry.names())}."
+
+
+def choice_check(registry: Registry):
+    """A Typer callback that accepts only registered names (a value or a list of values);
+    an unknown one is `registry.get`'s one-line error naming the choices (exit 2)."""
+
+    def check(param: typer.CallbackParam, value: Any) -> Any:
+        from tvgcurate.errors import TvgError
+        from tvgcurate.registry import UnknownChoiceError
+
+        values = value if isinstance(value, list | tuple) else [value]
+        for v in values:
+            try:
+                if v is not None:
+                    registry.get(v)
+            except UnknownChoiceError as exc:
+                raise TvgError(f"{param.opts[0]}: {exc}") from None
+        return value
+
+    return check
 
 
 class ConfigOptions:
@@ -68,9 +96,27 @@ class ConfigOptions:
     def help(self, name: str) -> str:
         return self.fields[name].metadata.get("help", "")
 
-    def option(self, name: str, *decls: str, help: str | None = None, **kw: Any):
-        """A typer.Option for field `name` (default and help from the dataclass)."""
-        return typer.Option(self.default(name), *decls, help=help or self.help(name), **kw)
+    def option(
+        self,
+        name: str,
+        *decls: str,
+        help: str | None = None,
+        choices: Registry | None = None,
+        default: Any = dataclasses.MISSING,
+        **kw: Any,
+    ):
+        """A typer.Option for field `name` (default and help from the dataclass). `choices`:
+        the Registry the value names a plug-in of (listed in the help, validated on parse);
+        `default`: the CLI's spelling of the field's default where it differs (e.g. "LO:HI")."""
+        text = help or self.help(name)
+        if choices is not None:
+            text = choices_help(text, choices)
+            kw.setdefault("callback", choice_check(choices))
+        if default is dataclasses.MISSING:
+            default = self.default(name)
+            if isinstance(default, tuple):  # Typer's list options take lists
+                default = list(default)
+        return typer.Option(default, *decls, help=text, **kw)
 
     def settable(self) -> list[str]:
         """Fields a user sets from the command line."""

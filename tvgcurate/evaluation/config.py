@@ -30,6 +30,13 @@ class EvalConfig:
         default=metrics.MAX_PRED_WINDOWS,
         metadata={"help": "Predicted windows per query used for mAP (the reference uses 10)."},
     )
+    strict: bool = field(
+        default=False,
+        metadata={
+            "help": "Refuse predicted windows whose end is before their start (exit 2) instead "
+            "of scoring them as the reference does."
+        },
+    )
 
     def __post_init__(self) -> None:
         self.gt = Path(self.gt)

@@ -6,7 +6,7 @@ Malformed input raises InputError naming the file (or stored row), the line and 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +35,8 @@ class Predictions:
     windows: dict[str, np.ndarray]
     refused: dict[str, bool]
     source: str
+    # windows the reference scores as they are: {"inverted", "zero_length", "out_of_range"}
+    unusual: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -44,6 +46,7 @@ class GroundTruth:
     windows: dict[str, np.ndarray]
     aliases: dict[str, str | None]  # other key -> query key (None: ambiguous)
     source: str
+    durations: dict[str, float] = field(default_factory=dict)  # where known (out-of-range count)
 
 
 # -- jsonl ---------------------------------------------------------------------------------
@@ -56,7 +59,7 @@ def _key(value: object, path: Path, line: int, name: str) -> str:
 
 
 def _windows(
-    value: object, width: int, path: Path | str, line: int | None, name: str
+    value: object, width: int, path: Path | str, line: int | None, name: str, strict: bool = True
 ) -> np.ndarray:
     """Validate a list of ``[start, end(, score)]`` numbers into a float array ``(k, width)``.
 
@@ -81,16 +84,20 @@ def _windows(
         arr = np.concatenate([arr, np.zeros((len(arr), 1))], axis=1)
     if arr.shape[1] != width:
         raise InputError(path, line, name, f"each window must be {what}, got {value[0]!r}")
-    _check_windows(arr, path, line, name)
+    _check_windows(arr, path, line, name, strict)
     return arr
 
 
-def _check_windows(arr: np.ndarray, path: Path | str, line: int | None, name: str) -> None:
+def _check_windows(
+    arr: np.ndarray, path: Path | str, line: int | None, name: str, strict: bool = True
+) -> None:
+    """Non-finite numbers are refused; so is an end before its start when `strict` (the
+    reference scores such a window as it is: its IoU with any window is 0, or 0/0)."""
     bad = ~np.isfinite(arr).all(axis=1)
     if bad.any():
         i = int(np.argmax(bad))
         raise InputError(path, line, f"{name}[{i}]", f"not a finite number: {arr[i].tolist()}")
-    back = arr[:, 1] < arr[:, 0]
+    back = (arr[:, 1] < arr[:, 0]) if strict else np.zeros(len(arr), dtype=bool)
     if back.any():
         i = int(np.argmax(back))
         raise InputError(
@@ -132,7 +139,7 @@ def _keyed_records(path: Path):
         yield lineno, key, rec
 
 
-def load_predictions_jsonl(path: Path) -> Predictions:
+def load_predictions_jsonl(path: Path, strict: bool = True) -> Predictions:
     """A reference-format prediction file (moment_detr's ``pred_relevant_windows``)."""
     path = Path(path)
     windows: dict[str, np.ndarray] = {}
@@ -141,7 +148,7 @@ def load_predictions_jsonl(path: Path) -> Predictions:
         if "pred_relevant_windows" not in rec:
             raise InputError(path, lineno, "pred_relevant_windows", "missing")
         windows[key] = _windows(
-            rec["pred_relevant_windows"], 3, path, lineno, "pred_relevant_windows"
+            rec["pred_relevant_windows"], 3, path, lineno, "pred_relevant_windows", strict
         )
         flag = rec.get("refused", False)
         if not isinstance(flag, bool):
@@ -154,6 +161,7 @@ def load_gt_jsonl(path: Path) -> GroundTruth:
     """A QVHighlights-format annotation file (``qid``, ``relevant_windows``)."""
     path = Path(path)
     windows: dict[str, np.ndarray] = {}
+    durations: dict[str, float] = {}
     for lineno, key, rec in _keyed_records(path):
         if "relevant_windows" not in rec:
             raise InputError(
@@ -164,7 +172,10 @@ def load_gt_jsonl(path: Path) -> GroundTruth:
                 "use [] for an irrelevant query)",
             )
         windows[key] = _windows(rec["relevant_windows"], 2, path, lineno, "relevant_windows")
-    return GroundTruth(windows, {}, str(path))
+        d = rec.get("duration")
+        if isinstance(d, (int, float)) and not isinstance(d, bool) and np.isfinite(d):
+            durations[key] = float(d)
+    return GroundTruth(windows, {}, str(path), durations)
 
 
 # -- workspace -----------------------------------------------------------------------------
@@ -196,10 +207,12 @@ def _row(table: pa.Table, i: int, ids: list[str]) -> str:
     return f"row {table.column('__row')[i].as_py()}, {ids[i]}"
 
 
-def _check_rows(arrays: list[np.ndarray], where: str, name: str, table: pa.Table, ids) -> None:
+def _check_rows(
+    arrays: list[np.ndarray], where: str, name: str, table: pa.Table, ids, strict: bool = True
+) -> None:
     for i, arr in enumerate(arrays):
         if len(arr) and (not np.isfinite(arr).all() or (arr[:, 1] < arr[:, 0]).any()):
-            _check_windows(arr, f"{where} ({_row(table, i, ids)})", None, name)
+            _check_windows(arr, f"{where} ({_row(table, i, ids)})", None, name, strict)
 
 
 def load_gt_workspace(ws: Workspace, split: str | None = None) -> GroundTruth:
@@ -235,10 +248,15 @@ def load_gt_workspace(ws: Workspace, split: str | None = None) -> GroundTruth:
         for sid, qid in zip(ids, table.column("source_qid").to_pylist()):
             if qid is not None and qid not in windows:
                 aliases[qid] = None if qid in aliases else sid
-    return GroundTruth(windows, aliases, where)
+    durations = {}
+    if "duration_s" in table.column_names:
+        for sid, d in zip(ids, table.column("duration_s").to_pylist(), strict=True):
+            if d is not None and np.isfinite(d):
+                durations[sid] = float(d)
+    return GroundTruth(windows, aliases, where, durations)
 
 
-def load_predictions_workspace(ws: Workspace, run_id: str) -> Predictions:
+def load_predictions_workspace(ws: Workspace, run_id: str, strict: bool = True) -> Predictions:
     """One run of the ``predictions`` table, keyed by ``sample_id``."""
     table = _numbered(ws.read("predictions"))
     where = str(ws.path_of("predictions")) if ws.has("predictions") else f"{ws.root} predictions"
@@ -254,7 +272,7 @@ def load_predictions_workspace(ws: Workspace, run_id: str) -> Predictions:
     arrays = _window_lists(table.column("windows"), ("start", "end", "score"))
     for arr in arrays:  # a missing score keeps the listed order
         arr[np.isnan(arr[:, 2]), 2] = 0.0
-    _check_rows(arrays, where, "windows", table, ids)
+    _check_rows(arrays, where, "windows", table, ids, strict)
     flags = (
         table.column("refused").to_pylist()
         if "refused" in table.column_names
@@ -280,7 +298,7 @@ def load_inputs(cfg: EvalConfig) -> tuple[Predictions, GroundTruth]:
     gt = load_gt_workspace(gt_ws, cfg.split) if gt_ws else load_gt_jsonl(cfg.gt)
     pred_path = Path(cfg.predictions)
     if pred_path.is_file():
-        return load_predictions_jsonl(pred_path), gt
+        return _count_unusual(load_predictions_jsonl(pred_path, cfg.strict), gt), gt
     if pred_path.suffix in (".jsonl", ".json") or pred_path.is_dir():
         raise InputError(pred_path, None, None, "no such prediction file")
     ws = Workspace(cfg.workspace) if cfg.workspace else gt_ws
@@ -289,4 +307,21 @@ def load_inputs(cfg: EvalConfig) -> tuple[Predictions, GroundTruth]:
             f"{cfg.predictions!r} is not a file; to read a run of a workspace's predictions, "
             "pass the workspace with --workspace (or as --gt)"
         )
-    return load_predictions_workspace(ws, cfg.predictions), gt
+    return _count_unusual(load_predictions_workspace(ws, cfg.predictions, cfg.strict), gt), gt
+
+
+def _count_unusual(preds: Predictions, gt: GroundTruth) -> Predictions:
+    """Count the predicted windows the reference scores as they are (nothing is changed)."""
+    counts = {"inverted": 0, "zero_length": 0, "out_of_range": 0}
+    for key, arr in preds.windows.items():
+        if not len(arr):
+            continue
+        counts["inverted"] += int((arr[:, 1] < arr[:, 0]).sum())
+        counts["zero_length"] += int((arr[:, 1] == arr[:, 0]).sum())
+        out = (arr[:, :2] < 0).any(axis=1)
+        qkey = key if key in gt.durations else gt.aliases.get(key)
+        if qkey in gt.durations:
+            out |= (arr[:, :2] > gt.durations[qkey]).any(axis=1)
+        counts["out_of_range"] += int(out.sum())
+    preds.unusual = counts
+    return preds

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from tvgcurate.evaluation.config import EvalConfig
+from tvgcurate.evaluation.highlight import add_highlight_for
 from tvgcurate.evaluation.loaders import load_inputs
 from tvgcurate.evaluation.matching import evaluate_loaded
 from tvgcurate.workspace import atomic_write_bytes
@@ -15,6 +16,8 @@ def run_eval(cfg: EvalConfig) -> dict:
     """Load, evaluate, and write ``cfg.out`` (JSON, the reference layout plus "extra")."""
     preds, gt = load_inputs(cfg)
     result = evaluate_loaded(preds, gt, cfg.max_pred_windows)
+    result["extra"]["unusual_windows"] = dict(preds.unusual)  # scored as the reference does
+    add_highlight_for(result, cfg, gt)  # HL metrics, or why there are none
     if cfg.out is not None:
         atomic_write_bytes(Path(cfg.out), (json.dumps(result, indent=4) + "\n").encode("utf-8"))
     return result

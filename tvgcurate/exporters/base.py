@@ -7,7 +7,6 @@ import contextlib
 import dataclasses
 import os
 import shutil
-import types
 import typing
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -101,32 +100,14 @@ class Exporter:
 
 def _coerce(value, tp, key: str, fmt: str):
     """A --opt string (or an already typed value) as the field's type."""
-    origin = typing.get_origin(tp)
-    if origin in (typing.Union, types.UnionType):
-        args = [a for a in typing.get_args(tp) if a is not type(None)]
-        if value is None or (isinstance(value, str) and value.lower() in ("", "none", "null")):
-            return None
-        return _coerce(value, args[0], key, fmt)
-    if not isinstance(value, str):
-        return value
+    from tvgcurate.keyvalue import convert
+
     try:
-        if tp is bool:
-            low = value.lower()
-            if low in ("1", "true", "yes", "on"):
-                return True
-            if low in ("0", "false", "no", "off"):
-                return False
-            raise ValueError(value)
-        if tp is int:
-            return int(value)
-        if tp is float:
-            return float(value)
-        if tp is Path:
-            return Path(value)
+        return convert(value, tp)
     except ValueError:
-        name = getattr(tp, "__name__", str(tp))
+        plain = [a for a in typing.get_args(tp) if a is not type(None)] or [tp]
+        name = getattr(plain[0], "__name__", str(plain[0]))
         raise TvgError(f"--opt {key}={value}: not a valid {name} (format {fmt})") from None
-    return value
 
 
 def parse_options(cls: type, raw: dict, fmt: str):

@@ -1,7 +1,7 @@
 """Label Studio's offline bundle: `tasks.json` (importable tasks) + `labeling-config.xml`.
 
 The tasks are made by the relabel code (`tvgcurate.labeling.offline.tasks_for`), so this
-export and `tvgcurate relabel --out DIR` give the same tasks: the sample id, the video URL,
+export and `tvgcurate relabel push --out DIR` give the same tasks: the sample id, the video URL,
 the query, the video's fps and duration, and the current windows (and verdict) as a
 prediction in timeline frames. Video URLs follow Label Studio's local-files serving under
 the workspace's media root (what `tvgcurate labelstudio serve` sets up), or

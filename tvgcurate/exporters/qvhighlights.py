@@ -12,11 +12,24 @@ from tvgcurate.exporters.base import ExportContext, Exporter, register
 from tvgcurate.exporters.numbers import plain, qid_value
 
 
+def native_qid(row: dict) -> int | str:
+    """The qid as the source file wrote it: ``source_qid_type`` (set at ingest) says "int"
+    or "str"; without it (qids that ingest made up, older workspaces) a plain digit string
+    becomes a number, as before. No source qid: the sample id."""
+    qid = row.get("source_qid")
+    if qid is None:
+        return row["sample_id"]
+    kind = row.get("source_qid_type")
+    if kind == "str":
+        return qid
+    if kind == "int":
+        return int(qid)
+    return qid_value(qid)
+
+
 def qvh_record(row: dict) -> dict:
     rec = {
-        "qid": qid_value(row["source_qid"])
-        if row.get("source_qid") is not None
-        else row["sample_id"],
+        "qid": native_qid(row),
         "query": row["query"],
         "duration": plain(row["duration_s"]),
         "vid": row["video_id"],
@@ -40,6 +53,7 @@ class QVHighlightsExporter(Exporter):
             for c in (
                 "sample_id",
                 "source_qid",
+                "source_qid_type",
                 "query",
                 "duration_s",
                 "video_id",

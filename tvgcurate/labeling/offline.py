@@ -1,7 +1,7 @@
 """Label Studio tasks from workspace rows, and the offline bundle (``--out DIR``).
 
 ``tasks_for`` is the one place that turns samples into importable task dicts; ``relabel
---to-labelstudio`` sends them, ``relabel --out`` writes them to a file, and ``export
+push`` sends them, ``relabel push --out`` writes them to a file, and ``export
 --format labelstudio`` may reuse it. Each task carries the sample id, the video URL, the
 query, the video's real fps and duration, and ``sample_hash`` (what push uses to recognise
 a task it already sent). The current windows go as a prediction (``model_version`` =

@@ -1,4 +1,4 @@
-"""``relabel --from-labelstudio``: every human annotation back into the ``labels`` table.
+"""``relabel pull``: every human annotation back into the ``labels`` table.
 
 One row per annotation revision: task, annotation and annotator ids, round, verdict,
 windows in seconds (frames -> seconds with the task's own fps), rewritten query, lead
@@ -160,6 +160,24 @@ def label_rows(
     return rows, counts
 
 
+def _append_labels(old: pa.Table, rows: list[dict]) -> pa.Table:
+    """`old` plus the annotation revisions of `rows` it does not hold yet."""
+    if old.num_rows:
+        have = {
+            (r["project"], r["annotation_id"], r["updated_at"])
+            for r in old.select(["project", "annotation_id", "updated_at"]).to_pylist()
+        }
+        rows = [r for r in rows if (r["project"], r["annotation_id"], r["updated_at"]) not in have]
+    new = pa.Table.from_pylist(rows, schema=LABELS_SCHEMA)
+    if not old.num_rows:
+        return new
+    old = schemas.conform("labels", old)
+    for f in LABELS_SCHEMA:
+        if f.name not in old.column_names:
+            old = old.append_column(f, pa.nulls(old.num_rows, f.type))
+    return pa.concat_tables([old.select(LABELS_SCHEMA.names).cast(LABELS_SCHEMA), new])
+
+
 def pull(cfg: PullConfig, client: LabelStudioClient | None = None) -> PullResult:
     """Add new and updated annotations of `cfg.project` to the labels table."""
     ws = Workspace(cfg.workspace)
@@ -179,16 +197,13 @@ def pull(cfg: PullConfig, client: LabelStudioClient | None = None) -> PullResult
     rows, counts = label_rows(tasks, cfg.project, cfg.round, users, known)
     result = PullResult(project_id, len(tasks), **counts, overlap=client.overlap(project_id))
     if rows:
-        new = pa.Table.from_pylist(rows, schema=LABELS_SCHEMA)
-        if old.num_rows:
-            old = schemas.conform("labels", old)
-            for f in LABELS_SCHEMA:
-                if f.name not in old.column_names:
-                    old = old.append_column(f, pa.nulls(old.num_rows, f.type))
-            table = pa.concat_tables([old.select(LABELS_SCHEMA.names).cast(LABELS_SCHEMA), new])
-        else:
-            table = new
-        tv = ws.write("labels", table, note=f"pull {cfg.project}: +{len(rows)} annotation rows")
+        tv = ws.write(
+            "labels",
+            _append_labels(old, rows),
+            note=f"pull {cfg.project}: +{len(rows)} annotation rows",
+            reads=ws.inputs("labels"),
+            rebase=lambda current: _append_labels(current, rows),  # another pull meanwhile
+        )
         result.labels_version = tv.version
     records.append_jsonl(
         records.project_dir(ws, cfg.project) / "pull.jsonl",

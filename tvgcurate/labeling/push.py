@@ -1,4 +1,4 @@
-"""``relabel --to-labelstudio``: send the selected samples as tasks, idempotently.
+"""``relabel push``: send the selected samples as tasks, idempotently.
 
 The server is the source of truth for what was sent: a task is recognised by its
 ``sample_id`` and ``sample_hash`` (a content hash of what it shows). Running push again

@@ -1,4 +1,4 @@
-"""``relabel --stats``: what re-annotation changed (the table the cQvH paper reports).
+"""``relabel stats``: what re-annotation changed (the table the cQvH paper reports).
 
 Reads one samples version (current by default) and compares every relabelled row with its
 previous values (``prev_*`` columns written by consensus): how many samples changed, how
@@ -52,7 +52,7 @@ def relabel_stats(cfg: StatsConfig) -> dict:
     if "relabel_round" not in table.column_names:
         raise TvgError(
             f"{ws.root}: samples version {cfg.version or 'current'} has no relabelled rows; "
-            "run `tvgcurate relabel --from-labelstudio` first"
+            "run `tvgcurate relabel pull` first"
         )
     rows = [
         r

@@ -82,8 +82,26 @@ class StageConfig:
         default_factory=dict,
         metadata={"help": "Any other SFTConfig / GRPOConfig option, passed through unchanged."},
     )
+    peft: dict[str, Any] | None = field(
+        default=None,
+        metadata={
+            "help": "LoRA through TRL's peft_config: {r, alpha, dropout, target_modules} "
+            "(tvgcurate.model.lora); None trains every weight."
+        },
+    )
+    merge_adapter: bool = field(
+        default=False,
+        metadata={"help": "LoRA: also merge the adapter into the weights of final/."},
+    )
 
     def __post_init__(self):
+        if self.peft is not None:
+            from tvgcurate.model.lora import check_peft
+
+            try:
+                check_peft(self.peft)
+            except ValueError as exc:
+                raise ConfigError(f"peft: {exc}") from None
         if self.irrelevant_share is not None and not 0.0 <= self.irrelevant_share < 1.0:
             raise ConfigError(f"irrelevant_share must be in [0, 1), got {self.irrelevant_share}")
         if self.learning_rate <= 0:
@@ -254,8 +272,9 @@ def load_recipe(path: str | Path) -> dict:
     path = Path(path)
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{path}: cannot read recipe: {exc}") from None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        why = " ".join(str(exc).split())  # one line (YAML errors span several)
+        raise ConfigError(f"{path}: cannot read recipe: {why}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: a recipe is a mapping of sections")
     return data

@@ -1,17 +1,41 @@
-"""Training rows for TRL from ModelInputs, and the irrelevant-row share (PIR mixing)."""
+"""Training rows for TRL, and the irrelevant-row share (PIR mixing).
+
+Two ways to feed a trainer:
+- streamed (`stream_dataset`, the default of `tvgcurate train`): a `datasets.Dataset` of
+  light rows (sample fields and keyframe sizes, no pixels) whose transform decodes a
+  sample's frames when the data loader asks for that row, inside its workers. Frames come
+  from the `frames` table (one video's row group, memory-mapped) or from the video. A
+  sample whose frames cannot be read is replaced by the next readable row, logged as a
+  warning with a running count, and listed in `skipped.jsonl` of the run directory;
+- in memory (`to_dataset(sft_rows(...))`): every frame decoded first and held as PNG bytes,
+  for small workspaces and for the pretrain stand-in.
+Under accelerate the trainer's distributed sampler gives each rank its own indices, so each
+rank decodes only its own rows.
+"""
 
 from __future__ import annotations
 
+import json
+import logging
+import os
 import random
+from collections import OrderedDict
 from collections.abc import Sequence
+from pathlib import Path
 
-from tvgcurate.model.inputs import ModelInput
+from tvgcurate.errors import TvgError
+from tvgcurate.model.inputs import InputConfig, ModelInput, SamplePlan, build_input
+
+log = logging.getLogger(__name__)
+SKIPPED_FILE = "skipped.jsonl"
+MAX_CONSECUTIVE_SKIPS = 32
 
 
-def mix(
-    inputs: Sequence[ModelInput], irrelevant_share: float | None, seed: int
-) -> list[ModelInput]:
+def mix(inputs: Sequence, irrelevant_share: float | None, seed: int) -> list:
     """Keep every relevant row and enough irrelevant/partial rows for `irrelevant_share`.
+
+    Rows are ModelInputs or SamplePlans (anything with `.relevance`); the same seed picks the
+    same samples in the same order either way.
 
     share s with R relevant rows asks for s/(1-s)*R irrelevant ones, drawn without
     replacement with `seed` (all of them when there are fewer). None keeps the input as is.
@@ -28,31 +52,36 @@ def mix(
     return out
 
 
+def sft_row(m: ModelInput) -> dict:
+    """A prompt-completion row in TRL's conversational vision format."""
+    return {
+        "prompt": m.prompt,
+        "completion": [{"role": "assistant", "content": [{"type": "text", "text": m.target}]}],
+        "images": m.images,
+    }
+
+
+def grpo_row(m: ModelInput) -> dict:
+    """A prompt row plus the columns the rewards read (no None: empty list for no windows)."""
+    return {
+        "prompt": m.prompt,
+        "images": m.images,
+        "sample_id": m.sample_id,
+        "gt_windows": [list(map(float, w)) for w in m.gt_windows],
+        "relevance": m.relevance,
+        "duration_s": float(m.duration_s or 0.0),
+    }
+
+
+ROW_KINDS = {"sft": sft_row, "grpo": grpo_row}
+
+
 def sft_rows(inputs: Sequence[ModelInput]) -> list[dict]:
-    """Prompt-completion rows in TRL's conversational vision format."""
-    return [
-        {
-            "prompt": m.prompt,
-            "completion": [{"role": "assistant", "content": [{"type": "text", "text": m.target}]}],
-            "images": m.images,
-        }
-        for m in inputs
-    ]
+    return [sft_row(m) for m in inputs]
 
 
 def grpo_rows(inputs: Sequence[ModelInput]) -> list[dict]:
-    """Prompt rows plus the columns the rewards read (no None: empty list for no windows)."""
-    return [
-        {
-            "prompt": m.prompt,
-            "images": m.images,
-            "sample_id": m.sample_id,
-            "gt_windows": [list(map(float, w)) for w in m.gt_windows],
-            "relevance": m.relevance,
-            "duration_s": float(m.duration_s or 0.0),
-        }
-        for m in inputs
-    ]
+    return [grpo_row(m) for m in inputs]
 
 
 def _png(image) -> dict:
@@ -72,3 +101,170 @@ def to_dataset(rows: list[dict]):
     rows = [{**r, "images": [_png(im) for im in r["images"]]} for r in rows]
     ds = datasets.Dataset.from_list(rows)
     return ds.cast_column("images", datasets.List(datasets.Image()))
+
+
+# -- streamed ------------------------------------------------------------------------------
+
+
+class SkipLog:
+    """Samples whose frames could not be read: a counted warning and one JSON line each.
+
+    Appends with O_APPEND, so data-loader workers and ranks can share one file.
+    """
+
+    def __init__(self, path: str | Path, stage: str):
+        self.path, self.stage = Path(path), stage
+        self.count = 0
+
+    def record(self, sample_id: str, error: str, warn: bool = True) -> None:
+        self.count += 1
+        if warn:
+            log.warning(
+                "skipped sample %s (%d skipped by this worker so far): %s",
+                sample_id,
+                self.count,
+                error,
+            )
+        line = json.dumps({"stage": self.stage, "sample_id": sample_id, "error": error}) + "\n"
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        try:
+            os.write(fd, line.encode("utf-8"))
+        finally:
+            os.close(fd)
+
+
+def read_skipped(path: str | Path, stage: str | None = None) -> dict[str, str]:
+    """sample_id -> error of a run's skipped.jsonl (one stage, or all)."""
+    path = Path(path)
+    if not path.exists():
+        return {}
+    out: dict[str, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            r = json.loads(line)
+            if stage is None or r.get("stage") == stage:
+                out.setdefault(r["sample_id"], r.get("error", ""))
+    return out
+
+
+def light_rows(plans: Sequence[SamplePlan]) -> dict[str, list]:
+    """Columns of the streamed dataset: a sample's fields and its keyframes' sizes, no pixels."""
+    cols: dict[str, list] = {
+        k: []
+        for k in (
+            "sample_id",
+            "video_id",
+            "query",
+            "relevance",
+            "windows",
+            "duration_s",
+            "kf_frame_index",
+            "kf_timestamp_s",
+            "kf_height",
+            "kf_width",
+        )
+    }
+    for p in plans:
+        s = p.sample
+        cols["sample_id"].append(s["sample_id"])
+        cols["video_id"].append(s["video_id"])
+        cols["query"].append(s["query"])
+        cols["relevance"].append(p.relevance)
+        cols["windows"].append(
+            [[float(w["start"]), float(w["end"])] for w in (s.get("windows") or [])]
+        )
+        cols["duration_s"].append(float(s.get("duration_s") or 0.0))
+        cols["kf_frame_index"].append([int(k["frame_index"]) for k in p.keyframes])
+        cols["kf_timestamp_s"].append([float(k["timestamp_s"]) for k in p.keyframes])
+        cols["kf_height"].append([int(k.get("height") or 0) for k in p.keyframes])
+        cols["kf_width"].append([int(k.get("width") or 0) for k in p.keyframes])
+    return cols
+
+
+def _sample_and_keyframes(row: dict) -> tuple[dict, list[dict]]:
+    sample = {
+        "sample_id": row["sample_id"],
+        "video_id": row["video_id"],
+        "query": row["query"],
+        "relevance": row["relevance"],
+        "windows": [{"start": s, "end": e} for s, e in row["windows"]],
+        "duration_s": row["duration_s"],
+    }
+    kfs = [
+        {"video_id": row["video_id"], "frame_index": i, "timestamp_s": t, "height": h, "width": w}
+        for i, t, h, w in zip(
+            row["kf_frame_index"],
+            row["kf_timestamp_s"],
+            row["kf_height"],
+            row["kf_width"],
+            strict=True,
+        )
+    ]
+    return sample, kfs
+
+
+class RowLoader:
+    """The transform of a streamed dataset: light rows in, TRL rows with PIL images out.
+
+    Keeps the last few built rows (GRPO asks for each prompt `num_generations` times).
+    An unreadable sample is recorded in the SkipLog and replaced by the next readable row.
+    """
+
+    def __init__(self, light, source, fmt, cfg: InputConfig, kind: str, skip_log: SkipLog):
+        if kind not in ROW_KINDS:
+            raise ValueError(f"kind must be one of {sorted(ROW_KINDS)}, got {kind!r}")
+        self.light, self.source, self.fmt, self.cfg = light, source, fmt, cfg
+        self.kind, self.skip_log = kind, skip_log
+        self.bad: set[int] = set()
+        self._recent: OrderedDict[int, dict] = OrderedDict()
+
+    def build(self, i: int) -> dict:
+        """The TRL row of light row `i`; raises if its frames cannot be read."""
+        if i in self._recent:
+            self._recent.move_to_end(i)
+            return self._recent[i]
+        sample, kfs = _sample_and_keyframes(self.light[i])
+        images = self.source.frames(sample["video_id"], kfs)
+        row = ROW_KINDS[self.kind](build_input(sample, kfs, images, self.fmt, self.cfg))
+        self._recent[i] = row
+        while len(self._recent) > 4:
+            self._recent.popitem(last=False)
+        return row
+
+    def row(self, i: int) -> dict:
+        n = len(self.light)
+        for k in range(min(n, MAX_CONSECUTIVE_SKIPS)):
+            j = (i + k) % n
+            if j in self.bad:
+                continue
+            try:
+                return self.build(j)
+            except Exception as exc:  # noqa: BLE001 - a bad sample never kills the run
+                self.bad.add(j)
+                self.skip_log.record(self.light[j]["sample_id"], f"{type(exc).__name__}: {exc}")
+        raise TvgError(
+            f"{MAX_CONSECUTIVE_SKIPS} consecutive samples have unreadable frames (see "
+            f"{self.skip_log.path}); check the videos / frames table"
+        )
+
+    def __call__(self, batch: dict[str, list]) -> dict[str, list]:
+        rows = [self.row(int(i)) for i in batch["index"]]
+        return {k: [r[k] for r in rows] for k in rows[0]}
+
+
+def stream_dataset(plans: Sequence[SamplePlan], source, fmt, cfg: InputConfig, kind: str, skip_log):
+    """A datasets.Dataset of light rows that decodes frames on access (see the module doc).
+
+    `source` is the InputPlan's FrameSource; `kind` is "sft" or "grpo".
+    """
+    import datasets
+
+    if not plans:
+        raise ValueError("no training rows")
+    cols = light_rows(plans)
+    light = datasets.Dataset.from_dict(cols)
+    index = datasets.Dataset.from_dict(
+        {"index": list(range(len(plans))), "sample_id": cols["sample_id"]}
+    )
+    return index.with_transform(RowLoader(light, source, fmt, cfg, kind, skip_log))

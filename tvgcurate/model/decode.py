@@ -49,14 +49,84 @@ def _resize(frame, kf: dict):
     return frame.reformat(width=w, height=h, format="rgb24", interpolation="AREA").to_image()
 
 
+class FrameStore:
+    """Random access to a `frames` table version by video, without reading it whole.
+
+    The version is one Parquet file or a directory of shards (`keyframes --cache-frames`
+    writes one row group per video). The index maps each video to its (shard, row group)
+    from the row-group statistics (or, for groups holding several videos, from their
+    `video_id` column only); `images(video_id)` then reads that video's groups, memory-mapped.
+    Picklable: file handles are reopened in each data-loader worker.
+    """
+
+    def __init__(self, path: str | Path):
+        import pyarrow.compute as pc
+        import pyarrow.parquet as pq
+
+        path = Path(path)
+        self.files = sorted(path.glob("*.parquet")) if path.is_dir() else [path]
+        self.index: dict[str, list[tuple[int, int]]] = {}
+        self.column: str | None = None
+        self._open: dict[int, object] = {}
+        for fi, f in enumerate(self.files):
+            pf = pq.ParquetFile(f, memory_map=True)
+            if self.column is None:
+                self.column = _binary_column(pf.schema_arrow.empty_table())
+            ci = pf.schema_arrow.get_field_index("video_id")
+            for rg in range(pf.metadata.num_row_groups):
+                if pf.metadata.row_group(rg).num_rows == 0:
+                    continue
+                st = pf.metadata.row_group(rg).column(ci).statistics
+                if st is not None and st.has_min_max and st.min == st.max:
+                    vids = [st.min]
+                else:
+                    col = pf.read_row_group(rg, columns=["video_id"]).column(0)
+                    vids = pc.unique(col).to_pylist()
+                for v in vids:
+                    self.index.setdefault(str(v), []).append((fi, rg))
+
+    def __getstate__(self):
+        return {**self.__dict__, "_open": {}}
+
+    def __contains__(self, video_id: str) -> bool:
+        return video_id in self.index
+
+    def _file(self, fi: int):
+        import pyarrow.parquet as pq
+
+        if fi not in self._open:
+            self._open[fi] = pq.ParquetFile(self.files[fi], memory_map=True)
+        return self._open[fi]
+
+    def images(self, video_id: str) -> dict[int, bytes]:
+        """frame_index -> encoded image of one video's cached frames ({} if none)."""
+        import pyarrow.compute as pc
+
+        if self.column is None:
+            return {}
+        out: dict[int, bytes] = {}
+        for fi, rg in self.index.get(video_id, ()):
+            t = self._file(fi).read_row_group(rg, columns=["video_id", "frame_index", self.column])
+            t = t.filter(pc.equal(t.column("video_id"), video_id))
+            idx = t.column("frame_index").to_pylist()
+            data = t.column(self.column).to_pylist()
+            out.update({i: b for i, b in zip(idx, data, strict=True) if b})
+        return out
+
+
 class FrameSource:
-    """Frames for keyframe rows: from the `frames` cache when present, else decoded from video."""
+    """Frames for keyframe rows: from the `frames` cache when present, else decoded from video.
+
+    `cache` is a FrameStore (read per video, on demand) or, for small tables, a pyarrow
+    table loaded whole.
+    """
 
     def __init__(self, media_root: Path | None, video_paths: dict[str, str], cache=None):
         self.media_root = media_root
         self.video_paths = video_paths
+        self.store = cache if isinstance(cache, FrameStore) else None
         self._cache: dict[tuple[str, int], bytes] = {}
-        if cache is not None and cache.num_rows:
+        if cache is not None and self.store is None and cache.num_rows:
             col = _binary_column(cache)
             if col is not None:
                 vids = cache.column("video_id").to_pylist()
@@ -74,13 +144,18 @@ class FrameSource:
         return p
 
     def frames(self, video_id: str, keyframes: Sequence[dict]) -> list:
+        """PIL images at each keyframe's size. Raises on unreadable frames or video."""
         from PIL import Image
 
-        keys = [(video_id, int(k["frame_index"])) for k in keyframes]
-        if keys and all(k in self._cache for k in keys):
+        keys = [int(k["frame_index"]) for k in keyframes]
+        if self.store is not None:
+            cached = self.store.images(video_id) if video_id in self.store else {}
+        else:
+            cached = {k: self._cache[(video_id, k)] for k in keys if (video_id, k) in self._cache}
+        if keys and all(k in cached for k in keys):
             out = []
             for k, kf in zip(keys, keyframes, strict=True):
-                img = Image.open(io.BytesIO(self._cache[k])).convert("RGB")
+                img = Image.open(io.BytesIO(cached[k])).convert("RGB")
                 size = (int(kf.get("width") or img.width), int(kf.get("height") or img.height))
                 out.append(img if img.size == size else img.resize(size, Image.BILINEAR))
             return out

@@ -77,6 +77,8 @@ def run_grpo(
     console=None,
 ):
     """Train `model` with GRPO; returns (trainer, TrainOutput)."""
+    from tvgcurate.model.lora import peft_kwargs
+
     processor.tokenizer.padding_side = "left"
     if stage.beta > 0 and not Path(getattr(model.config, "_name_or_path", "") or "").is_dir():
         # TRL rebuilds the reference model from config._name_or_path: it must be a directory
@@ -91,6 +93,7 @@ def run_grpo(
         args=args,
         train_dataset=dataset,
         processing_class=processor,
+        **peft_kwargs(model, stage.peft),  # LoRA through TRL's peft_config
     )
     finish_setup(trainer, out / "metrics.jsonl", "grpo", console, stage.max_seconds)
     ckpt = last_checkpoint(out) if resume else None

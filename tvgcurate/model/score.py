@@ -9,12 +9,26 @@ K answers are pooled: each distinct window is ranked by its mean IoU with the K 
   nothing else (0: all K agree; 1: no two agree); null for K = 1;
 * ``refusal_rate`` = share of the K answers that refuse.
 
+Every row also has ``refusal_score``: the model's probability of the refusal against the
+best answer at the decision point (the prompt plus ``<answer>``; see
+`tvgcurate.model.backends.base`), and its windows are decoded with the refusal's first token
+suppressed, so a sample whose greedy text refuses still has its best window (`refused` and
+`raw_text` stay the greedy answer's).
+
+At scale: samples are planned from the tables (no frame decoded), cut into shards of
+``shard_size`` samples, and run through the curation executors (local, process, ray) with
+completion markers in the workspace's scratch: a rerun after a crash skips finished shards,
+and the predictions version is written once, at the end, from the shard files (each sample
+exactly once). Under ``accelerate launch`` / torchrun (RANK, WORLD_SIZE) each rank runs the
+shards i % world_size == rank; rank 0 waits for the others, then writes.
+
 Rows of other run_ids already in the table are kept; rows of this run_id are replaced.
 Samples whose inputs cannot be built get a row with their `error` and no windows.
 """
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, field
 from itertools import combinations
@@ -43,14 +57,47 @@ class ScoreConfig:
     torch_threads: int | None = field(
         default=None, metadata={"help": "torch intra-op threads (None: torch's default)."}
     )
+    backend: str = field(default="hf", metadata={"help": "Generation backend."})
+    executor: str = field(default="local", metadata={"help": "How shards run."})
+    workers: int | None = field(default=None, metadata={"help": "Processes / Ray CPUs."})
+    shard_size: int = field(default=64, metadata={"help": "Samples per shard (the resume unit)."})
+    ray_address: str | None = field(default=None, metadata={"help": "Ray cluster address."})
+    progress: bool = field(default=True, metadata={"help": "Show a progress bar."})
+    dtype: str = field(
+        default="float32", metadata={"help": "Model dtype: float32 | bfloat16 | float16."}
+    )
+    rank: int | None = field(
+        default=None, metadata={"help": "This process's rank (default: RANK, else 0)."}
+    )
+    world_size: int | None = field(
+        default=None, metadata={"help": "Number of ranks (default: WORLD_SIZE, else 1)."}
+    )
+    wait_s: float = field(
+        default=86400.0, metadata={"help": "Rank 0: seconds to wait for the other ranks."}
+    )
     write: bool = field(default=True, metadata={"help": "Write the predictions version."})
 
     def __post_init__(self):
+        from tvgcurate.errors import TvgError
+
         self.workspace, self.checkpoint = Path(self.workspace), Path(self.checkpoint)
         if self.num_samples < 1:
-            raise ValueError("num_samples must be >= 1")
+            raise TvgError("--num-samples must be >= 1")
         if self.batch_size < 1:
-            raise ValueError("batch_size must be >= 1")
+            raise TvgError("--batch-size must be >= 1")
+        if self.shard_size < 1:
+            raise TvgError("--shard-size must be >= 1 (e.g. 64)")
+        if self.workers is not None and self.workers < 1:
+            raise TvgError("--workers must be >= 1")
+        from tvgcurate.curation.executors import EXECUTORS
+        from tvgcurate.model.backends import BACKENDS
+
+        for flag, value, reg in (
+            ("--backend", self.backend, BACKENDS),
+            ("--executor", self.executor, EXECUTORS),
+        ):
+            if value not in reg:
+                raise TvgError(f"{flag} {value}: unknown; choose one of {', '.join(reg.names())}")
 
 
 @dataclass
@@ -60,6 +107,7 @@ class ScoreResult:
     metrics: dict
     seconds: float
     version: int | None = None
+    report: object | None = None  # the executors' ShardReport
 
 
 def pool_answers(texts: list[str], duration: float | None = None) -> dict:
@@ -114,11 +162,14 @@ def summarize(rows: list[dict], gts: dict[str, list]) -> dict:
     """`tvgcurate.metrics.evaluate` over scored rows (rows with an error are left out).
 
     `evaluate` counts an answer without a window as a refusal; `extra.answers` adds the
-    refusal metrics over explicit refusals only, and the share of unparseable answers.
+    refusal metrics over explicit refusals only, and the share of unparseable answers (of the
+    greedy / sampled texts). With irrelevant rows and a `refusal_score` on every row,
+    `extra.refusal_score` has its ROC-AUC and the refusal accuracy at false-refusal rates
+    0.05 and 0.1 (tvgcurate.metrics.refusal_score_metrics).
     """
     import numpy as np
 
-    from tvgcurate.metrics import evaluate, refusal_metrics
+    from tvgcurate.metrics import evaluate, refusal_metrics, refusal_score_metrics
 
     ok = [r for r in rows if not r.get("error")]
     pred = [
@@ -129,12 +180,23 @@ def summarize(rows: list[dict], gts: dict[str, list]) -> dict:
     refused = np.array([bool(r["refused"]) for r in ok], dtype=bool)
     m = evaluate(pred, gt, refused)
     irrelevant = np.array([len(g) == 0 for g in gt], dtype=bool)
-    invalid = np.array([not r["refused"] and not r["windows"] for r in ok], dtype=bool)
+    invalid = np.array([not r["refused"] and not _answer_windows(r) for r in ok], dtype=bool)
     m["extra"]["answers"] = {
         "explicit_refusal": refusal_metrics(refused, irrelevant),
         "invalid_rate": round(100 * float(invalid.mean()), 2) if len(ok) else None,
     }
+    scores = [r.get("refusal_score") for r in ok]
+    if irrelevant.any() and all(isinstance(x, int | float) and x == x for x in scores):
+        m["extra"]["refusal_score"] = refusal_score_metrics(np.array(scores), irrelevant)
     return m
+
+
+def _answer_windows(r: dict) -> list:
+    """The windows the greedy / sampled texts themselves give (not the suppressed decode)."""
+    texts = r.get("samples_text")
+    if texts:
+        return pool_answers(list(texts))["windows"]
+    return r["windows"]
 
 
 def headline(m: dict) -> dict:
@@ -154,50 +216,86 @@ def headline(m: dict) -> dict:
         "refusal_acc_irrelevant": ref.get("recall"),
         "false_refusal_rate": ref.get("false_refusal_rate"),
         "invalid_rate": ex["answers"]["invalid_rate"],
+        **{
+            k: v
+            for k, v in ex.get("refusal_score", {}).items()
+            if not k.startswith("refusal_threshold")
+        },
     }
 
 
-def generate(
-    model, processor, inputs, k: int, batch_size: int, max_new_tokens: int, temperature: float
-) -> list[list[str]]:
-    """K completions per ModelInput (greedy when k == 1), left-padded batches."""
-    import torch
+def best_window(text: str | None, duration: float | None = None) -> dict | None:
+    """The window of an answer text, ordered and clipped to [0, duration]; None otherwise."""
+    a = parse_answer(text)
+    if a is None or a.refused:
+        return None
+    s, e = sorted((max(0.0, a.start), max(0.0, a.end)))
+    if duration:
+        s, e = min(s, duration), min(e, duration)
+    return {"start": s, "end": e}
 
-    processor.tokenizer.padding_side = "left"
-    out: list[list[str]] = []
-    model.eval()
-    for i in range(0, len(inputs), batch_size):
-        chunk = inputs[i : i + batch_size]
-        texts = [
-            processor.apply_chat_template(m.prompt, tokenize=False, add_generation_prompt=True)
-            for m in chunk
-        ]
-        images = [img for m in chunk for img in m.images] or None
-        enc = processor(text=texts, images=images, padding=True, return_tensors="pt")
-        enc = enc.to(model.device)
-        gen_kwargs = dict(max_new_tokens=max_new_tokens)
-        if k > 1:
-            gen_kwargs.update(do_sample=True, temperature=temperature, num_return_sequences=k)
+
+def _plan_items(ws, in_cfg, samples, fmt):
+    """(items: one per sample, in order, a plan or an error; the InputPlan)."""
+    from tvgcurate.model.inputs import plan_inputs
+
+    plan = plan_inputs(ws, in_cfg, samples=samples, fmt=fmt)
+    by_id = {p.sample_id: p for p in plan.plans}
+    items = []
+    for s in samples:
+        sid = s["sample_id"]
+        if sid in by_id:
+            items.append({"sample_id": sid, "sample": s, "keyframes": by_id[sid].keyframes})
         else:
-            gen_kwargs.update(do_sample=False)
-        with torch.no_grad():
-            ids = model.generate(**enc, **gen_kwargs)
-        new = ids[:, enc["input_ids"].shape[1] :]
-        dec = processor.batch_decode(new, skip_special_tokens=True)
-        for j in range(len(chunk)):
-            out.append(dec[j * k : (j + 1) * k])
-    return out
+            items.append({"sample_id": sid, "error": plan.errors.get(sid, "not planned")})
+    return items, plan
+
+
+def _shards(items: list[dict], shard_size: int, batch_size: int) -> list[list[dict]]:
+    """Shards of `shard_size` samples, each a list of batches ({"samples": [...]})."""
+    from tvgcurate.curation.executors import shard_items
+
+    return [
+        [{"samples": b} for b in shard_items(shard, batch_size)]
+        for shard in shard_items(items, shard_size)
+    ]
+
+
+def _wait_for_ranks(scratch: Path, files: list[Path], owners: list[int], timeout_s: float):
+    """Rank 0 waits until every shard is marked done, or its rank has said it finished."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        done = {int(p.stem.split("-")[1]) for p in scratch.glob("rank-*.finished")}
+        waiting = [
+            f
+            for f, r in zip(files, owners, strict=True)
+            if not f.with_suffix(".done").exists() and r not in done
+        ]
+        if not waiting or time.monotonic() > deadline:
+            return waiting
+        time.sleep(2.0)
 
 
 def score(cfg: ScoreConfig, console=None) -> ScoreResult:
-    """Predict every sample of the split, write a predictions version and compute metrics."""
-    import pyarrow as pa
-    import torch
+    """Predict every sample of the split over resumable shards, then write one predictions
+    version (rank 0 only, after every rank's shards) and compute the metrics."""
+    import dataclasses
 
-    from tvgcurate import schemas
+    import pyarrow as pa
+
+    from tvgcurate.curation import executors
+    from tvgcurate.curation.executors.driver import shard_name
+    from tvgcurate.model.backends.base import GenOptions
     from tvgcurate.model.eta import TimestampFormat
-    from tvgcurate.model.inputs import InputConfig, build_inputs
-    from tvgcurate.model.loading import load_model, read_inputs_meta, resolve_checkpoint
+    from tvgcurate.model.inputs import InputConfig, gt_windows
+    from tvgcurate.model.loading import model_identity, read_inputs_meta, resolve_checkpoint
+    from tvgcurate.model.score_stage import (
+        SHARD_SCHEMA,
+        ScoreStage,
+        dist_rank,
+        rank_shards,
+        stage_fields,
+    )
     from tvgcurate.workspace import Workspace
 
     t0 = time.perf_counter()
@@ -208,9 +306,9 @@ def score(cfg: ScoreConfig, console=None) -> ScoreResult:
     in_cfg = InputConfig(**{k: v for k, v in meta.items() if k in InputConfig.__dataclass_fields__})
     fmt = TimestampFormat(width) if width else None
     if cfg.torch_threads:
+        import torch
+
         torch.set_num_threads(cfg.torch_threads)
-    model, processor = load_model(model_dir)
-    torch.manual_seed(cfg.seed)
 
     samples = ws.read("samples").to_pylist()
     if cfg.split is not None:
@@ -221,80 +319,97 @@ def score(cfg: ScoreConfig, console=None) -> ScoreResult:
         from tvgcurate.errors import WorkspaceError
 
         raise WorkspaceError(f"{ws.root}: no samples in split {cfg.split!r}")
-    built = build_inputs(ws, in_cfg, samples=samples, fmt=fmt)
-    texts = generate(
-        model,
-        processor,
-        built.inputs,
-        cfg.num_samples,
-        cfg.batch_size,
-        cfg.max_new_tokens,
-        cfg.temperature,
-    )
+    items, plan = _plan_items(ws, in_cfg, samples, fmt)
     run_id = cfg.run_id or _default_run_id(cfg, model_dir)
-    by_id = {m.sample_id: (m, t) for m, t in zip(built.inputs, texts, strict=True)}
-    rows = []
-    for s in samples:
-        sid = s["sample_id"]
-        if sid in by_id:
-            m, ts = by_id[sid]
-            pooled = pool_answers(ts, m.duration_s or None)
-            rows.append(
-                {
-                    "run_id": run_id,
-                    "sample_id": sid,
-                    "windows": pooled["windows"],
-                    "refused": pooled["refused"],
-                    "raw_text": ts[0],
-                    "iou_spread": pooled["iou_spread"],
-                    "refusal_rate": pooled["refusal_rate"],
-                    "num_samples": cfg.num_samples,
-                    "samples_text": ts,
-                    "error": None,
-                }
-            )
-        else:
-            rows.append(
-                {
-                    "run_id": run_id,
-                    "sample_id": sid,
-                    "windows": [],
-                    "refused": None,
-                    "raw_text": None,
-                    "iou_spread": None,
-                    "refusal_rate": None,
-                    "num_samples": cfg.num_samples,
-                    "samples_text": [],
-                    "error": built.errors.get(sid, "not built"),
-                }
-            )
-    from tvgcurate.model.inputs import gt_windows
+    videos = ws.read("videos", columns=["video_id", "path"]).to_pylist()
+    src = plan.source
+    gen = GenOptions(
+        cfg.num_samples, cfg.temperature, cfg.max_new_tokens, cfg.batch_size, cfg.seed, cfg.dtype
+    )
+    stage = ScoreStage(
+        model_dir=str(model_dir.resolve()),
+        backend=cfg.backend,
+        gen=gen,
+        inputs=dataclasses.asdict(in_cfg),
+        timestamp_width=plan.fmt.width,
+        run_id=run_id,
+        media_root=str(src.media_root) if src.media_root else None,
+        video_paths={v["video_id"]: v["path"] for v in videos},
+        frames_path=str(ws.path_of("frames")) if src.store is not None else None,
+        torch_threads=cfg.torch_threads,
+    )
+    tables = [ws.current(t) for t in ("samples", "keyframes", "frames") if ws.has(t)]
+    key = executors.run_key(
+        "score", stage_fields(stage), model_identity(model_dir), [t.sha256 for t in tables]
+    )
+    scratch = ws.scratch("score", key)
+    shards = _shards(items, cfg.shard_size, cfg.batch_size)
+    rank, world = dist_rank(cfg.rank, cfg.world_size)
+    mine = rank_shards(len(shards), rank, world)
+    with executors.get_executor(cfg.executor, cfg.workers, cfg.ray_address) as ex:
+        report = executors.run_shards(
+            stage,
+            [shards[i] for i in mine],
+            scratch,
+            ex,
+            progress=cfg.progress,
+            description=f"score ({cfg.backend}, {ex.name}"
+            + (f", rank {rank}/{world})" if world > 1 else ")"),
+            positions=mine,
+        )
+    files = [
+        scratch / f"{shard_name(i, [stage.item_key(it) for it in s])}.parquet"
+        for i, s in enumerate(shards)
+    ]
+    if world > 1:
+        (scratch / f"rank-{rank}.finished").write_text(json.dumps({"failed": report.failed}))
+        if rank != 0:
+            return ScoreResult(run_id, [], {}, time.perf_counter() - t0, None, report)
+        missing = _wait_for_ranks(
+            scratch, files, [i % world for i in range(len(files))], cfg.wait_s
+        )
+        if missing:
+            from tvgcurate.errors import TvgError
 
+            raise TvgError(f"{len(missing)} shard(s) of other ranks not finished; rerun score")
+    rows: dict[str, dict] = {}
+    for f in files:
+        for r in next(executors.iter_shard_tables([f])).to_pylist():
+            if r["sample_id"] in rows:
+                raise RuntimeError(f"sample {r['sample_id']} scored twice in {scratch}")
+            rows[r["sample_id"]] = r
+    ordered = [rows[s["sample_id"]] for s in samples]
     gts = {s["sample_id"]: gt_windows(s) for s in samples}
-    metrics = summarize(rows, gts)
-    metrics["extra"]["errors"] = len(built.errors)
+    metrics = summarize(ordered, gts)
+    metrics["extra"]["errors"] = sum(1 for r in ordered if r.get("error"))
+    metrics["extra"]["shards"] = {
+        "computed": report.computed,
+        "skipped": report.skipped,
+        "failed": report.failed,
+    }
     version = None
     if cfg.write:
-        schema = pa.schema(
-            list(schemas.PREDICTIONS)
-            + [
-                pa.field("iou_spread", pa.float64()),
-                pa.field("refusal_rate", pa.float64()),
-                pa.field("num_samples", pa.int64()),
-                pa.field("samples_text", pa.list_(pa.string())),
-                pa.field("error", pa.string()),
-            ]
-        )
-        table = pa.Table.from_pylist(rows, schema=schema)
-        if ws.has("predictions"):
-            old = ws.read("predictions")
+        ours = pa.Table.from_pylist(ordered, schema=SHARD_SCHEMA)
+
+        def merge(old: pa.Table) -> pa.Table:  # keyed by run_id: replayable on a newer version
             import pyarrow.compute as pc
 
             old = old.filter(pc.invert(pc.equal(old.column("run_id"), run_id)))
-            if old.num_rows:
-                table = pa.concat_tables([old, table], promote_options="permissive")
-        version = ws.write("predictions", table, note=f"score run_id={run_id}").version
-    return ScoreResult(run_id, rows, metrics, time.perf_counter() - t0, version)
+            return (
+                pa.concat_tables([old, ours], promote_options="permissive")
+                if old.num_rows
+                else ours
+            )
+
+        table = merge(ws.read("predictions")) if ws.has("predictions") else ours
+        version = ws.write(
+            "predictions",
+            table,
+            note=f"score run_id={run_id}",
+            reads=ws.inputs("samples", "predictions"),
+            rebase=merge,
+        ).version
+    return ScoreResult(run_id, ordered, metrics, time.perf_counter() - t0, version, report)
 
 
 def _default_run_id(cfg: ScoreConfig, model_dir: Path) -> str:

@@ -15,8 +15,9 @@ from tvgcurate.model.config import StageConfig
 def common_args(
     stage: StageConfig, out: Path, seed: int, report_to: list[str], resume: bool
 ) -> dict:
-    """TrainingArguments shared by SFTConfig and GRPOConfig."""
-    return dict(
+    """TrainingArguments shared by SFTConfig and GRPOConfig (a key in `trl_args` wins, e.g.
+    `dataloader_num_workers` to decode streamed frames in worker processes)."""
+    args = dict(
         output_dir=str(out),
         learning_rate=stage.learning_rate,
         max_steps=stage.max_steps,
@@ -40,6 +41,7 @@ def common_args(
         dataloader_num_workers=0,
         use_cpu=_no_gpu(),
     )
+    return {k: v for k, v in args.items() if k not in stage.trl_args}
 
 
 def _no_gpu() -> bool:
@@ -94,7 +96,15 @@ def run_sft(
     from trl import SFTTrainer
 
     args = sft_args(stage, out, seed=seed, report_to=report_to, resume=resume)
-    trainer = SFTTrainer(model=model, args=args, train_dataset=dataset, processing_class=processor)
+    from tvgcurate.model.lora import peft_kwargs
+
+    trainer = SFTTrainer(
+        model=model,
+        args=args,
+        train_dataset=dataset,
+        processing_class=processor,
+        **peft_kwargs(model, stage.peft),  # LoRA through TRL's peft_config
+    )
     finish_setup(trainer, out / "metrics.jsonl", "sft", console, stage.max_seconds)
     ckpt = last_checkpoint(out) if resume else None
     return trainer, trainer.train(resume_from_checkpoint=ckpt)

@@ -3,6 +3,8 @@
 RUN/run.json            config, ETA width, stages finished, `final` model directory
 RUN/sft/                TRL checkpoints (safetensors), metrics.jsonl, tb/ ; final/ = model
 RUN/grpo/               the same for GRPO (starts from sft/final when both stages run)
+RUN/skipped.jsonl       samples left out: no keyframes (stage "inputs") or unreadable frames
+                        met while streaming (stage "sft" / "grpo"); one JSON line each
 """
 
 from __future__ import annotations
@@ -56,8 +58,17 @@ def train(cfg: TrainConfig, console=None) -> TrainResult:
     """Run the configured stage(s) and return where the final model is."""
     import torch
 
-    from tvgcurate.model.data import grpo_rows, mix, sft_rows, to_dataset
-    from tvgcurate.model.inputs import build_inputs
+    from tvgcurate.model.data import (
+        SKIPPED_FILE,
+        SkipLog,
+        grpo_rows,
+        mix,
+        read_skipped,
+        sft_rows,
+        stream_dataset,
+        to_dataset,
+    )
+    from tvgcurate.model.inputs import build_inputs, plan_inputs
     from tvgcurate.workspace import Workspace
 
     ws = Workspace(cfg.workspace)
@@ -77,8 +88,20 @@ def train(cfg: TrainConfig, console=None) -> TrainResult:
         run_file.write_text(json.dumps(run_meta, indent=2, default=str) + "\n")
 
     t0 = time.perf_counter()
-    built = build_inputs(ws, cfg.inputs, split=cfg.train_split)
-    if not built.inputs:
+    skipped_path = out / SKIPPED_FILE
+    if cfg.inputs.stream:  # frames are decoded by the data loader, row by row
+        built = plan_inputs(ws, cfg.inputs, split=cfg.train_split)
+        rows_all = built.plans
+    else:
+        built = build_inputs(ws, cfg.inputs, split=cfg.train_split)
+        rows_all = built.inputs
+    if _is_main_process() and not cfg.resume:
+        skipped_path.unlink(missing_ok=True)
+    if _is_main_process() and built.errors:
+        inputs_log = SkipLog(skipped_path, "inputs")
+        for sid, err in built.errors.items():
+            inputs_log.record(sid, err, warn=False)  # counted on the console
+    if not rows_all:
         detail = "; ".join(f"{k}: {v}" for k, v in list(built.errors.items())[:3])
         raise WorkspaceError(
             f"{ws.root}: no trainable samples in split {cfg.train_split!r}"
@@ -86,16 +109,27 @@ def train(cfg: TrainConfig, console=None) -> TrainResult:
         )
     if console is not None:
         console.print(
-            f"{len(built.inputs)} samples ({len(built.errors)} skipped), ETA width "
-            f"{built.fmt.width}, inputs built in {time.perf_counter() - t0:.1f}s"
+            f"{len(rows_all)} samples ({len(built.errors)} skipped), ETA width "
+            f"{built.fmt.width}, inputs {'planned' if cfg.inputs.stream else 'built'} in "
+            f"{time.perf_counter() - t0:.1f}s"
         )
     meta = _inputs_meta(cfg, built.fmt.width)
     run_meta["timestamp_width"] = built.fmt.width
     save_run()
 
     model, processor = load_model(cfg.model, cfg.tiny, cfg.torch_dtype, cfg.attn_implementation)
+    from tvgcurate.model.lora import after_stage, run_base
+
+    base = run_base(cfg, model, processor, out, meta)  # LoRA: the first adapter's base model
     stages = list(STAGE_PLAN[cfg.stage])
     final = None
+
+    def dataset(rows_in, kind: str, stage: str):
+        if cfg.inputs.stream:
+            log = SkipLog(skipped_path, stage)
+            return stream_dataset(rows_in, built.source, built.fmt, cfg.inputs, kind, log)
+        return to_dataset((sft_rows if kind == "sft" else grpo_rows)(rows_in))
+
     for name in stages:
         stage_cfg = getattr(cfg, name)
         sdir = out / name
@@ -104,32 +138,36 @@ def train(cfg: TrainConfig, console=None) -> TrainResult:
             final = sdir / "final"
             model, processor = load_model(final, None, cfg.torch_dtype, cfg.attn_implementation)
             continue
-        rows_in = mix(built.inputs, stage_cfg.irrelevant_share, cfg.seed)
+        rows_in = mix(rows_all, stage_cfg.irrelevant_share, cfg.seed)
         t = time.perf_counter()
         common = dict(seed=cfg.seed, report_to=cfg.report_to, resume=cfg.resume, console=console)
         if name == "pretrain":  # tiny's stand-in for pretraining (tvgcurate.model.pretrain)
             from tvgcurate.model.pretrain import pretrain_rows
             from tvgcurate.model.sft import run_sft
 
+            if cfg.inputs.stream:  # tiny's stand-in: clips need the decoded frames
+                samples = [p.sample for p in rows_in]
+                rows_in = build_inputs(ws, cfg.inputs, samples=samples, fmt=built.fmt).inputs
             rows = pretrain_rows(rows_in, stage_cfg.task(), cfg.seed)
             trainer, res = run_sft(model, processor, to_dataset(rows), stage_cfg, sdir, **common)
         elif name == "sft":
             from tvgcurate.model.sft import run_sft
 
             trainer, res = run_sft(
-                model, processor, to_dataset(sft_rows(rows_in)), stage_cfg, sdir, **common
+                model, processor, dataset(rows_in, "sft", name), stage_cfg, sdir, **common
             )
         else:
             from tvgcurate.model.grpo import run_grpo
 
             trainer, res = run_grpo(
-                model, processor, to_dataset(grpo_rows(rows_in)), stage_cfg, sdir, **common
+                model, processor, dataset(rows_in, "grpo", name), stage_cfg, sdir, **common
             )
         final = finish_stage(trainer, processor, sdir / "final", meta)
+        nxt, base = after_stage(final, stage_cfg, base, name != stages[-1], cfg.torch_dtype)
         if name != stages[-1]:
             # the next stage starts from the saved model (its path is also GRPO's reference)
             del trainer
-            model, processor = load_model(final, None, cfg.torch_dtype, cfg.attn_implementation)
+            model, processor = load_model(nxt, None, cfg.torch_dtype, cfg.attn_implementation)
         n_irr = sum(m.relevance != "relevant" for m in rows_in)
         run_meta["stages"][name] = {
             "done": True,
@@ -138,7 +176,14 @@ def train(cfg: TrainConfig, console=None) -> TrainResult:
             "train_loss": res.training_loss,
             "rows": len(rows_in),
             "irrelevant_rows": n_irr,
+            "skipped": len(read_skipped(skipped_path, name)),
         }
         run_meta["final"] = str(final.relative_to(out))
         save_run()
-    return TrainResult(out, final, run_meta["stages"], built.errors)
+    skipped = {**built.errors, **read_skipped(skipped_path)}
+    if console is not None and len(skipped) > len(built.errors):
+        console.print(
+            f"[yellow]{len(skipped) - len(built.errors)} sample(s) with unreadable frames "
+            f"were skipped while training; listed in {skipped_path}[/yellow]"
+        )
+    return TrainResult(out, final, run_meta["stages"], skipped)

@@ -93,6 +93,8 @@ PREDICTIONS = pa.schema(
         ("windows", pa.list_(RANKED_WINDOW)),
         ("refused", pa.bool_()),
         ("raw_text", pa.string()),
+        # added (issue 15): P(refusal) against the best answer at the decision point, 0..1
+        ("refusal_score", pa.float64()),
     ]
 )
 

@@ -8,12 +8,11 @@ import math
 import pyarrow as pa
 import pytest
 
+from tests.helpers import ingest_demo, oracle_predictions
 from tvgcurate.curation.audit import AuditConfig, RankingConfig, rank, run_audit
 from tvgcurate.demo.data import DemoConfig, generate, load_ground_truth
 from tvgcurate.demo.evaluate import planted_scores, precision_at_k
 from tvgcurate.labeling.select import rank_samples, select_ids
-
-from .conftest import ingest_demo, oracle_predictions
 
 
 @pytest.fixture(scope="module")

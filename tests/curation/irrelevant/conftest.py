@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pyarrow as pa
 import pytest
 
-from tvgcurate.workspace import Workspace
+from tests.helpers import samples_workspace
 
 
 @pytest.fixture
@@ -16,8 +15,6 @@ def make_ws(tmp_path):
     counter = iter(range(10**6))
 
     def make(rows) -> Path:
-        root = tmp_path / f"ws{next(counter)}"
-        Workspace(root, create=True).write("samples", pa.Table.from_pylist(rows))
-        return root
+        return samples_workspace(tmp_path / f"ws{next(counter)}", rows)
 
     return make

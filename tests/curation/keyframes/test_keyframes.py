@@ -100,7 +100,7 @@ def test_cli_writes_keyframes_and_cached_frames(media, tmp_path):
 def test_cli_bad_option_is_one_line_exit_2(tmp_path):
     result = CliRunner().invoke(app, ["keyframes", "-w", str(tmp_path), "--policy", "nope"])
     assert result.exit_code == 2
-    assert "unknown policy" in result.output
+    assert "--policy: unknown budget policy 'nope'" in result.output
 
 
 def test_bikes_every_scenedetect_cut_is_near_a_top_quartile_frame():

@@ -190,24 +190,11 @@ def resolve_checks(wanted: Iterable[str] | None) -> list[str]:
     return [n for n in check_names() if n in chosen]
 
 
-def _coerce(value: str, current):
-    if isinstance(current, bool):
-        if value.lower() in ("1", "true", "yes", "on"):
-            return True
-        if value.lower() in ("0", "false", "no", "off"):
-            return False
-        raise ValueError(value)
-    if isinstance(current, int) and not isinstance(current, bool):
-        return int(value)
-    if isinstance(current, float):
-        return float(value)
-    if isinstance(current, tuple):
-        return tuple(v.strip() for v in value.split(",") if v.strip())
-    return value
-
-
 def build_checks(names: list[str], overrides: dict[str, str] | None = None) -> list[Check]:
-    """Instances of the named checks, with `check.field=value` threshold overrides applied."""
+    """Instances of the named checks, with `check.field=value` threshold overrides applied
+    (values as the threshold's type, through the one KEY=VALUE module)."""
+    from tvgcurate.keyvalue import convert
+
     per_check: dict[str, dict[str, str]] = {}
     for key, value in (overrides or {}).items():
         name, _, fname = key.partition(".")
@@ -227,7 +214,7 @@ def build_checks(names: list[str], overrides: dict[str, str] | None = None) -> l
                     f"(it has: {', '.join(sorted(known))})"
                 )
             try:
-                kwargs[fname] = _coerce(value, getattr(defaults, fname))
+                kwargs[fname] = convert(value, type(getattr(defaults, fname)))
             except ValueError:
                 raise TvgError(f"--set {name}.{fname}={value}: not a valid value") from None
         out.append(cls(cls.Config(**kwargs)))

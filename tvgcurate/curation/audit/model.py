@@ -4,6 +4,10 @@ Each sample gets: the IoU of the top prediction with its label; a refusal on a r
 sample; a confident answer on an irrelevant sample; and, when the run drew K answers
 (`score --num-samples K`), their IoU spread (how much the K answers disagree, as a GRPO
 group sees it).
+
+The refusal checks read P(refusal) from the run's `refusal_score` column (0..1) when it has
+one, else the share of K answers that refused (`refusal_rate`), else the greedy `refused`
+flag (`ranking.refusal_prob`).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import numpy as np
 
 from tvgcurate.curation.audit.base import Check, Finding, register_check
 from tvgcurate.curation.audit.context import is_relevant, windows_of
+from tvgcurate.curation.audit.ranking import refusal_prob
 from tvgcurate.metrics import top1_iou
 
 
@@ -115,11 +120,16 @@ class FalseRefusal(ModelCheck):
 
     def score_one(self, ctx, row):
         p = self.pred(ctx, row)
-        rate = p.get("refusal_rate")
-        refused = bool(p.get("refused"))
-        score = 1.0 - float(rate) if rate is not None else (0.0 if refused else 1.0)
-        detail = f"refused ({rate:.0%} of answers)" if rate is not None else "refused"
-        return Finding(row["sample_id"], score, detail if refused else "", 1.0 - score)
+        p_ref = refusal_prob(p)
+        has_score = p.get("refusal_score") is not None
+        refused = p_ref >= 0.5 if has_score else bool(p.get("refused"))
+        if has_score:
+            detail = f"refuses (P(refusal) {p_ref:.2f})"
+        elif p.get("refusal_rate") is not None:
+            detail = f"refused ({p_ref:.0%} of answers)"
+        else:
+            detail = "refused"
+        return Finding(row["sample_id"], 1.0 - p_ref, detail if refused else "", p_ref)
 
     def is_issue(self, f):
         return f.score is not None and f.score < self.config.max_score
@@ -147,7 +157,9 @@ class ConfidentOnIrrelevant(ModelCheck):
         p = self.pred(ctx, row)
         rate = p.get("refusal_rate")
         wins = p.get("windows") or []
-        if p.get("refused") or not wins:
+        if p.get("refusal_score") is not None:  # P(answer) of the model, refused or not
+            conf = 1.0 - refusal_prob(p)
+        elif p.get("refused") or not wins:
             conf = 0.0 if rate is None else 1.0 - float(rate)
         else:
             s = wins[0].get("score")

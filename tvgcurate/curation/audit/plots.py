@@ -104,3 +104,20 @@ def plot_timeline(row: dict, duration: float, kf, pred: dict | None, dpi: int) -
     ax.tick_params(labelsize=8)
     ax.legend(loc="upper right", fontsize=7, ncol=3, frameon=False, bbox_to_anchor=(1, 1.35))
     return png(fig, dpi)
+
+
+def plot_precision(ks: list[int], curves: dict[str, list[float]], base: float, dpi: int) -> str:
+    """Precision@k of several rankings against the planted truth, with the random rate."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 3.2))
+    for name, ys in curves.items():
+        style = dict(lw=2.2, color=RED) if name == "priority" else dict(lw=1.2)
+        ax.plot(ks, ys, label=name, **style)
+    ax.axhline(base, color=GREY, ls="--", lw=1, label=f"random ({base:.2f})")
+    ax.set_xlabel("k (top-k samples)")
+    ax.set_ylabel("precision@k")
+    ax.set_ylim(0, 1.02)
+    ax.set_title("planted errors in the top k, per ranking")
+    ax.legend(fontsize=7, ncol=2)
+    return png(fig, dpi)

@@ -1,8 +1,10 @@
 """A static HTML report of one audit: plots as embedded PNGs (matplotlib), no server, no
 JavaScript, one self-contained `index.html` that opens anywhere.
 
-Sections: issue counts per check; the IoU distribution of the predictions run; boundary
-distance histograms; and, for the top-ranked samples, a timeline strip each with the
+Sections: issue counts per check; the model trust and how it was earned (held-out agreement);
+per check family, the precision@k curve of its ranking when the planted truth is known (the
+demo), else the share of samples it flags; the IoU distribution of the predictions run;
+boundary distance histograms; and, for the top-ranked samples, a timeline strip each with the
 annotated windows, the predicted windows, the change-score curve and the scene cuts.
 """
 
@@ -18,7 +20,7 @@ import pyarrow.compute as pc
 from tvgcurate.curation.audit.base import CHECKS, check_names
 from tvgcurate.curation.audit.context import windows_of
 from tvgcurate.curation.audit.plots import plot_counts, plot_timeline
-from tvgcurate.curation.audit.ranking import PRIORITY
+from tvgcurate.curation.audit.ranking import PRIORITY, family_rankings, precision_curve
 
 
 @dataclass
@@ -26,6 +28,69 @@ class ReportConfig:
     out: Path = field(metadata={"help": "Directory for index.html."})
     top: int = field(default=30, metadata={"help": "Top-ranked samples drawn as timelines."})
     dpi: int = field(default=80, metadata={"help": "Resolution of the embedded plots."})
+    trust: float | None = field(
+        default=None, metadata={"help": "The model trust the ranking used (ranking.Trust)."}
+    )
+    planted: set[str] | None = field(
+        default=None,
+        metadata={"help": "Sample ids known to be wrong (demo): precision@k curves per family."},
+    )
+
+
+def trust_html(trust) -> str:
+    """The model trust line: its value and how it was earned."""
+    if trust is None:
+        return "<p class='dim'>No model checks ran: the priority comes from the rules alone.</p>"
+    how = trust.describe() if hasattr(trust, "describe") else f"{float(trust):.2f}"
+    return (
+        f"<p>Model trust <b>{html.escape(how)}</b>. The model checks' weights in the priority "
+        "are scaled by it: trust is the model's agreement with the labels on rows it did not "
+        "train on (top-1 IoU on relevant rows, refusal on irrelevant ones).</p>"
+    )
+
+
+def family_html(table: pa.Table, planted: set[str] | None, dpi: int) -> list[str]:
+    """Per check family: the precision@k curve of its ranking (planted truth known) or the
+    share of samples it flags."""
+    rows = [r for r in table.to_pylist()]
+    prio = sorted(_rows(table, PRIORITY), key=lambda r: r["rank"])
+    fams = family_rankings([r for r in rows if r["check"] != PRIORITY])
+    parts = []
+    if planted:
+        from tvgcurate.curation.audit.plots import plot_precision
+
+        ranked = {"priority": [r["sample_id"] for r in prio], **fams}
+        n = len(ranked["priority"])
+        pos = planted & set(ranked["priority"])
+        ks = sorted({k for k in range(1, n + 1, max(1, n // 40))} | {len(pos) or 1, n})
+        curves = {name: precision_curve(ids, pos, ks) for name, ids in ranked.items()}
+        parts.append(_img(plot_precision(ks, curves, len(pos) / n if n else 0.0, dpi),
+                          "precision at k per check family"))  # fmt: skip
+        k = max(1, len(pos))
+        parts.append(f"<table><tr><th>ranking</th><th>precision@{k} (k = planted)</th></tr>")
+        for name, ids in ranked.items():
+            parts.append(f"<tr><td>{html.escape(name)}</td><td class='n'>"
+                         f"{precision_curve(ids, pos, [k])[0]:.2f}</td></tr>")  # fmt: skip
+        base = len(pos) / n if n else 0.0
+        parts.append(f"<tr><td>random</td><td class='n'>{base:.2f}</td></tr></table>")
+        return parts
+    flagged: dict[str, set[str]] = {}
+    measured: dict[str, set[str]] = {}
+    for r in rows:
+        if r["check"] == PRIORITY or r["check"] not in CHECKS:
+            continue
+        fam = CHECKS[r["check"]].family
+        measured.setdefault(fam, set()).add(r["sample_id"])
+        if r["is_issue"]:
+            flagged.setdefault(fam, set()).add(r["sample_id"])
+    parts.append("<table><tr><th>family</th><th>measured</th><th>flagged</th><th>share</th></tr>")
+    for fam in sorted(measured):
+        m, f = len(measured[fam]), len(flagged.get(fam, ()))
+        parts.append(f"<tr><td>{html.escape(fam)}</td><td class='n'>{m}</td>"
+                     f"<td class='n'>{f}</td><td class='n'>{f / m:.1%}</td></tr>")  # fmt: skip
+    parts.append("</table><p class='dim'>No planted truth known: precision cannot be "
+                 "measured, only how much each family flags.</p>")  # fmt: skip
+    return parts
 
 
 def _img(src: str, alt: str, cls: str = "plot") -> str:
@@ -92,6 +157,11 @@ def write_report(
         parts.append("<p class='dim'>skipped: " + "; ".join(
             f"{html.escape(k)} ({html.escape(v)})" for k, v in skipped.items()) + "</p>")  # fmt: skip
 
+    parts.append("<h2>Model trust</h2>")
+    parts.append(trust_html(cfg.trust))
+    parts.append("<h2>Check families</h2>")
+    parts += family_html(table, cfg.planted, cfg.dpi)
+
     # One section per check that draws its own plot (Check.section / Check.plot).
     drawn = [n for n in check_names() if CHECKS[n].section]
     for name in sorted(drawn, key=lambda n: CHECKS[n].section_order):
@@ -134,3 +204,20 @@ def write_report(
     path = out / "index.html"
     path.write_text("\n".join(parts), encoding="utf-8")
     return path
+
+
+def write_audit_report(
+    res, workspace: Path, out: Path, planted: set[str] | None = None, top: int = 30
+) -> Path:
+    """The report of an audit already run (`run_audit`'s result), with the planted truth when
+    it is known (the demo, benchmarks): precision@k per family."""
+    from tvgcurate.curation.audit.run import AuditConfig, load_context
+    from tvgcurate.workspace import Workspace
+
+    ws = Workspace(workspace)
+    ctx, _ = load_context(ws, AuditConfig(workspace=ws.root, predictions=res.run_id))
+    checks = {s.check for s in res.summaries}
+    return write_report(
+        ReportConfig(out=out, top=top, trust=res.trust, planted=planted), ws, ctx, res.table,
+        res.summaries, res.skipped, {n: CHECKS[n]() for n in checks},
+    )  # fmt: skip

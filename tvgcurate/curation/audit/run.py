@@ -167,7 +167,7 @@ def _progress(enabled: bool):
         TextColumn("audit {task.description:<24}"),
         BarColumn(),
         MofNCompleteColumn(),
-        console=Console(stderr=True),
+        console=Console(stderr=True, emoji=False),
         transient=True,
     )
 
@@ -196,20 +196,21 @@ def run_audit(cfg: AuditConfig) -> AuditResult:
                 bar.advance(task)
     for r in rows:
         r["rank"], r["run_id"] = None, run_id if CHECKS[r["check"]].model else None
-    prio, trust = rank(rows, cfg.ranking)
+    prio, trust = rank(rows, cfg.ranking, ctx)
     for r in prio:
         r["run_id"] = run_id
     table = pa.Table.from_pylist(rows + prio, schema=SCHEMA)
     version = None
     if cfg.write:
         note = f"{audit_id}: {len(ran)} check(s)" + (f", predictions {run_id}" if run_id else "")
-        version = ws.write("audits", table, note=note).version
+        inputs = ws.inputs("samples", "videos", "keyframes", "predictions")
+        version = ws.write("audits", table, note=note, reads=inputs).version
     report = None
     if cfg.report is not None:
         from tvgcurate.curation.audit.report import ReportConfig, write_report
 
         report = write_report(
-            ReportConfig(out=cfg.report, top=cfg.top), ws, ctx, table, summarise(rows, ran),
+            ReportConfig(out=cfg.report, top=cfg.top, trust=trust), ws, ctx, table, summarise(rows, ran),
             skipped, {c.name: c for c in cfg.instances},
         )  # fmt: skip
     return AuditResult(

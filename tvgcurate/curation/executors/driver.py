@@ -71,8 +71,13 @@ def run_shards(
     executor: Executor,
     progress: bool = True,
     description: str | None = None,
+    positions: Sequence[int] | None = None,
 ) -> ShardReport:
-    """Run `stage` over `shards`, skipping shards already marked done in `scratch`."""
+    """Run `stage` over `shards`, skipping shards already marked done in `scratch`.
+
+    `positions[i]` names shard i (default: i), so a rank that runs a subset of the shards
+    names them as a full run would. A stage with `item_size(item)` (e.g. the samples of one
+    batch) has the bar count those units, and the bar shows units per second."""
     from rich.console import Console
     from rich.progress import (
         BarColumn,
@@ -84,27 +89,34 @@ def run_shards(
     )
 
     scratch.mkdir(parents=True, exist_ok=True)
+    pos = list(positions) if positions is not None else list(range(len(shards)))
     files = [
-        scratch / f"{shard_name(i, [stage.item_key(it) for it in s])}.parquet"
+        scratch / f"{shard_name(pos[i], [stage.item_key(it) for it in s])}.parquet"
         for i, s in enumerate(shards)
     ]
+    size = getattr(stage, "item_size", None) or (lambda item: 1)
+
+    def units(shard) -> int:
+        return sum(size(it) for it in shard)
+
     todo = [i for i, f in enumerate(files) if not (f.with_suffix(".done").exists() and f.exists())]
     report = ShardReport(files=files, skipped=len(shards) - len(todo))
-    total_items = sum(len(s) for s in shards)
+    total_items = sum(units(s) for s in shards)
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
+        _rate_column(),
         TimeElapsedColumn(),
         TimeRemainingColumn(),
-        console=Console(stderr=True),
+        console=Console(stderr=True, emoji=False),
         disable=not progress,
         transient=False,
     ) as bar:
         task = bar.add_task(
             description or f"{stage.name} ({executor.name})",
             total=total_items,
-            completed=total_items - sum(len(shards[i]) for i in todo),
+            completed=total_items - sum(units(shards[i]) for i in todo),
         )
         calls = [(stage, list(shards[i])) for i in todo]
         for j, result in executor.imap_unordered(run_shard, calls):
@@ -117,8 +129,21 @@ def run_shards(
                 result = pa.concat_tables([stage.on_error(it, msg) for it in shards[i]])
             _write_shard(files[i], result, marker=ok)
             report.computed += 1
-            bar.advance(task, len(shards[i]))
+            bar.advance(task, units(shards[i]))
     return report
+
+
+def _rate_column():
+    from rich.progress import ProgressColumn
+    from rich.text import Text
+
+    class RateColumn(ProgressColumn):
+        """Items (or `item_size` units) per second, over rich's recent window."""
+
+        def render(self, task):
+            return Text("" if task.speed is None else f"{task.speed:.1f}/s", style="cyan")
+
+    return RateColumn()
 
 
 def iter_shard_tables(files: Iterable[Path]) -> Iterator[pa.Table]:

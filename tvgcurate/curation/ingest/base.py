@@ -47,6 +47,8 @@ class SourceFile:
     source: str
     on_error: str  # "fail" or "skip"
     durations: dict[str, float] = field(default_factory=dict, hash=False, compare=False)
+    # our field -> the file's column, for `--format custom --map query=sentence,...`
+    columns: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
 
 
 # The columns a line/record reader produces (the QVH jsonl reader adds saliency and clip ids).
@@ -76,7 +78,9 @@ Reader = Callable[[SourceFile], ReadResult]
 # One reader per source format. Metadata, per reader:
 #   sniff(path, head) -> bool   recognises its files for --format auto (optional);
 #   source                      the dataset its files hold (None: inferred from the file name);
-#   durations_only              the file holds no samples, only durations for other files.
+#   durations_only              the file holds no samples, only durations for other files;
+#   priority                    sniffers with a higher one are asked first (default 0), so a
+#                               format known by its file name wins over a generic layout.
 # Readers register themselves in their module of this package (found by discovery).
 READERS: Registry[Reader] = Registry("source format", package="tvgcurate.curation.ingest")
 
@@ -86,13 +90,23 @@ def detect_format(path: Path) -> str:
     with open(path, "rb") as fh:
         head = fh.read(65536)
     head = head.removeprefix(b"\xef\xbb\xbf")
-    for name in READERS.names():
-        sniff = READERS.meta(name).get("sniff")
-        if sniff is not None and sniff(path, head):
-            return name
+    name = sniff_format(path, head)
+    if name is not None:
+        return name
     raise InputError(
         path, None, None, f"cannot tell the format; pass --format ({'|'.join(sorted(READERS))})"
     )
+
+
+def sniff_format(path: Path, head: bytes) -> str | None:
+    """The first registered format (by priority, then registration order) whose sniffer
+    accepts `path` with its first bytes `head`; None when none does."""
+    names = sorted(READERS.names(), key=lambda n: -READERS.meta(n).get("priority", 0))
+    for name in names:
+        sniff = READERS.meta(name).get("sniff")
+        if sniff is not None and sniff(path, head):
+            return name
+    return None
 
 
 _SPLIT_RE = [
@@ -118,6 +132,12 @@ _SOURCE_HINTS = [
     ("anet", ACTIVITYNET),
 ]
 _SOURCE_HINTS += [("highlight", QVHIGHLIGHTS), ("qvh", QVHIGHLIGHTS), ("tacos", "tacos")]
+_SOURCE_HINTS[:0] = [  # the TimeLens-Bench refinements first: their names hold the originals'
+    ("charades-timelens", "charades-timelens"),
+    ("activitynet-timelens", "activitynet-timelens"),
+    ("qvhighlights-timelens", "qvhighlights-timelens"),
+    ("didemo", "didemo"),
+]
 
 
 def infer_source(path: Path, default: str) -> str:
@@ -127,3 +147,28 @@ def infer_source(path: Path, default: str) -> str:
         if hint in name:
             return source
     return default
+
+
+def read_source(fmt: str, sf):
+    """Run the `fmt` reader on `sf`; undecodable bytes become one InputError naming the
+    file and line (any reader that opens text, not only the ones that check)."""
+    try:
+        return READERS.get(fmt)(sf)
+    except UnicodeDecodeError as exc:
+        raise not_utf8(Path(sf.path), exc) from None
+
+
+def not_utf8(path: Path, exc: UnicodeDecodeError) -> InputError:
+    """InputError for bytes that are not UTF-8, at the line of the first bad byte."""
+    line, bad = None, None
+    try:
+        data = path.read_bytes()
+        data.decode("utf-8")  # a BOM is valid UTF-8: positions stay those of the file
+    except UnicodeDecodeError as err:
+        bad = err.start
+        line = data[:bad].count(b"\n") + 1
+    except OSError:
+        pass
+    where = f"byte {bad}" if bad is not None else "somewhere"
+    return InputError(path, line, None, f"not UTF-8 text ({exc.reason} at {where}); re-save the "
+                      "file as UTF-8")  # fmt: skip

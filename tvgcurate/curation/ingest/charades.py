@@ -40,23 +40,23 @@ def _sniff_csv(path: Path, head: bytes) -> bool:
 def read_durations_csv(path: Path) -> dict[str, float]:
     """`id` -> `length` (seconds) from a Charades_v1_*.csv."""
     out: dict[str, float] = {}
+    csv.field_size_limit(max(csv.field_size_limit(), 1 << 26))  # long fields are data, not errors
     with open(path, encoding="utf-8-sig", newline="") as fh:
         reader = csv.DictReader(fh)
-        if (
-            not reader.fieldnames
-            or "id" not in reader.fieldnames
-            or "length" not in reader.fieldnames
-        ):
-            raise InputError(
-                path, 1, "length", "a Charades csv needs the columns 'id' and 'length'"
-            )
-        for lineno, row in enumerate(reader, start=2):
-            try:
-                out[row["id"]] = float(row["length"])
-            except (TypeError, ValueError):
-                raise InputError(
-                    path, lineno, "length", f"not a number: {row['length']!r}"
-                ) from None
+        try:
+            return _read_lengths(path, reader, out)
+        except csv.Error as exc:
+            raise InputError(path, reader.line_num, None, f"not valid CSV: {exc}") from None
+
+
+def _read_lengths(path: Path, reader: csv.DictReader, out: dict[str, float]) -> dict[str, float]:
+    if not reader.fieldnames or "id" not in reader.fieldnames or "length" not in reader.fieldnames:
+        raise InputError(path, 1, "length", "a Charades csv needs the columns 'id' and 'length'")
+    for lineno, row in enumerate(reader, start=2):
+        try:
+            out[row["id"]] = float(row["length"])
+        except (TypeError, ValueError):
+            raise InputError(path, lineno, "length", f"not a number: {row['length']!r}") from None
     return out
 
 

@@ -101,6 +101,11 @@ def check_record(rec: object, required: tuple[str, ...]) -> tuple[str | None, st
     return None
 
 
+def qid_type(qid: object) -> str:
+    """ "int" or "str": how the file wrote a qid (kept so exports write it back alike)."""
+    return "int" if isinstance(qid, int) and not isinstance(qid, bool) else "str"
+
+
 def _python_pass(sf: SourceFile, required: tuple[str, ...]) -> ReadResult:
     """Per-line parse: names the first bad line, or (skip mode / mixed qids) keeps the good ones."""
     good: list[dict] = []
@@ -115,13 +120,16 @@ def _python_pass(sf: SourceFile, required: tuple[str, ...]) -> ReadResult:
             except json.JSONDecodeError as exc:
                 problem = None, f"malformed JSON ({exc.msg} at column {exc.colno})"
             if problem is None:
-                good.append({k: rec.get(k) for k in FIELDS} | {"qid": str(rec["qid"])})
+                qid = rec["qid"]
+                good.append(
+                    {k: rec.get(k) for k in FIELDS} | {"qid": str(qid), "qid_type": qid_type(qid)}
+                )
                 continue
             rej = Reject(str(sf.path), lineno, problem[0], problem[1], line.rstrip("\r\n")[:2000])
             if sf.on_error != "skip":
                 raise rej.error()
             rejects.append(rej)
-    schema = pa.schema([("qid", pa.string()), *RAW])
+    schema = pa.schema([("qid", pa.string()), *RAW, ("qid_type", pa.string())])
     return ReadResult(pa.Table.from_pylist(good, schema=schema), rejects)
 
 
@@ -138,7 +146,8 @@ def _fast_read(sf: SourceFile) -> pa.Table:
     ):
         raise pa.ArrowInvalid(f"qid has type {qid.type}")
     table = table.set_column(table.column_names.index("qid"), "qid", qid.cast(pa.string()))
-    return table.select(FIELDS)
+    kind = "int" if pa.types.is_integer(qid.type) else "str"  # the file's own qid type
+    return table.select(FIELDS).append_column("qid_type", pa.repeat(kind, table.num_rows))
 
 
 def _arrow_checks(table: pa.Table, sf: SourceFile, required: tuple[str, ...]) -> ReadResult:
@@ -185,6 +194,7 @@ def read_qvh_jsonl(sf: SourceFile, kind: str) -> ReadResult:
             "saliency": raw.column("saliency_scores"),
             "relevant_clip_ids": raw.column("relevant_clip_ids"),
             "source_line": _line_numbers(sf.path, n, result),
+            "source_qid_type": raw.column("qid_type"),
         }
     )
     return ReadResult(samples, result.rejects)

@@ -17,6 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from tvgcurate.curation.ingest import timelens
 from tvgcurate.curation.ingest.base import (
     READERS,
     Reject,
@@ -24,7 +25,10 @@ from tvgcurate.curation.ingest.base import (
     detect_format,
     infer_source,
     infer_split,
+    read_source,
 )
+from tvgcurate.curation.ingest.custom import parse_map
+from tvgcurate.curation.ingest.discover import scan_directory
 from tvgcurate.curation.videos import index_media, probe_videos
 from tvgcurate.errors import InputError, TvgError
 from tvgcurate.schemas import conform
@@ -55,6 +59,14 @@ class IngestConfig:
         default=None, metadata={"help": "Where skipped rows go (default WS/rejects/)."}
     )
     probe_workers: int = field(default=4, metadata={"help": "Threads probing video files."})
+    map: str | None = field(
+        default=None,
+        metadata={
+            "help": "--format custom: our field=the file's column, comma-separated, e.g. "
+            "query=sentence,start=t0,end=t1,video=vid,duration=len."
+        },
+    )
+    skipped: dict[str, str] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self):
         if self.format != "auto" and self.format not in READERS:
@@ -65,9 +77,23 @@ class IngestConfig:
             raise TvgError(f"--on-error must be 'fail' or 'skip', not {self.on_error!r}")
         if not self.sources:
             raise TvgError("give at least one annotation file to ingest")
-        for p in self.sources:
-            if not Path(p).is_file():
-                raise InputError(p, None, None, "no such file")
+        if self.format == "custom":
+            parse_map(self.map)
+        elif self.map:
+            raise TvgError("--map applies to --format custom; add --format custom")
+        files: list[Path] = []
+        for p in map(Path, self.sources):
+            if p.is_dir():  # the annotation files it holds; the others are reported
+                found, skipped = scan_directory(p, self.format, self.split)
+                files += found
+                self.skipped.update(skipped)
+                if not found:
+                    raise InputError(p, None, None, "no annotation file tvgcurate knows in it")
+            elif p.is_file():
+                files.append(p)
+            else:
+                raise InputError(p, None, None, "no such file or directory")
+        self.sources = files
         if self.videos is not None and not Path(self.videos).is_dir():
             raise TvgError(f"--videos {self.videos}: not a directory")
 
@@ -81,6 +107,9 @@ class IngestReport:
     videos_version: int | None
     videos_probed: int
     probe_errors: int
+    skipped: dict[str, str] = field(default_factory=dict)  # directory files left out: why
+    # TimeLens-Bench source -> what its refinement changed against the original samples
+    comparisons: dict[str, dict] = field(default_factory=dict)
 
 
 def _samples_rows(table: pa.Table, sf: SourceFile) -> pa.Table:
@@ -140,13 +169,14 @@ def _resolve(cfg: IngestConfig) -> list[SourceFile]:
     for path in map(Path, cfg.sources):
         fmt = cfg.format if cfg.format != "auto" else detect_format(path)
         meta = READERS.meta(fmt)
-        split = cfg.split or infer_split(path)
+        split = cfg.split or infer_split(path) or meta.get("default_split")
         if split is None and not meta.get("durations_only"):
             raise InputError(
                 path, None, None, "cannot tell the split from the file name; pass --split"
             )
         source = cfg.source or meta.get("source") or infer_source(path, default=fmt)
-        out.append((fmt, SourceFile(path, split or "", source, cfg.on_error)))
+        columns = parse_map(cfg.map) if fmt == "custom" else {}
+        out.append((fmt, SourceFile(path, split or "", source, cfg.on_error, columns=columns)))
     return out
 
 
@@ -181,13 +211,13 @@ def ingest(cfg: IngestConfig) -> IngestReport:
     durations: dict[str, float] = {}
     for fmt, sf in resolved:
         if READERS.meta(fmt).get("durations_only"):
-            durations.update(READERS.get(fmt)(sf).durations)
+            durations.update(read_source(fmt, sf).durations)
     tables, rejects, per_file = [], [], {}
     for fmt, sf in resolved:
         if READERS.meta(fmt).get("durations_only"):
             continue
         sf.durations.update(durations)
-        result = READERS.get(fmt)(sf)
+        result = read_source(fmt, sf)
         rejects.extend(result.rejects)
         per_file[str(sf.path)] = result.table.num_rows
         tables.append(_samples_rows(result.table, sf))
@@ -197,6 +227,7 @@ def ingest(cfg: IngestConfig) -> IngestReport:
     new = _check_unique(new, cfg.on_error, rejects)
 
     videos_table = ws.read("videos")
+    fresh_videos = videos_table.slice(0, 0)
     probed = 0
     media_root = Path(cfg.videos).resolve() if cfg.videos else None
     if media_root is not None:
@@ -207,6 +238,7 @@ def ingest(cfg: IngestConfig) -> IngestReport:
         )
         wanted = sorted(set(pc.unique(new.column("video_id")).to_pylist()) - have)
         fresh = probe_videos(wanted, media_root, index_media(media_root), cfg.probe_workers)
+        fresh_videos = fresh
         probed = fresh.num_rows
         keep = pc.invert(pc.is_in(videos_table.column("video_id"), fresh.column("video_id")))
         videos_table = pa.concat_tables(
@@ -214,18 +246,25 @@ def ingest(cfg: IngestConfig) -> IngestReport:
         )
     new = _fill_durations(new, videos_table)
 
-    old = ws.read("samples")
-    if old.num_rows:
-        old = old.filter(pc.invert(pc.is_in(old.column("sample_id"), new.column("sample_id"))))
-    merged = pa.concat_tables(
-        [conform("samples", old), conform("samples", new)], promote_options="default"
-    )
+    def merge_samples(old: pa.Table) -> pa.Table:  # a keyed update: replayable on a newer one
+        if old.num_rows:
+            old = old.filter(pc.invert(pc.is_in(old.column("sample_id"), new.column("sample_id"))))
+        return pa.concat_tables(
+            [conform("samples", old), conform("samples", new)], promote_options="default"
+        )
 
+    def merge_videos(old: pa.Table) -> pa.Table:
+        if not fresh_videos.num_rows:
+            return old
+        keep = pc.invert(pc.is_in(old.column("video_id"), fresh_videos.column("video_id")))
+        return pa.concat_tables([old.filter(keep), fresh_videos], promote_options="default")
+
+    merged = merge_samples(ws.read("samples"))
     rejects_path = _write_rejects(ws, cfg, rejects) if rejects else None
-    with ws.transaction() as tx:
-        tx.write("samples", merged, note=f"ingest {len(per_file)} file(s)")
+    with ws.transaction(reads=ws.inputs("samples", "videos")) as tx:
+        tx.write("samples", merged, note=f"ingest {len(per_file)} file(s)", rebase=merge_samples)
         if media_root is not None:
-            tx.write("videos", videos_table, note=f"probe {probed} video(s)")
+            tx.write("videos", videos_table, note=f"probe {probed} video(s)", rebase=merge_videos)
             tx.set_meta("media_root", str(media_root))
     ok = videos_table.column("probe_error").null_count
     return IngestReport(
@@ -236,6 +275,8 @@ def ingest(cfg: IngestConfig) -> IngestReport:
         videos_version=ws.current("videos").version if ws.has("videos") else None,
         videos_probed=probed,
         probe_errors=videos_table.num_rows - ok,
+        skipped=dict(cfg.skipped),
+        comparisons=timelens.comparisons(ws, {sf.source for _, sf in resolved}),
     )
 
 

@@ -11,6 +11,7 @@ turns that into an error. It never returns fewer pairs silently.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,8 +34,13 @@ def assign(
     n: int,
     used: dict[int, set[int]],
     accept: Accept,
+    valid: Callable[[int, int], bool] | None = None,
 ) -> list[Pair]:
-    """`n` pairs (fewer only if every video ran dry), in parent order; updates `used`."""
+    """`n` pairs (fewer only if every video ran dry), in parent order; updates `used`.
+
+    `valid(parent, donor)` may refuse a pick (e.g. its composed query already exists): the
+    donor is then used up for that video and the slot is filled by a later pick.
+    """
     pairs: list[Pair] = []
     occurrences: Counter[int] = Counter()
     exhausted: set[int] = set()
@@ -52,9 +58,11 @@ def assign(
         exhausted |= short
         for g, ps in by_group.items():
             for p, pick in zip(ps, picks.get(g, []), strict=False):
+                used.setdefault(g, set()).add(pick.donor)
+                if valid is not None and not valid(p, pick.donor):
+                    continue
                 occurrences[p] += 1
                 pairs.append(Pair(p, occurrences[p], pick.donor, pick.similarity))
-                used.setdefault(g, set()).add(pick.donor)
         need = n - len(pairs)
     return sorted(pairs, key=lambda q: (q.parent, q.occurrence))
 

@@ -91,6 +91,7 @@ def build_irrelevant(cfg: IrrelevantConfig, encoder=None) -> BuildResult:
 
     new_rows: list[dict] = []
     reports: list[StrategyReport] = []
+    taken = {(v, normalise(q)) for v, q in zip(cols["video_id"], cols["query"], strict=True)}
     for sp in splits:
         _attach_rows(sp, cols, norm, relevant, text_row)
         used_irrelevant = _used_irrelevant(sp, cols, norm)
@@ -101,7 +102,7 @@ def build_irrelevant(cfg: IrrelevantConfig, encoder=None) -> BuildResult:
                 if strat.relevance == "irrelevant"
                 else _used_partial(sp, cols, strat)
             )
-            rows = _run(strat, sp, emb, cols, norm, used, proper, cfg)
+            rows = _run(strat, sp, emb, cols, norm, used, proper, cfg, taken)
             new_rows.extend(rows)
             sims = np.array([r["similarity"] for r in rows])
             reports.append(StrategyReport(sp.name, name, len(sp.parents), len(rows), _stats(sims)))
@@ -109,8 +110,40 @@ def build_irrelevant(cfg: IrrelevantConfig, encoder=None) -> BuildResult:
     _check_unique(cols, new_rows)
     out = pa.concat_tables([kept, _rows_table(new_rows, kept.schema)])
     summary = ", ".join(f"{r.split}/{r.strategy} +{r.added}" for r in reports)
-    tv = ws.write("samples", out, note=f"build-irrelevant seed={cfg.seed}: {summary}")
-    return BuildResult(tv.version, len(new_rows), out.num_rows, reports)
+    tv = ws.write(
+        "samples",
+        out,
+        note=f"build-irrelevant seed={cfg.seed}: {summary}",
+        reads=ws.inputs("samples"),
+        rebase=lambda current: _replay(current, new_rows, cfg),
+    )
+    return BuildResult(tv.version, len(new_rows), tv.rows, reports)
+
+
+def _replay(current: pa.Table, new_rows: list[dict], cfg: IrrelevantConfig) -> pa.Table:
+    """This run's rows appended to a samples version another command wrote meanwhile.
+
+    Rows whose parent is gone, or whose id or (video, query) pair is now taken, are
+    dropped; a same-strategy run that got there first is refused as on a fresh run.
+    """
+    current = conform("samples", current)
+    cols = current.select(list(_COLUMNS)).to_pydict()
+    keep = _keep_mask(cols, cfg)
+    kept = current.filter(pa.array(keep))
+    ids = {sid for sid, m in zip(cols["sample_id"], keep, strict=True) if m}
+    pairs = {
+        (v, normalise(q))
+        for v, q, m in zip(cols["video_id"], cols["query"], keep, strict=True)
+        if m
+    }
+    rows = []
+    for r in new_rows:
+        key = (r["video_id"], normalise(r["query"]))
+        if r["parent_sample_id"] in ids and r["sample_id"] not in ids and key not in pairs:
+            rows.append(r)
+            ids.add(r["sample_id"])
+            pairs.add(key)
+    return pa.concat_tables([kept, _rows_table(rows, kept.schema)], promote_options="default")
 
 
 def _keep_mask(cols: dict, cfg: IrrelevantConfig) -> list[bool]:
@@ -203,7 +236,9 @@ def _strategy_seed(seed: int, split: str, name: str) -> int:
     return int(mix(seed, np.uint64(key64(split)), np.uint64(key64(name))))
 
 
-def _run(strat: Strategy, sp: _Split, emb, cols, norm, used, proper, cfg) -> list[dict]:
+def _run(strat: Strategy, sp: _Split, emb, cols, norm, used, proper, cfg, taken) -> list[dict]:
+    """The strategy's rows; a composed query already in `taken` ((video, normalised query)
+    pairs, updated here) is skipped and its slot goes to another candidate."""
     seed = _strategy_seed(cfg.seed, sp.name, strat.name)
     n = target_count(cfg.ratio, len(sp.parents))
     finder = PairFinder(
@@ -211,7 +246,19 @@ def _run(strat: Strategy, sp: _Split, emb, cols, norm, used, proper, cfg) -> lis
     )
     parent_keys = np.array([key64(cols["sample_id"][i]) for i in sp.parents], dtype=np.uint64)
     order = np.argsort(mix(seed, parent_keys, 2), kind="stable")
-    pairs = assign(finder, sp.parent_group, order, n, used, strat.accept)
+    queries: dict[tuple[int, int], str] = {}
+
+    def fresh(p: int, donor: int) -> bool:
+        i = sp.parents[p]
+        q = strat.query(norm[i], sp.donor_texts[donor], proper)
+        key = (cols["video_id"][i], normalise(q))
+        if key in taken:
+            return False
+        taken.add(key)
+        queries[(p, donor)] = q
+        return True
+
+    pairs = assign(finder, sp.parent_group, order, n, used, strat.accept, fresh)
     if len(pairs) < n:
         raise TvgError(
             f"{strat.name}: found only {len(pairs)} of the {n} pairs needed for split "
@@ -226,7 +273,7 @@ def _run(strat: Strategy, sp: _Split, emb, cols, norm, used, proper, cfg) -> lis
             {
                 "sample_id": f"{cols['sample_id'][i]}~{strat.name}~{pair.occurrence}",
                 "video_id": cols["video_id"][i],
-                "query": strat.query(norm[i], sp.donor_texts[pair.donor], proper),
+                "query": queries[(pair.parent, pair.donor)],
                 "windows": [],
                 "relevance": strat.relevance,
                 "split": sp.name,

@@ -18,19 +18,20 @@ from tvgcurate.schemas.constants import DEFAULT_BUDGET_TOKENS
 from tvgcurate.workspace import Workspace
 
 ROW_GROUP = 65_536
+FRAMES_SHARD_VIDEOS = 256  # videos per shard of the `frames` table
 
 
 @dataclass
 class KeyframesConfig:
     workspace: Path = field(metadata={"help": "Workspace directory holding a `videos` table."})
-    policy: str = field(default="adaptive", metadata={"help": "Budget policy: adaptive | uniform."})
+    policy: str = field(default="adaptive", metadata={"help": "Budget policy."})
     sample_fps: float = field(default=2.0, metadata={"help": "Candidate frames per second."})
     budget_tokens: int = field(
         default=DEFAULT_BUDGET_TOKENS, metadata={"help": "Visual tokens per video."}
     )
     min_tokens: int = field(default=16, metadata={"help": "Minimum tokens of a kept frame."})
     max_tokens: int = field(default=768, metadata={"help": "Maximum tokens of one frame."})
-    executor: str = field(default="local", metadata={"help": "local | process | ray."})
+    executor: str = field(default="local", metadata={"help": "How shards run."})
     workers: int | None = field(default=None, metadata={"help": "Processes / Ray CPUs."})
     cache_frames: bool = field(
         default=False, metadata={"help": "Also store the resized frames (JPEG) as table `frames`."}
@@ -38,10 +39,8 @@ class KeyframesConfig:
     media_root: Path | None = field(
         default=None, metadata={"help": "Root of `videos.path` (default: the one ingest recorded)."}
     )
-    decoder: str = field(default="auto", metadata={"help": "auto | pyav | decord."})
-    detector: str = field(
-        default="histogram", metadata={"help": "histogram | content | adaptive | hash | none."}
-    )
+    decoder: str = field(default="auto", metadata={"help": "Frame decoder."})
+    detector: str = field(default="histogram", metadata={"help": "Shot-boundary detector."})
     detector_threshold: float | None = field(
         default=None, metadata={"help": "Detector threshold (scenedetect's default when unset)."}
     )
@@ -123,12 +122,29 @@ def media_root_of(ws: Workspace, override: Path | None) -> str | None:
     return str(path if path.is_absolute() else (ws.root / path).resolve())
 
 
+def write_frames(w, tables, videos_per_shard: int = FRAMES_SHARD_VIDEOS) -> None:
+    """The `frames` table as shards of `videos_per_shard` videos, one row group per video, so
+    that training reads one video's frames without reading a shard whole."""
+    videos = 0
+    for t in tables:
+        t = t.filter(pc.is_valid(t.column("image")))
+        fr = t.select([f.name for f in FRAMES_SCHEMA if f.name != "format"])
+        fr = fr.append_column("format", pa.array(["jpeg"] * fr.num_rows, pa.string()))
+        fr = fr.cast(FRAMES_SCHEMA)
+        ids = fr.column("video_id")
+        for vid in pc.unique(ids).to_pylist():
+            if videos and videos % videos_per_shard == 0:
+                w.new_shard()
+            w.write_table(fr.filter(pc.equal(ids, vid)))
+            videos += 1
+
+
 def run_keyframes(cfg: KeyframesConfig) -> KeyframesResult:
     ws = Workspace(cfg.workspace)
     videos_tv = ws.current("videos")
     if videos_tv is None or videos_tv.rows == 0:
         raise TvgError(f"{cfg.workspace}: no `videos` table; run `tvgcurate ingest` first")
-    videos = ws.read("videos")
+    videos = ws.read("videos", videos_tv.version)
     root = media_root_of(ws, cfg.media_root)
     paths = videos.column("path").to_pylist()
     if root is None and any(p and not Path(p).is_absolute() for p in paths):
@@ -151,7 +167,7 @@ def run_keyframes(cfg: KeyframesConfig) -> KeyframesResult:
     rows = failed = 0
     frames_version = None
     kf_schema = pa.schema([SHARD_SCHEMA.field(n) for n in core + extra])
-    with ws.writer("keyframes", kf_schema, note=note) as w:
+    with ws.writer("keyframes", kf_schema, note=note, reads=ws.inputs("videos")) as w:
         pending: list[pa.Table] = []
         for t in executors.iter_shard_tables(report.files):
             out = schemas.conform("keyframes", t.select(core + extra)).cast(kf_schema)
@@ -164,12 +180,8 @@ def run_keyframes(cfg: KeyframesConfig) -> KeyframesResult:
         if pending:
             w.write_table(pa.concat_tables(pending))
     if cfg.cache_frames:
-        with ws.writer("frames", FRAMES_SCHEMA, note=note) as w:
-            for t in executors.iter_shard_tables(report.files):
-                t = t.filter(pc.is_valid(t.column("image")))
-                fr = t.select([f.name for f in FRAMES_SCHEMA if f.name != "format"])
-                fr = fr.append_column("format", pa.array(["jpeg"] * fr.num_rows, pa.string()))
-                w.write_table(fr.cast(FRAMES_SCHEMA))
+        with ws.sharded_writer("frames", FRAMES_SCHEMA, note=note, reads=ws.inputs("videos")) as w:
+            write_frames(w, executors.iter_shard_tables(report.files))
         frames_version = ws.current("frames").version
     tv = ws.current("keyframes")
     return KeyframesResult(

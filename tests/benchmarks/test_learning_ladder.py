@@ -1,0 +1,71 @@
+"""benchmarks/learning.py end to end on its --quick task (the headline rung, a few steps)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+LINES = (
+    "whole video",
+    "always answer (the constant)",
+    "always refuse",
+    "after pretrain (refusal only)",
+    "after SFT",
+    "after GRPO",
+)
+
+
+def load():
+    spec = importlib.util.spec_from_file_location("learning_bench", REPO / "benchmarks/learning.py")
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.mark.slow
+def test_quick_multi_rung_end_to_end(tmp_path, capsys):
+    learning = load()
+    out = tmp_path / "ladder"
+    assert learning.main(["--quick", "--rung", "multi", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    res = json.loads((out / "RESULTS.json").read_text())
+    assert (out / "rewards.png").stat().st_size > 0
+    assert res["budget"] == {"pretrain_steps": 3, "sft_steps": 4, "grpo_steps": 2}
+    rung = res["rungs"]["multi"]
+    lines = rung["lines"]
+    constant = [k for k in lines if k.startswith("best constant")]
+    assert len(constant) == 1 and set(LINES) <= set(lines)
+    for name in [*LINES, *constant]:
+        assert name in printed
+        assert {"all", "2 shapes", "3 shapes"} <= set(lines[name]), name
+        assert set(learning.COLUMNS) <= set(lines[name]["all"]), name
+
+    # both baselines score grounding on the relevant rows only, and never refuse
+    for name in ("whole video", constant[0]):
+        b = lines[name]["all"]
+        assert b["irrelevant"] == 0 and 0 < b["mIoU"] <= 100
+        assert b["refusal_acc"] is None
+    assert lines["whole video"]["all"]["R1@0.3"] >= lines["whole video"]["all"]["R1@0.5"]
+    refuse, answer = lines["always refuse"]["all"], lines["always answer (the constant)"]["all"]
+    assert refuse["refusal_acc"] == 100.0 and refuse["false_refusals"] == 100.0
+    assert refuse["mIoU"] == 0.0 and refuse["refusal_auc"] == 0.5
+    assert answer["refusal_acc"] == 0.0 and answer["false_refusals"] == 0.0
+    assert answer["mIoU"] == lines[constant[0]]["all"]["mIoU"]
+
+    # model rows: aggregated over the seeds, the pretrained model only for refusal
+    assert lines["after pretrain (refusal only)"]["all"]["mIoU"] is None
+    sft = lines["after SFT"]["all"]
+    assert sft["mIoU"]["values"] and sft["refusal_acc"]["mean"] is not None
+    if sft["refusal_auc"] is not None:  # score gives a refusal_score
+        assert 0.0 <= sft["refusal_auc"]["mean"] <= 1.0
+    seed = rung["seeds"]["0"]
+    assert [seed["stages"][s]["steps"] for s in ("pretrain", "sft", "grpo")] == [3, 4, 2]
+    assert all(seed["stages"][s]["seconds"] > 0 for s in seed["stages"])
+    assert set(seed["grpo"]) == {"iou_reward", "refusal_reward", "group_reward_var"}
+    assert rung["task"]["val"]["videos"] == 6 and "checks" in rung
