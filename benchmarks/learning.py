@@ -21,7 +21,7 @@ always-answer and an always-refuse line, then the model after pretraining (refus
 after SFT and after GRPO, split by the number of shapes in the video.
 
 Budgets are optimiser steps (machines differ about 5x in speed); wall time is printed beside
-them; float32 on CPU. Rates are percent (x100, as `tvgcurate.metrics`); AUC is 0..1.
+them; float32 on CPU. Every figure is percent (x100, as `tvgcurate.metrics`), the AUC too.
 
     .venv/bin/python benchmarks/learning.py --out /tmp/tvg_ladder --ladder --seeds 0,1
     .venv/bin/python benchmarks/learning.py --out /tmp/tvg_pir --rung multi --pir
@@ -256,39 +256,9 @@ HEADERS = {
 }
 
 
-def _auc(pos: list[float], neg: list[float]) -> float | None:
-    """ROC-AUC of scores, `pos` (irrelevant rows) above `neg`, by ranks (ties count half)."""
-    if not pos or not neg:
-        return None
-    from scipy.stats import rankdata
-
-    ranks = rankdata(np.concatenate([pos, neg]))
-    return float((ranks[: len(pos)].sum() - len(pos) * (len(pos) + 1) / 2) / (len(pos) * len(neg)))
-
-
-def _acc_at_frr(pos: list[float], neg: list[float], frr: float) -> float | None:
-    """Percent of irrelevant rows refused by the threshold that refuses `frr` of relevant rows
-    at most (refuse when the score is above the relevant scores' 1-frr quantile)."""
-    if not pos or not neg:
-        return None
-    thr = float(np.quantile(neg, 1 - frr))
-    return round(100 * float(np.mean(np.asarray(pos) > thr)), 2)
-
-
-def refusal_score_metrics(scores: list[float], irrelevant: list[bool]) -> dict:
-    """AUC and accuracy at false-refusal rates 0.05 / 0.1 of a refusal score."""
-    pos = [s for s, i in zip(scores, irrelevant, strict=True) if i]
-    neg = [s for s, i in zip(scores, irrelevant, strict=True) if not i]
-    auc = _auc(pos, neg)
-    return {
-        "refusal_auc": None if auc is None else round(auc, 4),
-        "refusal_acc@frr0.05": _acc_at_frr(pos, neg, 0.05),
-        "refusal_acc@frr0.1": _acc_at_frr(pos, neg, 0.1),
-    }
-
-
 def block(rows: list[dict], gts: dict[str, list]) -> dict:
-    """The columns over scored rows (score's row dicts; `refusal_score` when they have one)."""
+    """The columns over scored rows (score's row dicts); AUC and accuracy@FRR need every row's
+    `refusal_score`."""
     from tvgcurate.model.score import headline, summarize
 
     ok = [r for r in rows if not r.get("error")]
@@ -303,13 +273,11 @@ def block(rows: list[dict], gts: dict[str, list]) -> dict:
         "refusal_acc": h["refusal_acc_irrelevant"],
         "false_refusals": h["false_refusal_rate"],
         "invalid": h["invalid_rate"],
-        "refusal_auc": None,
-        "refusal_acc@frr0.05": None,
-        "refusal_acc@frr0.1": None,
+        # score's refusal_score (P(refusal)) through tvgcurate.metrics.refusal_score_metrics
+        "refusal_auc": h.get("refusal_auc"),
+        "refusal_acc@frr0.05": h.get("refusal_acc@frr0.05"),
+        "refusal_acc@frr0.1": h.get("refusal_acc@frr0.1"),
     }
-    scores = [r.get("refusal_score") for r in ok]
-    if ok and all(isinstance(s, (int, float)) and s == s for s in scores):
-        out.update(refusal_score_metrics(scores, [not gts[r["sample_id"]] for r in ok]))
     return out
 
 
@@ -354,7 +322,7 @@ def best_constant(train_rows: list[dict]) -> tuple[float, float]:
 
 def reference_lines(samples: list[dict], shapes: dict[str, int]) -> dict:
     """Both baselines (relevant rows: grounding only), always-answer and always-refuse (all
-    rows; their refusal score is a constant, so AUC 0.5)."""
+    rows; their refusal score is a constant, so AUC 50)."""
     train = [s for s in samples if s["split"] == "train" and s["relevance"] == "relevant"]
     val = [s for s in samples if s["split"] == "val"]
     rel = [s for s in val if s["relevance"] == "relevant"]
@@ -569,7 +537,7 @@ def checks(baselines: dict, models: dict, seeds: list[dict]) -> dict:
     }
     acc, auc = value(grpo["refusal_acc@frr0.1"]), value(grpo["refusal_auc"])
     out["refusal acc >= 80 at false refusals <= 0.1"] = None if acc is None else acc >= 80
-    out["refusal AUC >= 0.9"] = None if auc is None else auc >= 0.9
+    out["refusal AUC >= 90"] = None if auc is None else auc >= 90
     sm, gm = value(sft["mIoU"]), value(grpo["mIoU"])
     out["GRPO mIoU >= SFT's - 2"] = None if None in (sm, gm) else gm >= sm - 2
     sa, ga = value(sft["refusal_auc"]), value(grpo["refusal_auc"])
@@ -800,7 +768,7 @@ def cell(v, column: str) -> str:
         v = v["mean"]
     if v is None:
         return "-"
-    return f"{v:.3f}" if column == "refusal_auc" else f"{v:.1f}"
+    return f"{v:.1f}"
 
 
 def print_rung(name: str, r: dict, console) -> None:
@@ -956,7 +924,7 @@ def main(argv=None) -> int:
             "sft_steps": args.sft_steps,
             "grpo_steps": args.grpo_steps,
         },
-        "units": "rates in percent (x100), refusal_auc 0..1; spread = half the range over seeds",
+        "units": "percent (x100, refusal_auc too); spread = half the range over seeds",
         "rungs": {},
     }
 

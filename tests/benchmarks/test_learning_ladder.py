@@ -54,7 +54,7 @@ def test_quick_multi_rung_end_to_end(tmp_path, capsys):
     assert lines["whole video"]["all"]["R1@0.3"] >= lines["whole video"]["all"]["R1@0.5"]
     refuse, answer = lines["always refuse"]["all"], lines["always answer (the constant)"]["all"]
     assert refuse["refusal_acc"] == 100.0 and refuse["false_refusals"] == 100.0
-    assert refuse["mIoU"] == 0.0 and refuse["refusal_auc"] == 0.5
+    assert refuse["mIoU"] == 0.0 and refuse["refusal_auc"] == 50.0
     assert answer["refusal_acc"] == 0.0 and answer["false_refusals"] == 0.0
     assert answer["mIoU"] == lines[constant[0]]["all"]["mIoU"]
 
@@ -62,8 +62,9 @@ def test_quick_multi_rung_end_to_end(tmp_path, capsys):
     assert lines["after pretrain (refusal only)"]["all"]["mIoU"] is None
     sft = lines["after SFT"]["all"]
     assert sft["mIoU"]["values"] and sft["refusal_acc"]["mean"] is not None
-    if sft["refusal_auc"] is not None:  # score gives a refusal_score
-        assert 0.0 <= sft["refusal_auc"]["mean"] <= 1.0
+    # score's refusal_score: AUC and accuracy at the false-refusal rates (percent)
+    assert 0.0 <= sft["refusal_auc"]["mean"] <= 100.0
+    assert sft["refusal_acc@frr0.1"]["mean"] is not None
     seed = rung["seeds"]["0"]
     assert [seed["stages"][s]["steps"] for s in ("pretrain", "sft", "grpo")] == [3, 4, 2]
     assert all(seed["stages"][s]["seconds"] > 0 for s in seed["stages"])

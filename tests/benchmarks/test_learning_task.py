@@ -110,13 +110,6 @@ def test_best_constant_is_fitted(learning):
     assert learning.best_constant(rows) == (0.2, 0.6)
 
 
-def test_refusal_score_metrics(learning):
-    m = learning.refusal_score_metrics([0.9, 0.8, 0.1, 0.2, 0.3], [True, True, False, False, False])
-    assert m["refusal_auc"] == 1.0 and m["refusal_acc@frr0.1"] == 100.0
-    m = learning.refusal_score_metrics([0.5] * 4, [True, False, True, False])
-    assert m["refusal_auc"] == 0.5 and m["refusal_acc@frr0.05"] == 0.0
-
-
 def test_flat_background_has_no_texture():
     assert "flat" not in TEXTURES  # asked for by name only: demo-data stays as it was
     flat = background(Scene(0.0, (120, 80, 60), "flat", 3), 64, 64).astype(float)

@@ -106,7 +106,7 @@ def _check(result, ws: Path, before: dict, name: str) -> None:
 def test_malformed_files_fail_cleanly(rel, mode, demo_dir, base_ws, tmp_path_factory):
     original = (demo_dir / rel).read_bytes()
 
-    @settings(max_examples=EXAMPLES, deadline=None, database=None,
+    @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
               suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                      HealthCheck.data_too_large])  # fmt: skip
     @given(data=malformed(original))
@@ -143,7 +143,7 @@ def test_predictions_for_eval_fail_cleanly(tmp_path_factory, demo_dir):
                                  [[*w, 0.5] for w in rec["relevant_windows"]]}))  # fmt: skip
     original = ("\n".join(lines) + "\n").encode()
 
-    @settings(max_examples=EXAMPLES, deadline=None, database=None,
+    @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
               suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                      HealthCheck.data_too_large])  # fmt: skip
     @given(data=malformed(original))

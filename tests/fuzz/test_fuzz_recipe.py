@@ -18,7 +18,7 @@ RECIPE = Path(__file__).resolve().parents[2] / "recipes" / "tiny-cpu.yaml"
 def test_malformed_recipes_fail_cleanly(tmp_path_factory):
     original = RECIPE.read_bytes()
 
-    @settings(max_examples=EXAMPLES, deadline=None, database=None,
+    @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
               suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                      HealthCheck.data_too_large])  # fmt: skip
     @given(data=malformed(original))

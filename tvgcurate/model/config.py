@@ -193,6 +193,14 @@ class GRPOStageConfig(StageConfig):
             )
 
 
+def _is_dir(path) -> bool:
+    """A directory that exists; a name the OS cannot look up (too long, NUL) is not one."""
+    try:
+        return Path(str(path)).is_dir()
+    except (OSError, ValueError):
+        return False
+
+
 @dataclass
 class TrainConfig:
     """One `tvgcurate train` run."""
@@ -237,10 +245,11 @@ class TrainConfig:
         self.workspace, self.output = Path(self.workspace), Path(self.output)
         if self.stage not in STAGES:
             raise ConfigError(f"stage must be one of {', '.join(STAGES)}, got {self.stage!r}")
-        if self.model != "tiny" and not Path(self.model).is_dir():
+        if self.model != "tiny" and not _is_dir(self.model):
+            shown = self.model if len(str(self.model)) <= 80 else str(self.model)[:77] + "..."
             raise ConfigError(
-                f"--model {self.model}: not 'tiny' and not a local checkpoint directory "
-                "(download the model first; nothing is fetched from a hub)"
+                f"model {shown!r} (--model or the recipe's `model` key): not 'tiny' and not a "
+                "local checkpoint directory (download the model first; nothing is fetched from a hub)"
             )
 
 

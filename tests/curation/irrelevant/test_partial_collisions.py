@@ -36,7 +36,10 @@ def _unique(root: Path) -> None:
 
 
 @settings(
-    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=12,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(seed=st.integers(0, 200), ratio=st.sampled_from([0.2, 0.5, 1.0]))
 def test_partial_never_repeats_a_pair(demo_ws, tmp_path_factory, hashing, seed, ratio):
