@@ -106,10 +106,10 @@ def main(argv=None) -> dict:
 
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--out", type=Path, required=True)
-    p.add_argument("--pool", type=int, default=1200, help="training videos")
+    p.add_argument("--pool", type=int, default=1000, help="training videos")
     p.add_argument("--noise", type=float, default=0.15, help="share of rows corrupted")
     p.add_argument("--pretrain-steps", type=int, default=1200)
-    p.add_argument("--steps", type=int, default=1500, help="SFT steps per round")
+    p.add_argument("--steps", type=int, default=2000, help="SFT steps per round")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--heldout", type=int, default=300)
     p.add_argument("--phase", choices=["all", "round0", "round1"], default="all")
@@ -136,7 +136,7 @@ def main(argv=None) -> dict:
         seed=args.seed,
         heldout=args.heldout,
         pretrain_steps=args.pretrain_steps,
-        steps=0,
+        steps=args.steps,
     )
     task = B.Task()
     fmt = TimestampFormat.for_max_duration(task.max_frames)
@@ -159,9 +159,11 @@ def main(argv=None) -> dict:
     ckpt = args.out / "pretrained.pt"
     model, proc = fresh()
     enc = B.Encoder(proc, fmt, not args.no_query_first)
-    if not ckpt.exists():
-        log({"phase": "pretrain", **B.train(model, enc, targs, task, log)})
-        torch.save(model.state_dict(), ckpt)
+    if not ckpt.exists():  # the first slice of the one schedule; SFT continues it (as run G)
+        state: dict = {}
+        rec = B.train(model, enc, targs, task, log, stop=args.pretrain_steps, state=state)
+        log({"phase": "pretrain", **rec})
+        torch.save({"model": model.state_dict(), "opt": state["opt"]}, ckpt)
 
     rng = random.Random(1000 + args.seed)
     pool = [B.make_video(rng, task) for _ in range(args.pool)]
@@ -172,22 +174,23 @@ def main(argv=None) -> dict:
 
     def sft(labels, tag):
         model, proc = fresh()
-        model.load_state_dict(torch.load(ckpt))
+        saved = torch.load(ckpt)
+        model.load_state_dict(saved["model"])
         enc = B.Encoder(proc, fmt, not args.no_query_first)
         for v, qa in zip(pool, labels):
             v["qa"] = list(qa)
-        sargs = B.argparse.Namespace(**{**vars(targs), "steps": args.steps})
         t0 = time.time()
         B.train(
             model,
             enc,
-            sargs,
+            targs,
             task,
             lambda r: log({"phase": tag, **r}),
             pool=pool,
             start_step=args.pretrain_steps,
+            state={"opt": saved["opt"]},
         )
-        held = B.evaluate(model, enc, sargs, task)
+        held = B.evaluate(model, enc, targs, task)
         return model, enc, held, round(time.time() - t0, 1)
 
     result_path = args.out / "RESULTS.json"

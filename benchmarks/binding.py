@@ -284,11 +284,29 @@ def to_pil(frames):
     return [Image.fromarray(f) for f in frames]
 
 
-def train(model, enc: Encoder, args, task: Task, log, pool=None, start_step: int = 0) -> dict:
+def train(
+    model,
+    enc: Encoder,
+    args,
+    task: Task,
+    log,
+    pool=None,
+    start_step: int = 0,
+    stop: int | None = None,
+    state: dict | None = None,
+) -> dict:
+    """Pretrain then SFT on one warmup + cosine schedule over both stages.
+
+    `start_step`/`stop` run a slice of that schedule (a stage resumed from a checkpoint);
+    `state` carries the optimiser between slices: loaded from `state["opt"]` when present,
+    written back at the end.
+    """
     import torch
 
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.0)
+    if state and "opt" in state:
+        opt.load_state_dict(state["opt"])
     total = args.pretrain_steps + args.steps
     warm = max(1, int(0.05 * total))
 
@@ -307,7 +325,8 @@ def train(model, enc: Encoder, args, task: Task, log, pool=None, start_step: int
     model.train()
     t0 = time.time()
     ema = None
-    for step in range(start_step, total):
+    end = total if stop is None else min(stop, total)
+    for step in range(start_step, end):
         pre = step < args.pretrain_steps
         if pre and args.pretrain_kind == "frame":
             convs, ims = caption_batch(enc, rng, task, args.caption_batch)
@@ -340,7 +359,7 @@ def train(model, enc: Encoder, args, task: Task, log, pool=None, start_step: int
         opt.zero_grad(set_to_none=True)
         loss = float(out.loss)
         ema = loss if ema is None else 0.98 * ema + 0.02 * loss
-        if step % 50 == 0 or step == total - 1:
+        if step % 50 == 0 or step == end - 1:
             rec = {
                 "step": step,
                 "stage": "pretrain" if pre else "sft",
@@ -365,7 +384,9 @@ def train(model, enc: Encoder, args, task: Task, log, pool=None, start_step: int
             m = evaluate(model, enc, args, task, limit=120)
             log({"step": step, "eval": m, "seconds": round(time.time() - t0, 1)})
             model.train()
-    return {"steps": total, "seconds": round(time.time() - t0, 1)}
+    if state is not None:
+        state["opt"] = opt.state_dict()
+    return {"steps": end - start_step, "seconds": round(time.time() - t0, 1)}
 
 
 # -- evaluation ---------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 import json
 
+import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 from typer.testing import CliRunner
@@ -94,7 +95,18 @@ def test_score_greedy_and_sampled(run, grounding_ws):
     ws = grounding_ws
     runner = CliRunner()
     res = runner.invoke(
-        app, ["score", "--workspace", str(ws.root), "--checkpoint", str(run), "--split", "val"]
+        app,
+        [
+            "score",
+            "--workspace",
+            str(ws.root),
+            "--checkpoint",
+            str(run),
+            "--split",
+            "val",
+            "--run-id",
+            "greedy",
+        ],
     )
     assert res.exit_code == 0, res.output + repr(res.exception)
     assert "R1@0.5" in res.output and "mIoU" in res.output
@@ -115,7 +127,8 @@ def test_score_greedy_and_sampled(run, grounding_ws):
         ],
     )
     assert res.exit_code == 0, res.output + repr(res.exception)
-    preds = ws.read("predictions")
+    preds = ws.read("predictions")  # the workspace is shared: other tests' runs are in it too
+    preds = preds.filter(pc.is_in(preds.column("run_id"), value_set=pa.array(["greedy", "k3"])))
     assert preds.num_rows == 4  # two runs x two val samples; the first run is kept
     k3 = preds.filter(pc.equal(preds.column("run_id"), "k3")).to_pylist()
     assert len(k3) == 2
