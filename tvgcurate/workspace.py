@@ -436,6 +436,14 @@ class Workspace:
         """A workspace-level setting kept in the manifest (e.g. `media_root`)."""
         return self.manifest().get(key, default)
 
+    def media_root(self) -> Path | None:
+        """The media root ingest recorded, a relative one resolved against the workspace."""
+        root = self.meta("media_root")
+        if not root:
+            return None
+        root = Path(root)
+        return root if root.is_absolute() else self.root / root
+
     def checkout(self, name: str, version: int) -> TableVersion:
         """Make an existing version current again; nothing is rewritten or deleted."""
         tv = self.version(name, version)

@@ -150,6 +150,24 @@ def options_help(cls: type) -> list[tuple[str, str, str]]:
 # -- atomic output ------------------------------------------------------------------------
 
 
+def video_path(video: dict, root: Path | None, prefix: str | None = None) -> str:
+    """Where a trainer finds a video: `prefix` + its path, or its path under the media root."""
+    if prefix is not None:
+        return prefix.rstrip("/") + "/" + video["path"].lstrip("/")
+    p = Path(video["path"])
+    return str(p if p.is_absolute() or root is None else (root / p).resolve())
+
+
+def with_videos(videos: dict[str, dict], rows, ctx: ExportContext) -> Iterator[tuple[dict, dict]]:
+    """(sample, video) for each sample whose video has a path; the others go to ctx.skipped."""
+    for s in rows:
+        v = videos.get(s["video_id"])
+        if v is None or not v.get("path"):
+            ctx.skipped[s["sample_id"]] = f"video {s['video_id']!r} is not in the videos table"
+            continue
+        yield s, v
+
+
 def _remove(path: Path) -> None:
     if path.is_dir():
         shutil.rmtree(path)

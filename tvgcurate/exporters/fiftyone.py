@@ -38,7 +38,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tvgcurate.errors import TvgError
-from tvgcurate.exporters.base import ExportContext, Exporter, register
+from tvgcurate.exporters.base import (
+    ExportContext,
+    Exporter,
+    register,
+    video_path,
+    with_videos,
+)
 from tvgcurate.workspace import Workspace
 
 LOADER = "load_fiftyone.py"
@@ -131,10 +137,7 @@ class FiftyOneExporter(Exporter):
         opts = self.options(ctx)
         ws = Workspace(ctx.workspace)
         videos = {v["video_id"]: v for v in ws.read("videos").to_pylist()}
-        root = ws.meta("media_root")
-        root = Path(root) if root else None
-        if root is not None and not root.is_absolute():
-            root = ws.root / root
+        root = ws.media_root()
         preds: dict[str, dict] = {}
         run_id = None
         if (t := _table(ws, "predictions")) is not None:
@@ -150,13 +153,8 @@ class FiftyOneExporter(Exporter):
             audit_id = t.column("audit_id")[0].as_py() if t.num_rows else None
         (out / "frames").mkdir()
         docs = []
-        for s in samples.to_pylist():
-            v = videos.get(s["video_id"])
-            if v is None or not v.get("path"):
-                ctx.skipped[s["sample_id"]] = f"video {s['video_id']!r} is not in the videos table"
-                continue
-            p = Path(v["path"])
-            path = str(p if p.is_absolute() or root is None else (root / p).resolve())
+        for s, v in with_videos(videos, samples.to_pylist(), ctx):
+            path = video_path(v, root)
             duration = float(v.get("duration_s") or s.get("duration_s") or 0.0)
             fps = float(v.get("fps") or 0.0)
             total = int(v.get("num_frames") or round(duration * fps) or 1)

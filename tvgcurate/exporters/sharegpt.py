@@ -24,7 +24,13 @@ from pathlib import Path
 import pyarrow as pa
 
 from tvgcurate.errors import TvgError
-from tvgcurate.exporters.base import ExportContext, Exporter, register
+from tvgcurate.exporters.base import (
+    ExportContext,
+    Exporter,
+    register,
+    video_path,
+    with_videos,
+)
 from tvgcurate.workspace import Workspace
 
 VIDEO_TOKEN = "<video>"
@@ -109,22 +115,11 @@ class ShareGPTExporter(Exporter):
             fmt = dataset_format(
                 ws.read("samples", columns=["duration_s"]).to_pylist(), videos.values()
             )
-        root = ws.meta("media_root")
-        root = Path(root) if root else None
-        if root is not None and not root.is_absolute():
-            root = ws.root / root
+        root = ws.media_root()
         template = opts.prompt_template or DEFAULT_PROMPT
         records = []
-        for s in samples.to_pylist():
-            v = videos.get(s["video_id"])
-            if v is None or not v.get("path"):
-                ctx.skipped[s["sample_id"]] = f"video {s['video_id']!r} is not in the videos table"
-                continue
-            if opts.video_prefix is not None:
-                path = opts.video_prefix.rstrip("/") + "/" + v["path"].lstrip("/")
-            else:
-                p = Path(v["path"])
-                path = str(p if p.is_absolute() or root is None else (root / p).resolve())
+        for s, v in with_videos(videos, samples.to_pylist(), ctx):
+            path = video_path(v, root, opts.video_prefix)
             user = VIDEO_TOKEN + template.format(query=s["query"])
             rec = _turns(user, target_answer(s, fmt), opts.style)
             rec["videos"] = [path]

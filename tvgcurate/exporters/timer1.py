@@ -24,7 +24,13 @@ from pathlib import Path
 import pyarrow as pa
 
 from tvgcurate.errors import TvgError
-from tvgcurate.exporters.base import ExportContext, Exporter, register
+from tvgcurate.exporters.base import (
+    ExportContext,
+    Exporter,
+    register,
+    video_path,
+    with_videos,
+)
 from tvgcurate.workspace import Workspace
 
 
@@ -43,13 +49,6 @@ class TimeR1Options:
             raise ValueError(f"layout must be time-r1 or timezero, not {self.layout!r}")
 
 
-def video_path(v: dict, root: Path | None, prefix: str | None) -> str:
-    if prefix is not None:
-        return prefix.rstrip("/") + "/" + v["path"].lstrip("/")
-    p = Path(v["path"])
-    return str(p if p.is_absolute() or root is None else (root / p).resolve())
-
-
 @register("timer1")
 class TimeR1Exporter(Exporter):
     """Time-R1 (list) or TimeZero (per-video) training annotation JSON."""
@@ -61,21 +60,15 @@ class TimeR1Exporter(Exporter):
         opts = self.options(ctx)
         ws = Workspace(ctx.workspace)
         videos = {v["video_id"]: v for v in ws.read("videos").to_pylist()}
-        root = ws.meta("media_root")
-        root = Path(root) if root else None
-        if root is not None and not root.is_absolute():
-            root = ws.root / root
+        root = ws.media_root()
         records: list[dict] = []
         per_video: dict[str, dict] = {}
         several = 0
-        for s in sorted(samples.to_pylist(), key=lambda r: r["sample_id"]):
+        rows = sorted(samples.to_pylist(), key=lambda r: r["sample_id"])
+        for s, v in with_videos(videos, rows, ctx):
             wins = sorted((w["start"], w["end"]) for w in (s["windows"] or []))
             if not wins:
                 ctx.skipped[s["sample_id"]] = "no window"
-                continue
-            v = videos.get(s["video_id"])
-            if v is None or not v.get("path"):
-                ctx.skipped[s["sample_id"]] = f"video {s['video_id']!r} is not in the videos table"
                 continue
             several += len(wins) > 1
             start, end = wins[0]

@@ -38,6 +38,20 @@ def _pairs(rows: list[dict]) -> list[float]:
     return shifts
 
 
+def shift_summary(rows: list[dict]) -> dict:
+    """How far the paired boundaries moved, in seconds: count, mean, p50, p90, max."""
+    shifts = np.asarray(_pairs(rows), dtype=float)
+    if not shifts.size:
+        return {"pairs": 0, "mean_s": 0.0, "p50_s": 0.0, "p90_s": 0.0, "max_s": 0.0}
+    return {
+        "pairs": int(shifts.size // 2),
+        "mean_s": float(shifts.mean()),
+        "p50_s": float(np.percentile(shifts, 50)),
+        "p90_s": float(np.percentile(shifts, 90)),
+        "max_s": float(shifts.max()),
+    }
+
+
 def _windows_differ(r: dict, tol: float = 1e-6) -> bool:
     new = sorted((w["start"], w["end"]) for w in r.get("windows") or [])
     old = sorted((w["start"], w["end"]) for w in r.get("prev_windows") or [])
@@ -66,14 +80,7 @@ def relabel_stats(cfg: StatsConfig) -> dict:
         or r["query"] != r["prev_query"]
         or r["relevance"] != r["prev_relevance"]
     ]
-    shifts = np.asarray(_pairs(rows), dtype=float)
-    moved = {
-        "pairs": int(shifts.size // 2),
-        "mean_s": float(shifts.mean()) if shifts.size else 0.0,
-        "p50_s": float(np.percentile(shifts, 50)) if shifts.size else 0.0,
-        "p90_s": float(np.percentile(shifts, 90)) if shifts.size else 0.0,
-        "max_s": float(shifts.max()) if shifts.size else 0.0,
-    }
+    moved = shift_summary(rows)
     relevance = Counter(
         f"{r['prev_relevance']}->{r['relevance']}"
         for r in rows

@@ -13,20 +13,12 @@ the bench is a test set, so the split defaults to ``test``. A sample's qid is
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
-from tvgcurate.curation.ingest.activitynet import _KeyLines
-from tvgcurate.curation.ingest.base import (
-    READERS,
-    ReadResult,
-    Reject,
-    SourceFile,
-    new_rows,
-    rows_table,
-)
-from tvgcurate.errors import InputError, TvgError
+from tvgcurate.curation.ingest.base import READERS, ReadResult, SourceFile
+from tvgcurate.curation.ingest.keyed_json import read_keyed_json
+from tvgcurate.errors import TvgError
 
 TIMELENS = "timelens"
 # the TimeLens-Bench file -> the original dataset its queries were refined from
@@ -43,62 +35,9 @@ def _sniff(path: Path, head: bytes) -> bool:
     return "timelens" in path.name.lower() or (b'"spans"' in head and b'"queries"' in head)
 
 
-def _is_number(x: object) -> bool:
-    return isinstance(x, (int, float)) and not isinstance(x, bool)
-
-
-def _check(entry: object) -> tuple[str | None, str] | None:
-    if not isinstance(entry, dict):
-        return None, "each video must map to an object with duration, spans, queries"
-    for name in ("duration", "spans", "queries"):
-        if entry.get(name) is None:
-            return name, "missing required field"
-    if not _is_number(entry["duration"]):
-        return "duration", f"must be a number, got {json.dumps(entry['duration'])[:60]}"
-    spans, queries = entry["spans"], entry["queries"]
-    if not isinstance(spans, list) or not isinstance(queries, list):
-        return "spans", "spans and queries must be lists"
-    if len(spans) != len(queries):
-        return "queries", f"{len(queries)} queries for {len(spans)} spans"
-    for w in spans:
-        if not (isinstance(w, list) and len(w) == 2 and all(_is_number(x) for x in w)):
-            return "spans", f"{json.dumps(w)[:60]} is not a [start, end] pair of numbers"
-    for q in queries:
-        if not isinstance(q, str):
-            return "queries", f"{json.dumps(q)[:60]} is not a string"
-    return None
-
-
 @READERS.register(TIMELENS, sniff=_sniff, priority=10, default_split="test")
 def read_timelens(sf: SourceFile) -> ReadResult:
-    text = sf.path.read_text(encoding="utf-8-sig")
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(sf.path, exc.lineno, None, f"malformed JSON ({exc.msg})") from None
-    if not isinstance(data, dict):
-        raise InputError(sf.path, 1, None, "expected an object keyed by video id")
-    rows = new_rows()
-    rejects: list[Reject] = []
-    line_of = _KeyLines(text)
-    for vid, entry in data.items():
-        line = line_of(vid)
-        problem = _check(entry)
-        if problem is not None:
-            where = f"{vid}.{problem[0]}" if problem[0] else vid
-            rej = Reject(str(sf.path), line, where, problem[1])
-            if sf.on_error != "skip":
-                raise rej.error()
-            rejects.append(rej)
-            continue
-        for i, (w, q) in enumerate(zip(entry["spans"], entry["queries"], strict=True)):
-            rows["source_qid"].append(f"{vid}#{i}")
-            rows["video_id"].append(vid)
-            rows["query"].append(q)
-            rows["windows"].append([{"start": float(w[0]), "end": float(w[1])}])
-            rows["duration_s"].append(float(entry["duration"]))
-            rows["source_line"].append(line)
-    return ReadResult(rows_table(rows), rejects)
+    return read_keyed_json(sf, "spans", "queries")
 
 
 def comparisons(ws, sources: set[str]) -> dict[str, dict]:
@@ -177,10 +116,9 @@ def compare_refined(ws, refined_source: str, original_source: str | None = None)
     """What the TimeLens refinement changed, in `relabel stats` terms: samples paired, windows
     changed, queries rewritten, how far boundaries moved (mean and percentiles, seconds),
     durations changed. `original_source` defaults to the dataset the bench refined."""
-    import numpy as np
     import pyarrow.compute as pc
 
-    from tvgcurate.labeling.stats import _pairs, _windows_differ
+    from tvgcurate.labeling.stats import _windows_differ, shift_summary
 
     original_source = original_source or ORIGINALS.get(refined_source)
     if original_source is None:
@@ -196,14 +134,7 @@ def compare_refined(ws, refined_source: str, original_source: str | None = None)
         missing = refined_source if not refined else original_source
         raise TvgError(f"{ws.root}: no samples of source {missing!r}; ingest its file first")
     rows, pairing = _pair_rows(refined, original)
-    shifts = np.asarray(_pairs(rows), dtype=float)
-    moved = {
-        "pairs": int(shifts.size // 2),
-        "mean_s": float(shifts.mean()) if shifts.size else 0.0,
-        "p50_s": float(np.percentile(shifts, 50)) if shifts.size else 0.0,
-        "p90_s": float(np.percentile(shifts, 90)) if shifts.size else 0.0,
-        "max_s": float(shifts.max()) if shifts.size else 0.0,
-    }
+    moved = shift_summary(rows)
     return {
         "refined": refined_source,
         "original": original_source,
