@@ -3,12 +3,33 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
 
 import typer
 
 from tvgcurate.cli.app import app
-from tvgcurate.cli.options import WorkspaceOpt
+from tvgcurate.cli.options import ConfigOptions, WorkspaceOpt
+from tvgcurate.model.config import GRPOStageConfig, SFTStageConfig, TrainConfig
+
+_RECIPE = "a recipe key: --recipe or --set"
+TRAIN = ConfigOptions(
+    "train",
+    TrainConfig,
+    skip={
+        "attn_implementation": _RECIPE,
+        "torch_dtype": _RECIPE,
+        "torch_threads": _RECIPE,
+        "report_to": _RECIPE,
+        "inputs": _RECIPE,
+        "tiny": _RECIPE,
+        "pretrain": _RECIPE,
+        "sft": _RECIPE,
+        "grpo": _RECIPE,
+    },
+)
+# the stage shortcuts: help from the stage configs, applied to every stage run (None = recipe's)
+STAGE = ConfigOptions("train", SFTStageConfig, register=False)
+GRPO = ConfigOptions("train", GRPOStageConfig, register=False)
+_EACH = " Applies to each stage run; overrides the recipe."
 
 
 @app.command(
@@ -19,52 +40,42 @@ from tvgcurate.cli.options import WorkspaceOpt
 )
 def train(
     workspace: WorkspaceOpt,
-    output: Annotated[Path, typer.Option("--output", "-o", help="Run directory.")],
-    model: Annotated[
-        str, typer.Option(help="'tiny' (random small Qwen2-VL) or a local checkpoint directory.")
-    ] = "tiny",
-    stage: Annotated[
-        str, typer.Option(help="pretrain | sft | grpo | both (sft, grpo) | all (pretrain first).")
-    ] = "both",
-    recipe: Annotated[
-        Path | None, typer.Option(help="YAML recipe with defaults (see recipes/).")
-    ] = None,
-    max_steps: Annotated[
-        int | None, typer.Option(help="Optimizer steps of each stage run (overrides the recipe).")
-    ] = None,
-    learning_rate: Annotated[
-        float | None, typer.Option(help="Learning rate of each stage run.")
-    ] = None,
-    num_generations: Annotated[int | None, typer.Option(help="GRPO group size.")] = None,
-    loss_type: Annotated[
-        str | None, typer.Option(help="GRPO loss type (TRL's: grpo, dapo, dr_grpo, bnpo, ...).")
-    ] = None,
-    beta: Annotated[float | None, typer.Option(help="GRPO KL coefficient.")] = None,
-    irrelevant_share: Annotated[
-        float | None, typer.Option(help="Share of irrelevant rows in each stage's data.")
-    ] = None,
-    train_split: Annotated[str | None, typer.Option(help="Split to train on.")] = None,
-    seed: Annotated[int | None, typer.Option(help="Seed.")] = None,
-    resume: Annotated[
-        bool, typer.Option(help="Resume from the run directory's last checkpoints.")
-    ] = False,
-    launch_config: Annotated[
-        Path | None,
-        typer.Option(
-            help="Print the `accelerate launch` command for this accelerate config "
-            "(configs/accelerate/*.yaml) instead of training here."
-        ),
-    ] = None,
-    num_processes: Annotated[
-        int | None, typer.Option(help="GPUs in all for --launch-config (default: the config's).")
-    ] = None,
-    set_: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--set",
-            help="Override any recipe key: --set sft.learning_rate=1e-4 --set grpo.trl_args.epsilon=0.2",
-        ),
-    ] = None,
+    output: Path = TRAIN.option("output", "--output", "-o", default=...),
+    model: str = TRAIN.option("model"),
+    stage: str = TRAIN.option("stage"),
+    recipe: Path | None = typer.Option(None, help="YAML recipe with defaults (see recipes/)."),
+    max_steps: int | None = STAGE.option(
+        "max_steps", help=STAGE.help("max_steps") + _EACH, default=None
+    ),
+    learning_rate: float | None = STAGE.option(
+        "learning_rate", help=STAGE.help("learning_rate") + _EACH, default=None
+    ),
+    num_generations: int | None = GRPO.option(
+        "num_generations", help="GRPO: " + GRPO.help("num_generations"), default=None
+    ),
+    loss_type: str | None = GRPO.option(
+        "loss_type", help="GRPO: " + GRPO.help("loss_type"), default=None
+    ),
+    beta: float | None = GRPO.option("beta", help="GRPO: " + GRPO.help("beta"), default=None),
+    irrelevant_share: float | None = STAGE.option(
+        "irrelevant_share", help=STAGE.help("irrelevant_share") + _EACH, default=None
+    ),
+    train_split: str | None = TRAIN.option("train_split", default=None),
+    seed: int | None = TRAIN.option("seed", default=None),
+    resume: bool = TRAIN.option("resume"),
+    launch_config: Path | None = typer.Option(
+        None,
+        help="Print the `accelerate launch` command for this accelerate config "
+        "(configs/accelerate/*.yaml) instead of training here.",
+    ),
+    num_processes: int | None = typer.Option(
+        None, help="GPUs in all for --launch-config (default: the config's)."
+    ),
+    set_: list[str] | None = typer.Option(
+        None,
+        "--set",
+        help="Override any recipe key: --set sft.learning_rate=1e-4 --set grpo.trl_args.epsilon=0.2",
+    ),
 ) -> None:
     """Train Tempo-R0 on the workspace's samples: SFT on ETA answers (irrelevant rows refuse),
     then GRPO with format, IoU and refusal rewards. Checkpoints (safetensors), metrics.jsonl and
