@@ -18,7 +18,7 @@ from pathlib import Path
 
 from tvgcurate.model.config import GRPOStageConfig
 from tvgcurate.model.rewards import make_reward, reward_params
-from tvgcurate.model.sft import common_args, finish_setup, last_checkpoint
+from tvgcurate.model.sft import common_args, run_trainer
 
 
 def reward_functions(stage: GRPOStageConfig) -> list:
@@ -95,6 +95,4 @@ def run_grpo(
         processing_class=processor,
         **peft_kwargs(model, stage.peft),  # LoRA through TRL's peft_config
     )
-    finish_setup(trainer, out / "metrics.jsonl", "grpo", console, stage.max_seconds)
-    ckpt = last_checkpoint(out) if resume else None
-    return trainer, trainer.train(resume_from_checkpoint=ckpt)
+    return run_trainer(trainer, out, "grpo", stage, console, resume)

@@ -62,6 +62,14 @@ def finish_setup(trainer, log_path: Path, stage: str, console, max_seconds=None)
         trainer.add_callback(time_limit_callback(max_seconds))
 
 
+def run_trainer(trainer, out: Path, name: str, stage, console, resume: bool):
+    """Our logging (and the stage's time limit) on a TRL trainer, then train it; resuming
+    continues from the run directory's last checkpoint. Returns (trainer, TrainOutput)."""
+    finish_setup(trainer, out / "metrics.jsonl", name, console, stage.max_seconds)
+    ckpt = last_checkpoint(out) if resume else None
+    return trainer, trainer.train(resume_from_checkpoint=ckpt)
+
+
 def last_checkpoint(out: Path) -> str | None:
     from transformers.trainer_utils import get_last_checkpoint
 
@@ -105,6 +113,4 @@ def run_sft(
         processing_class=processor,
         **peft_kwargs(model, stage.peft),  # LoRA through TRL's peft_config
     )
-    finish_setup(trainer, out / "metrics.jsonl", "sft", console, stage.max_seconds)
-    ckpt = last_checkpoint(out) if resume else None
-    return trainer, trainer.train(resume_from_checkpoint=ckpt)
+    return run_trainer(trainer, out, "sft", stage, console, resume)

@@ -14,6 +14,7 @@ from tvgcurate.curation import executors
 from tvgcurate.curation.keyframes import boundaries, budget, decode
 from tvgcurate.curation.keyframes.stage import FRAMES_SCHEMA, SHARD_SCHEMA, KeyframesStage
 from tvgcurate.errors import TvgError
+from tvgcurate.registry import UnknownChoiceError
 from tvgcurate.schemas.constants import DEFAULT_BUDGET_TOKENS
 from tvgcurate.workspace import Workspace
 
@@ -53,18 +54,16 @@ class KeyframesConfig:
     progress: bool = field(default=True, metadata={"help": "Show a progress bar."})
 
     def __post_init__(self) -> None:
-        if self.policy not in budget.POLICIES:
-            known = ", ".join(sorted(budget.POLICIES))
-            raise TvgError(f"--policy {self.policy}: unknown policy; choose one of {known}")
-        if self.decoder not in decode.DECODERS:
-            known = ", ".join(sorted(decode.DECODERS))
-            raise TvgError(f"--decoder {self.decoder}: unknown decoder; choose one of {known}")
-        if self.detector not in boundaries.DETECTORS:
-            known = ", ".join(sorted(boundaries.DETECTORS))
-            raise TvgError(f"--detector {self.detector}: unknown; choose one of {known}")
-        if self.executor not in executors.EXECUTORS:
-            known = ", ".join(sorted(executors.EXECUTORS))
-            raise TvgError(f"--executor {self.executor}: unknown; choose one of {known}")
+        for flag, registry in (
+            ("policy", budget.POLICIES),
+            ("decoder", decode.DECODERS),
+            ("detector", boundaries.DETECTORS),
+            ("executor", executors.EXECUTORS),
+        ):
+            try:
+                registry.get(getattr(self, flag))
+            except UnknownChoiceError as exc:
+                raise TvgError(f"--{flag} {getattr(self, flag)}: {exc}") from None
         if not self.sample_fps > 0:
             raise TvgError("--sample-fps must be > 0 (e.g. 2)")
         if self.min_tokens < 1:
