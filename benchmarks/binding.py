@@ -580,6 +580,7 @@ def main(argv=None) -> dict:
     p.add_argument("--heldout", type=int, default=300)
     p.add_argument("--eval-every", type=int, default=0)
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--save", action="store_true", help="save the model to OUT/model at the end")
     args = p.parse_args(argv)
 
     import torch
@@ -629,6 +630,10 @@ def main(argv=None) -> dict:
     }
     (args.out / "RESULTS.json").write_text(json.dumps(result, indent=1))
     print(json.dumps(result["heldout"], indent=1))
+    if args.save:  # the start of benchmarks/binding_grpo.py
+        from tvgcurate.model.loading import save_model
+
+        save_model(model, processor, args.out / "model")
     return result
 
 
