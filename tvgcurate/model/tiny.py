@@ -31,6 +31,20 @@ class TinyConfig:
             "models; 1/sqrt(hidden_size) suits a narrow one)."
         },
     )
+    words: list[str] = field(
+        default_factory=list,
+        metadata={
+            "help": "Whole-word tokens added to tiny's byte-level tokenizer (a real BPE "
+            "vocabulary has one token for a common word; byte-level spells it out)."
+        },
+    )
+    word_tokens: int = field(
+        default=0,
+        metadata={
+            "help": "Also add the N most frequent words of the training queries as whole-word "
+            "tokens (`tvgcurate train`; docs/learning.md, run E: they help tiny bind words)."
+        },
+    )
     match_visual_scale: bool = field(
         default=True,
         metadata={
@@ -48,6 +62,15 @@ class TinyConfig:
             raise ValueError("head dim (hidden_size / num_heads) must be a multiple of 8 for mrope")
         if self.num_heads % self.num_kv_heads:
             raise ValueError("num_heads must be a multiple of num_kv_heads")
+
+
+def frequent_words(queries, n: int) -> list[str]:
+    """The `n` most frequent words (letters only, 2+ characters) of `queries`; ties by name."""
+    import re
+    from collections import Counter
+
+    counts = Counter(w for q in queries for w in re.findall(r"[A-Za-z]{2,}", q or ""))
+    return [w for w, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:n]]
 
 
 def mrope_section(head_dim: int) -> list[int]:
@@ -143,6 +166,10 @@ def build_tiny(cfg: TinyConfig | None = None):
     cfg = cfg or TinyConfig()
     processor = build_processor()
     tok = processor.tokenizer
+    if cfg.words:
+        from tokenizers import AddedToken
+
+        tok.add_tokens([AddedToken(w, normalized=False, single_word=True) for w in cfg.words])
     torch.manual_seed(cfg.seed)
     model = Qwen2VLForConditionalGeneration(tiny_model_config(tok, cfg))
     if cfg.match_visual_scale:

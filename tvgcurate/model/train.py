@@ -54,6 +54,22 @@ def finish_stage(trainer, processor, path: Path, meta: dict) -> Path:
     return path
 
 
+def _with_query_words(cfg, ws):
+    """tiny's config plus the training queries' most frequent words as whole-word tokens."""
+    import dataclasses
+
+    import pyarrow.compute as pc
+
+    from tvgcurate.model.tiny import frequent_words
+
+    samples = ws.read("samples", columns=["query", "split"])
+    if cfg.train_split is not None:
+        samples = samples.filter(pc.equal(samples.column("split"), cfg.train_split))
+    words = frequent_words(samples.column("query").to_pylist(), cfg.tiny.word_tokens)
+    merged = list(dict.fromkeys([*cfg.tiny.words, *words]))
+    return dataclasses.replace(cfg, tiny=dataclasses.replace(cfg.tiny, words=merged))
+
+
 def train(cfg: TrainConfig, console=None) -> TrainResult:
     """Run the configured stage(s) and return where the final model is."""
     import torch
@@ -72,6 +88,8 @@ def train(cfg: TrainConfig, console=None) -> TrainResult:
     from tvgcurate.workspace import Workspace
 
     ws = Workspace(cfg.workspace)
+    if cfg.model == "tiny" and cfg.tiny.word_tokens:  # the same words again on resume
+        cfg = _with_query_words(cfg, ws)
     if cfg.torch_threads:
         torch.set_num_threads(cfg.torch_threads)
     torch.manual_seed(cfg.seed)
