@@ -115,6 +115,13 @@ def main(argv=None) -> dict:
     p.add_argument("--phase", choices=["all", "round0", "round1"], default="all")
     p.add_argument("--arm", choices=["audit", "random", "both"], default="both")
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument(
+        "--folds",
+        type=int,
+        default=1,
+        help="round 0 scores out of fold: F models, each trained on the pool minus 1/F of "
+        "its videos, score the rows they did not see (cleanlab's habit; 1: in sample)",
+    )
     p.add_argument("--no-query-first", action="store_true", help="frames before the query only")
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
@@ -172,7 +179,8 @@ def main(argv=None) -> dict:
     planted_keys = {(x["video"], x["row"]) for x in planted}
     noisy = [list(v["qa"]) for v in pool]
 
-    def sft(labels, tag):
+    def sft(labels, tag, videos=None):
+        """SFT from the pretrained checkpoint on the pool (or its `videos`) with `labels`."""
         model, proc = fresh()
         saved = torch.load(ckpt)
         model.load_state_dict(saved["model"])
@@ -186,7 +194,7 @@ def main(argv=None) -> dict:
             targs,
             task,
             lambda r: log({"phase": tag, **r}),
-            pool=pool,
+            pool=pool if videos is None else [pool[i] for i in videos],
             start_step=args.pretrain_steps,
             state={"opt": saved["opt"]},
         )
@@ -205,9 +213,22 @@ def main(argv=None) -> dict:
     )
 
     if args.phase in ("all", "round0"):
-        model, enc, held, secs = sft(noisy, "round0")
         rows = pool_rows(pool)
-        recs = B.predict(model, enc, rows)
+        if args.folds == 1:  # the model scores the rows it was trained on
+            model, enc, held, secs = sft(noisy, "round0")
+            recs = B.predict(model, enc, rows)
+        else:  # out of fold: each video's rows are scored by a model that never saw them
+            recs, folds = [None] * len(rows), []
+            for f in range(args.folds):
+                train_on = [vi for vi in range(len(pool)) if vi % args.folds != f]
+                model, enc, held_f, secs = sft(noisy, f"round0_fold{f}", videos=train_on)
+                mine = [i for i, r in enumerate(rows) if r["video"] % args.folds == f]
+                for i, rec in zip(mine, B.predict(model, enc, [rows[i] for i in mine])):
+                    recs[i] = rec
+                folds.append({"heldout": held_f, "seconds": secs})
+                # the fold models saw half the pool: their held-out is not round 0's
+            held, secs = folds[0]["heldout"], sum(f["seconds"] for f in folds)
+            result["round0_folds"] = folds
         scored = [
             {
                 "key": (r["video"], r["row"]),
