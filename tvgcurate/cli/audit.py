@@ -12,13 +12,19 @@ from tvgcurate.cli.options import ConfigOptions, JsonOpt, WorkspaceOpt
 from tvgcurate.curation.audit.base import families
 from tvgcurate.curation.audit.ranking import RankingConfig
 from tvgcurate.curation.audit.run import AuditConfig
-from tvgcurate.curation.embeddings import ENCODERS
+from tvgcurate.curation.embeddings import ENCODERS, EmbeddingRunConfig
+from tvgcurate.curation.executors import EXECUTORS
 
 AUDIT = ConfigOptions(
     "audit",
     AuditConfig,
-    skip={"overrides": "parsed from --set CHECK.FIELD=VALUE", "ranking": "--soft and --weight"},
+    skip={
+        "overrides": "parsed from --set CHECK.FIELD=VALUE",
+        "ranking": "--soft and --weight",
+        "embedding": "--executor, --workers, --shard-size, --ray-address",
+    },
 )
+EMBED = ConfigOptions("audit", EmbeddingRunConfig)
 RANKING = ConfigOptions(
     "audit", RankingConfig, skip={"weights": "parsed from --weight CHECK=W (option `weight`)"}
 )
@@ -49,6 +55,10 @@ def audit(
         ),
     ] = None,
     encoder: str = AUDIT.option("encoder", choices=ENCODERS),
+    executor: str = EMBED.option("executor", choices=EXECUTORS),
+    workers: int | None = EMBED.option("workers"),
+    shard_size: int = EMBED.option("shard_size"),
+    ray_address: str | None = EMBED.option("ray_address"),
     top: int = AUDIT.option("top"),
     write: bool = AUDIT.option("write", help="Write the audits version (--no-write: dry run)."),
     soft: float = RANKING.option("soft"),
@@ -81,6 +91,7 @@ def audit(
     overrides = parse(set_, "--set", "CHECK.FIELD=VALUE (whole_video.max_share=0.95)", typed=False)
     weights = _weights(parse(weight, "--weight", "split_leak=2"))
     ranking = RANKING.build(locals(), weights=weights)
+    embedding = EMBED.build(locals())
     cfg = AUDIT.build(
         locals(), overrides=overrides, ranking=ranking, progress=progress and not as_json
     )

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from tvgcurate.cli.app import app
 from tvgcurate.cli.options import ConfigOptions, WorkspaceOpt
-from tvgcurate.curation.embeddings import ENCODERS
+from tvgcurate.curation.embeddings import ENCODERS, EmbeddingRunConfig
+from tvgcurate.curation.executors import EXECUTORS
 from tvgcurate.curation.irrelevant.config import IrrelevantConfig
 from tvgcurate.curation.irrelevant.registry import STRATEGIES
 
-IRR = ConfigOptions("build-irrelevant", IrrelevantConfig)
+IRR = ConfigOptions(
+    "build-irrelevant",
+    IrrelevantConfig,
+    skip={"embedding": "--executor, --workers, --shard-size, --ray-address"},
+)
+EMBED = ConfigOptions("build-irrelevant", EmbeddingRunConfig)
 
 
 @app.command(
@@ -36,13 +42,17 @@ def build_irrelevant(
     ),
     replace: bool = IRR.option("replace", "--replace"),
     encoder: str = IRR.option("encoder", choices=ENCODERS),
+    executor: str = EMBED.option("executor", choices=EXECUTORS),
+    workers: int | None = EMBED.option("workers"),
+    shard_size: int = EMBED.option("shard_size"),
+    ray_address: str | None = EMBED.option("ray_address"),
     progress: bool = IRR.option("progress"),
 ) -> None:
     """Append synthetic irrelevant (cross-video, hard) and partial rows to the samples table."""
     from tvgcurate.cli.console import console
     from tvgcurate.curation.irrelevant import build_irrelevant, parse_band
 
-    cfg = IRR.build(locals(), band=parse_band(band))
+    cfg = IRR.build(locals(), band=parse_band(band), embedding=EMBED.build(locals()))
     result = build_irrelevant(cfg)
     for r in result.reports:
         s = r.similarity

@@ -5,6 +5,10 @@ row per input text (in input order), embedding only the texts whose
 (sha256(text), model) key is not cached yet, and then writes the cache back as a new
 version of the `embeddings` table. A rerun over the same texts embeds nothing.
 
+The texts to embed run in shards through an executor (`EmbeddingRunConfig`: `local`,
+`process`, `ray`; the stage is `embeddings_stage.EmbedStage`), with completion markers in
+the workspace scratch, so a run killed half-way resumes from its finished shards.
+
 Encoders are found through a registry (`ENCODERS`):
 
 - ``all-MiniLM-L6-v2`` (default): sentence-transformers/all-MiniLM-L6-v2 loaded offline
@@ -14,8 +18,9 @@ Encoders are found through a registry (`ENCODERS`):
 
 Example::
 
-    from tvgcurate.curation.embeddings import embed_texts
+    from tvgcurate.curation.embeddings import EmbeddingRunConfig, embed_texts
     vecs = embed_texts(ws, ["person opens the door.", "A man cooks."])  # (2, 384)
+    vecs = embed_texts(ws, texts, run=EmbeddingRunConfig(executor="process", workers=2))
 """
 
 from __future__ import annotations
@@ -25,16 +30,17 @@ import hashlib
 import os
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
+from tvgcurate.curation import executors
 from tvgcurate.errors import TvgError
-from tvgcurate.registry import Registry
+from tvgcurate.registry import Registry, UnknownChoiceError
 from tvgcurate.schemas import EMBEDDINGS
 from tvgcurate.schemas.constants import DEFAULT_ENCODER
 from tvgcurate.workspace import Workspace
@@ -128,6 +134,16 @@ class MiniLMEncoder:
                 self._model = load_model(device=self.device)
         return self._model
 
+    def __getstate__(self) -> dict:
+        # Pickled to executor workers without the loaded model: each worker loads its own.
+        return {**self.__dict__, "_model": None}
+
+    def set_threads(self, n: int) -> None:
+        """Torch threads of this process (executors call it in each worker)."""
+        import torch
+
+        torch.set_num_threads(n)
+
     def encode(self, texts: list[str]) -> np.ndarray:
         vecs = self.model.encode(
             list(texts),
@@ -197,20 +213,102 @@ def vectors_of(table: pa.Table) -> np.ndarray:
     return flat.reshape(len(lengths), int(lengths[0]))
 
 
+@dataclass
+class EmbeddingRunConfig:
+    """How the texts that are not cached yet get embedded: in shards, through an executor
+    (the same `local`, `process` and `ray` the keyframes and score stages use)."""
+
+    executor: str = field(
+        default="local",
+        metadata={"help": "How embedding shards run: in this process, a process pool or Ray."},
+    )
+    workers: int | None = field(
+        default=None,
+        metadata={"help": "Embedding worker processes / Ray CPUs (default: CPUs, at most 8)."},
+    )
+    shard_size: int = field(
+        default=1024,
+        metadata={"help": "Texts per embedding shard (one encode call; the resume unit)."},
+    )
+    ray_address: str | None = field(
+        default=None, metadata={"help": "Ray cluster address for the embedding shards."}
+    )
+
+    def __post_init__(self) -> None:
+        try:
+            executors.EXECUTORS.get(self.executor)
+        except UnknownChoiceError as exc:
+            raise TvgError(f"--executor {self.executor}: {exc}") from None
+        if self.workers is not None and self.workers < 1:
+            raise TvgError("--workers must be >= 1 (e.g. 2)")
+        if self.shard_size < 1:
+            raise TvgError("--shard-size must be >= 1 (e.g. 1024)")
+
+
+@dataclass
+class EmbeddingResult:
+    """What `embed` did: `vectors` (row i is texts[i]) and the shards it ran or reused."""
+
+    vectors: np.ndarray
+    embedded: int = 0  # distinct texts embedded by this run (not from the table)
+    computed: int = 0  # shards computed by this run
+    skipped: int = 0  # shards a crashed earlier run had finished
+    scratch: Path | None = None
+
+
+class EmbeddingError(TvgError):
+    """Some texts could not be embedded. Nothing was committed; the finished shards are
+    kept (marked) in `scratch`, the failed ones hold error rows and are retried on a rerun."""
+
+    def __init__(self, message: str, failed: list[str], scratch: Path):
+        super().__init__(message)
+        self.failed, self.scratch = failed, scratch
+
+
 def embed_texts(
     ws: Workspace,
     texts: Sequence[str],
-    encoder: Encoder | None = None,
+    encoder: Encoder | str | None = None,
     progress: bool = True,
-    chunk: int = 1024,
+    chunk: int | None = None,
+    run: EmbeddingRunConfig | None = None,
 ) -> np.ndarray:
     """Embeddings of `texts` (row i is texts[i]), L2-normalised float32.
 
     Cached texts are read from the workspace `embeddings` table; the others are embedded
-    in chunks (sorted by length, so batches pad little), with a progress bar, and appended
-    to the table as one new version. Duplicated texts are embedded once.
+    in shards through `run`'s executor (`chunk`: texts per shard, overriding
+    `run.shard_size`) and appended to the table as one new version. Duplicated texts are
+    embedded once. See `embed` for the details."""
+    return embed(ws, texts, encoder, progress=progress, chunk=chunk, run=run).vectors
+
+
+def embed(
+    ws: Workspace,
+    texts: Sequence[str],
+    encoder: Encoder | str | None = None,
+    progress: bool = True,
+    chunk: int | None = None,
+    run: EmbeddingRunConfig | None = None,
+) -> EmbeddingResult:
+    """`embed_texts`, returning what ran as well.
+
+    - `encoder`: an Encoder, or a registry name (default: DEFAULT_ENCODER). With the
+      `process` and `ray` executors a name is built once in each worker; an object is
+      pickled to the workers (MiniLMEncoder pickles without its loaded model);
+    - the distinct texts not cached yet are sorted by length (longest first, ties by hash,
+      so batches pad little and the shards depend only on which texts are missing) and cut
+      into shards of `shard_size`; a finished shard is written to the workspace scratch
+      (``WS/work/embeddings/<key>/shard-*.parquet``) with a ``.done`` marker, so a rerun
+      after a crash embeds only the shards that were not finished;
+    - a text the encoder fails on is an error row of its shard: nothing is committed, the
+      shard is left unmarked (retried next time) and `EmbeddingError` names the failures;
+    - on success the new vectors are appended to the `embeddings` table as one version and
+      this run's shard files are deleted (the table now holds them).
     """
-    enc = encoder if encoder is not None else get_encoder()
+    run = run or EmbeddingRunConfig()
+    shard_size = int(chunk) if chunk is not None else run.shard_size
+    spec: Encoder | str = encoder if encoder is not None else DEFAULT_ENCODER
+    enc = get_encoder(spec) if isinstance(spec, str) else spec  # models load lazily
     hashes = [text_hash(t) for t in texts]
     unique: dict[str, str] = {}
     for h, t in zip(hashes, texts, strict=True):
@@ -219,38 +317,20 @@ def embed_texts(
     cached = ws.read(TABLE)
     if cached.num_rows:
         cached = cached.filter(pc.equal(cached.column("model"), enc.name))
-    # Chunks embedded by a run that crashed before writing the table are reused.
-    parts_dir = _parts_dir(ws, enc.name)
-    pending = _read_parts(parts_dir)
-    if pending.num_rows:
-        cached = pa.concat_tables([cached.select(EMBEDDINGS.names).cast(EMBEDDINGS), pending])
     known = cached.column("text_hash").to_pylist() if cached.num_rows else []
     cached_vecs = vectors_of(cached)
     index = {h: i for i, h in enumerate(known)}
 
-    missing = [h for h in unique if h not in index]
+    missing = sorted((h for h in unique if h not in index), key=lambda h: (-len(unique[h]), h))
+    result = EmbeddingResult(np.zeros((0, 0), dtype=np.float32))
     new_vecs = np.zeros((0, 0), dtype=np.float32)
     if missing:
-        missing.sort(key=lambda h: -len(unique[h]))
-        parts = []
-        with _progress(progress, len(missing), enc.name) as advance:
-            for lo in range(0, len(missing), chunk):
-                hs = missing[lo : lo + chunk]
-                vecs = np.asarray(enc.encode([unique[h] for h in hs]), dtype=np.float32)
-                _write_part(parts_dir, _to_table(hs, enc.name, vecs))
-                parts.append(vecs)
-                advance(len(hs))
-        new_vecs = np.concatenate(parts)
+        new_vecs = _embed_missing(ws, missing, unique, spec, enc, run, shard_size, progress, result)
         if cached_vecs.size and new_vecs.shape[1] != cached_vecs.shape[1]:
             raise TvgError(
                 f"encoder {enc.name} returned {new_vecs.shape[1]}-d vectors but the cache holds "
                 f"{cached_vecs.shape[1]}-d ones under the same model name"
             )
-    if missing or pending.num_rows:
-        fresh = [_to_table(missing, enc.name, new_vecs)] if missing else []
-        _append_cache(ws, pa.concat_tables([pending, *fresh]), enc.name)
-        for part in parts_dir.glob("part-*.parquet"):
-            part.unlink()
 
     dim = new_vecs.shape[1] if new_vecs.size else cached_vecs.shape[1] if cached_vecs.size else 0
     out = np.empty((len(texts), dim), dtype=np.float32)
@@ -258,7 +338,66 @@ def embed_texts(
     for i, h in enumerate(hashes):
         j = pos_new.get(h)
         out[i] = new_vecs[j] if j is not None else cached_vecs[index[h]]
-    return out
+    result.vectors = out
+    return result
+
+
+def _embed_missing(ws, missing, unique, spec, enc, run, shard_size, progress, result):
+    """Embed the `missing` hashes through the executor, commit them, return their vectors
+    (row i is missing[i])."""
+    from tvgcurate.curation.embeddings_stage import EmbedStage
+
+    items = [
+        {"hashes": hs, "texts": [unique[h] for h in hs]}
+        for hs in (missing[i : i + shard_size] for i in range(0, len(missing), shard_size))
+    ]
+    local = run.executor == "local"
+    threads = None
+    if not local:  # spawned workers would each start one torch thread per core
+        n = run.workers or max(1, min(os.cpu_count() or 1, 8))
+        threads = max(1, (os.cpu_count() or 1) // n)
+    stage = EmbedStage(encoder=spec if isinstance(spec, str) else enc, model=enc.name,
+                       torch_threads=threads)  # fmt: skip
+    scratch = ws.scratch("embeddings", executors.run_key("embeddings", enc.name))
+    shards = [[it] for it in items]
+    with executors.get_executor(run.executor, run.workers, run.ray_address) as ex:
+        report = executors.run_shards(
+            stage, shards, scratch, ex, progress=progress, description=f"embedding ({ex.name})"
+        )
+    result.computed, result.skipped, result.scratch = report.computed, report.skipped, scratch
+
+    tables = list(executors.iter_shard_tables(report.files))
+    failed = list(report.failed)
+    for f, t in zip(report.files, tables, strict=True):
+        errors = t.filter(pc.is_valid(t.column("error")))
+        if errors.num_rows:
+            f.with_suffix(".done").unlink(missing_ok=True)  # retried by the next run
+            if not any(x.startswith(f.stem) for x in failed):
+                first = errors.slice(0, 1).to_pylist()[0]
+                failed.append(
+                    f"{f.stem}: {errors.num_rows} text(s) failed, e.g. "
+                    f"{unique[first['text_hash']]!r}: {first['error']}"
+                )
+    if failed:
+        bad = sum(pc.sum(pc.is_valid(t.column("error"))).as_py() or 0 for t in tables)
+        raise EmbeddingError(
+            f"{bad} of {len(missing)} texts failed to embed with {enc.name} in {len(failed)} "
+            f"shard(s); nothing was committed, finished shards are kept in {scratch} and a "
+            f"rerun embeds only the failed ones. {failed[0]}",
+            failed,
+            scratch,
+        )
+
+    new = pa.concat_tables([t.select(EMBEDDINGS.names).cast(EMBEDDINGS) for t in tables])
+    vecs = vectors_of(new)
+    if new.column("text_hash").to_pylist() != missing:  # shards are in order; a guard only
+        raise TvgError(f"embedding shards in {scratch} do not match the texts; delete it")
+    _append_cache(ws, new, enc.name)
+    for f in report.files:
+        f.with_suffix(".done").unlink(missing_ok=True)
+        f.unlink(missing_ok=True)
+    result.embedded = len(missing)
+    return vecs
 
 
 def _to_table(hashes: list[str], model: str, vecs: np.ndarray) -> pa.Table:
@@ -274,25 +413,6 @@ def _to_table(hashes: list[str], model: str, vecs: np.ndarray) -> pa.Table:
     )
 
 
-def _parts_dir(ws: Workspace, model: str) -> Path:
-    return ws.scratch("embeddings", hashlib.sha256(model.encode()).hexdigest()[:16])
-
-
-def _read_parts(parts_dir: Path) -> pa.Table:
-    files = sorted(parts_dir.glob("part-*.parquet"))
-    if not files:
-        return EMBEDDINGS.empty_table()
-    return pa.concat_tables([pq.read_table(f).cast(EMBEDDINGS) for f in files])
-
-
-def _write_part(parts_dir: Path, table: pa.Table) -> None:
-    """One embedded chunk, written atomically so a crash keeps every finished chunk."""
-    name = f"part-{table.column('text_hash')[0].as_py()[:16]}-{table.num_rows}.parquet"
-    tmp = parts_dir / f".{name}.tmp"
-    pq.write_table(table, tmp)
-    os.replace(tmp, parts_dir / name)
-
-
 def _append_cache(ws: Workspace, new: pa.Table, model: str) -> None:
     old = ws.read(TABLE)
     table = pa.concat_tables([old.select(EMBEDDINGS.names).cast(EMBEDDINGS), new])
@@ -305,40 +425,3 @@ def _append_cache(ws: Workspace, new: pa.Table, model: str) -> None:
         return pa.concat_tables([cur, new.filter(pc.invert(have))])
 
     ws.write(TABLE, table, note=f"+{new.num_rows} embeddings ({model})", rebase=replay)
-
-
-class _progress:
-    """A rich progress bar on stderr (a no-op when disabled); yields an `advance(n)`."""
-
-    def __init__(self, enabled: bool, total: int, model: str):
-        self.enabled, self.total, self.model = enabled, total, model
-        self._bar = None
-
-    def __enter__(self):
-        if not self.enabled:
-            return lambda n: None
-        from rich.console import Console
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeRemainingColumn,
-        )
-
-        self._bar = Progress(
-            TextColumn("embedding"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeRemainingColumn(),
-            console=Console(stderr=True, emoji=False),
-            transient=True,
-        )
-        self._bar.__enter__()
-        task = self._bar.add_task(self.model, total=self.total)
-        return lambda n: self._bar.advance(task, n)
-
-    def __exit__(self, *exc):
-        if self._bar is not None:
-            self._bar.__exit__(*exc)
-        return False

@@ -14,6 +14,7 @@ import pyarrow.compute as pc
 from tvgcurate.curation.audit.base import CHECKS, build_checks, resolve_checks
 from tvgcurate.curation.audit.context import AuditContext
 from tvgcurate.curation.audit.ranking import PRIORITY, RankingConfig, rank
+from tvgcurate.curation.embeddings import EmbeddingRunConfig
 from tvgcurate.errors import TvgError
 from tvgcurate.schemas.audits import AUDITS_EXTENDED
 from tvgcurate.schemas.constants import DEFAULT_ENCODER
@@ -46,6 +47,10 @@ class AuditConfig:
     write: bool = field(default=True, metadata={"help": "Write the audits version."})
     progress: bool = field(default=True, metadata={"help": "Show progress."})
     ranking: RankingConfig = field(default_factory=RankingConfig)
+    embedding: EmbeddingRunConfig = field(
+        default_factory=EmbeddingRunConfig,
+        metadata={"help": "How near-duplicate queries are embedded: executor, workers, shards."},
+    )
 
     def __post_init__(self):
         self.workspace = Path(self.workspace)
@@ -112,9 +117,9 @@ def load_context(ws: Workspace, cfg: AuditConfig) -> tuple[AuditContext, str | N
         preds = {r["sample_id"]: r for r in table.to_pylist()}
 
     def embed(texts: list[str]):
-        from tvgcurate.curation.embeddings import embed_texts, get_encoder
+        from tvgcurate.curation.embeddings import embed_texts
 
-        return embed_texts(ws, texts, encoder=get_encoder(cfg.encoder), progress=cfg.progress)
+        return embed_texts(ws, texts, encoder=cfg.encoder, progress=cfg.progress, run=cfg.embedding)
 
     ctx = AuditContext(samples, videos, kf, preds, run_id, embed)
     return ctx, run_id

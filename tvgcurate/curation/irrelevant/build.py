@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyarrow as pa
 
-from tvgcurate.curation.embeddings import embed_texts, get_encoder
+from tvgcurate.curation.embeddings import embed_texts
 from tvgcurate.curation.irrelevant.assign import assign
 from tvgcurate.curation.irrelevant.config import IrrelevantConfig, target_count
 from tvgcurate.curation.irrelevant.registry import STRATEGIES
@@ -85,8 +85,9 @@ def build_irrelevant(cfg: IrrelevantConfig, encoder=None) -> BuildResult:
         {t for sp in splits for t in sp.donor_texts} | _truth_texts(splits, cols, norm, relevant)
     )
     text_row = {t: i for i, t in enumerate(truth_texts)}
-    enc = encoder if encoder is not None else get_encoder(cfg.encoder)
-    emb = embed_texts(ws, truth_texts, encoder=enc, progress=cfg.progress)
+    # a registry name lets process / Ray workers build the encoder once each
+    enc = encoder if encoder is not None else cfg.encoder
+    emb = embed_texts(ws, truth_texts, encoder=enc, progress=cfg.progress, run=cfg.embedding)
     proper = ProperNouns.from_corpus(t for t, r in zip(norm, relevant, strict=True) if r)
 
     new_rows: list[dict] = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tvgcurate.curation.embeddings import EmbeddingRunConfig
 from tvgcurate.curation.irrelevant.registry import STRATEGIES
 from tvgcurate.errors import TvgError
 from tvgcurate.schemas.constants import DEFAULT_ENCODER
@@ -49,6 +50,10 @@ class IrrelevantConfig:
         default=DEFAULT_ENCODER, metadata={"help": "Sentence encoder (registry name)."}
     )
     progress: bool = field(default=True, metadata={"help": "Show the embedding progress bar."})
+    embedding: EmbeddingRunConfig = field(
+        default_factory=EmbeddingRunConfig,
+        metadata={"help": "How the queries are embedded: executor, workers, shard size."},
+    )
 
     def __post_init__(self):
         self.workspace = Path(self.workspace)
