@@ -47,3 +47,25 @@ def test_redact_hides_the_key_and_jwt_parts():
     out = redact(text, jwt)
     assert jwt not in out and jwt.split(".")[1] not in out
     assert redact("nothing here", None) == "nothing here"
+
+
+def test_a_dropped_connection_repeats_only_idempotent_calls():
+    """RemoteProtocolError: the request was sent; repeating an import could create twice."""
+    import httpx
+
+    c = LabelStudioClient(
+        "http://127.0.0.1:1", SECRET, RetryPolicy(attempts=3), sleep=lambda s: None
+    )
+    calls = []
+
+    def dropped():
+        calls.append(1)
+        raise httpx.RemoteProtocolError("server disconnected")
+
+    with pytest.raises(LabelStudioError, match="rerun to resume") as exc:
+        c.call("import tasks", dropped, idempotent=False)
+    assert len(calls) == 1 and SECRET not in str(exc.value)
+    calls.clear()
+    with pytest.raises(LabelStudioError, match="after 3 attempt"):
+        c.call("list tasks", dropped)
+    assert len(calls) == 3

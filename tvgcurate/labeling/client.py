@@ -129,6 +129,12 @@ class LabelStudioClient:
                         continue
                 raise self._fail(what, f"HTTP {status}: {_short(exc.body)}") from None
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.RemoteProtocolError) as exc:
+                if isinstance(exc, httpx.RemoteProtocolError) and not idempotent:
+                    # the request went out and may have been acted on: repeating it could
+                    # create twice; a rerun of the command finds what was created
+                    raise self._fail(
+                        what, f"{type(exc).__name__}: {exc}; rerun to resume"
+                    ) from None
                 delay = next(delays, None)
                 if delay is None:
                     raise LabelStudioError(

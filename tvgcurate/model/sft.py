@@ -64,16 +64,64 @@ def finish_setup(trainer, log_path: Path, stage: str, console, max_seconds=None)
 
 def run_trainer(trainer, out: Path, name: str, stage, console, resume: bool):
     """Our logging (and the stage's time limit) on a TRL trainer, then train it; resuming
-    continues from the run directory's last checkpoint. Returns (trainer, TrainOutput)."""
-    finish_setup(trainer, out / "metrics.jsonl", name, console, stage.max_seconds)
+    continues from the run directory's last complete checkpoint (its weights, optimizer,
+    scheduler, RNG and step) and drops the log rows of the steps it will redo. Returns
+    (trainer, TrainOutput)."""
+    from tvgcurate.model.trainlog import trim_log
+
+    log_path = out / "metrics.jsonl"
     ckpt = last_checkpoint(out) if resume else None
+    if resume and trainer.is_world_process_zero():
+        trim_log(log_path, checkpoint_step(ckpt) if ckpt else 0)
+    finish_setup(trainer, log_path, name, console, stage.max_seconds)
+    if ckpt is not None:
+        _load_weights_on_resume(trainer)
     return trainer, trainer.train(resume_from_checkpoint=ckpt)
 
 
 def last_checkpoint(out: Path) -> str | None:
-    from transformers.trainer_utils import get_last_checkpoint
+    """The newest checkpoint whose save finished. Trainer writes `trainer_state.json` last,
+    so a run killed while saving leaves a directory without it; that one is skipped."""
+    import re
 
-    return get_last_checkpoint(str(out)) if out.is_dir() else None
+    if not out.is_dir():
+        return None
+    done = [
+        (int(m.group(1)), p)
+        for p in out.iterdir()
+        if (m := re.fullmatch(r"checkpoint-(\d+)", p.name)) and (p / "trainer_state.json").is_file()
+    ]
+    return str(max(done)[1]) if done else None
+
+
+def checkpoint_step(ckpt: str | Path) -> int:
+    """The global step a checkpoint was saved at (from its trainer_state.json)."""
+    import json
+
+    return int(json.loads((Path(ckpt) / "trainer_state.json").read_text())["global_step"])
+
+
+def _load_weights_on_resume(trainer) -> None:
+    """Have `trainer.train(resume_from_checkpoint=...)` really load the checkpoint's weights.
+
+    transformers 5 saves Qwen2-VL checkpoints in the original key format (`visual.*`,
+    `model.layers.*`) but Trainer's resume loads them with a plain, non-strict
+    `load_state_dict`, so no key matches and training silently continues from the freshly
+    initialised weights (huggingface/transformers#43701). For a full (non-PEFT) model saved
+    as safetensors, load through `from_pretrained` (which converts the keys) and copy the
+    weights strictly; anything else (adapters, sharded, FSDP) keeps Trainer's own loader."""
+    original = trainer._load_from_checkpoint
+
+    def load(resume_from_checkpoint, model=None):
+        target = trainer.model if model is None else model
+        weights = Path(resume_from_checkpoint) / "model.safetensors"
+        if model is not None or hasattr(target, "peft_config") or not weights.is_file():
+            return original(resume_from_checkpoint, model)
+        saved = type(target).from_pretrained(resume_from_checkpoint, dtype=target.dtype)
+        target.load_state_dict(saved.state_dict(), strict=True)
+        del saved
+
+    trainer._load_from_checkpoint = load
 
 
 def sft_args(stage: StageConfig, out: Path, *, seed=0, report_to=(), resume=False):

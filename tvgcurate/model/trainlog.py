@@ -68,3 +68,22 @@ def read_log(path: Path) -> list[dict]:
     if not path.exists():
         return []
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def trim_log(path: Path, step: int) -> None:
+    """Keep the rows of steps <= `step` (the checkpoint a resumed run starts from), so the
+    steps it redoes are not logged twice; a line torn by a kill is dropped too."""
+    path = Path(path)
+    if not path.exists():
+        return
+    keep = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            row = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(row, dict) and int(row.get("step", 0)) <= step:
+            keep.append(line + "\n")
+    from tvgcurate.workspace import atomic_write_bytes
+
+    atomic_write_bytes(path, "".join(keep).encode("utf-8"))
