@@ -10,6 +10,7 @@ annotations change nothing. An annotation that cannot be read is stored with ``e
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -69,26 +70,52 @@ class ParsedAnnotation:
     error: str | None = None
 
 
-def parse_result(result: list[dict], fps: float) -> ParsedAnnotation:
-    """Read one annotation's result list (the labeling UI's JSON) into seconds."""
+def _number(x: object) -> float | None:
+    """A finite frame number, or None (export JSON is not trusted: strings, NaN, bools)."""
+    if isinstance(x, bool) or not isinstance(x, (int, float)):
+        return None
+    return float(x) if math.isfinite(x) else None
+
+
+def parse_result(result: object, fps: float) -> ParsedAnnotation:
+    """Read one annotation's result list (the labeling UI's JSON) into seconds. Anything
+    malformed is kept as the annotation's `error`, never raised."""
     verdict, rewrite, windows, problems = None, None, [], []
+    if result is not None and not isinstance(result, list):
+        result, problems = [], [f"result is {type(result).__name__}, not a list"]
     for item in result or []:
+        if not isinstance(item, dict):
+            problems.append(f"a result item that is {type(item).__name__}, not an object")
+            continue
         kind, name, value = item.get("type"), item.get("from_name"), item.get("value") or {}
+        if not isinstance(value, dict):
+            problems.append(f"{name!r}: value is {type(value).__name__}, not an object")
+            continue
         if kind == "timelinelabels" and name == lc.MOMENT:
-            for r in value.get("ranges") or []:
-                if r.get("start") is None or r.get("end") is None:
-                    problems.append("a timeline range without start or end")
+            ranges = value.get("ranges") or []
+            for r in ranges if isinstance(ranges, list) else [None]:
+                start, end = (
+                    (_number(r.get(k)) for k in ("start", "end"))
+                    if isinstance(r, dict)
+                    else (None, None)
+                )
+                if start is None or end is None:
+                    problems.append("a timeline range without a numeric start and end")
                     continue
-                s, e = range_to_seconds(r["start"], r["end"], fps)
+                s, e = range_to_seconds(start, end, fps)
                 windows.append({"start": s, "end": e})
         elif kind == "choices" and name == lc.VERDICT:
             choices = value.get("choices") or []
-            if choices:
-                verdict = lc.VERDICTS.get(choices[0])
+            if choices and isinstance(choices, list):
+                verdict = lc.VERDICTS.get(choices[0]) if isinstance(choices[0], str) else None
                 if verdict is None:
                     problems.append(f"unknown verdict {choices[0]!r}")
+            elif choices:
+                problems.append(f"verdict choices are {type(choices).__name__}, not a list")
         elif kind == "textarea" and name == lc.REWRITE:
-            text = " ".join(t.strip() for t in value.get("text") or [] if t and t.strip())
+            texts = value.get("text") or []
+            texts = texts if isinstance(texts, list) else [texts]
+            text = " ".join(t.strip() for t in texts if isinstance(t, str) and t.strip())
             rewrite = text or None
     windows.sort(key=lambda w: (w["start"], w["end"]))
     if verdict is None and not problems:
