@@ -42,9 +42,10 @@ class LSServer:
     log_path: Path
 
 
-@pytest.fixture(scope="session")
-def ls_server(tmp_path_factory) -> LSServer:
-    from tvgcurate.labeling.server import ServerConfig, ServerError, find_label_studio, start
+def server_config(tmp_path_factory, name: str):
+    """A fresh data dir, media dir and free port for a test server; skips (or fails, in CI)
+    when the Label Studio venv is missing."""
+    from tvgcurate.labeling.server import ServerConfig, ServerError, find_label_studio
 
     try:
         find_label_studio()
@@ -52,10 +53,18 @@ def ls_server(tmp_path_factory) -> LSServer:
         if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
             pytest.fail(f"CI=true but Label Studio is missing: {exc}")
         pytest.skip(f"Label Studio venv missing (run scripts/setup-labelstudio.sh): {exc}")
-    base = tmp_path_factory.mktemp("labelstudio")
+    base = tmp_path_factory.mktemp(name)
     media = base / "media" / "videos"
     media.mkdir(parents=True)
-    cfg = ServerConfig(data_dir=base / "data", port=free_port(), media_root=media)
+    return ServerConfig(data_dir=base / "data", port=free_port(), media_root=media)
+
+
+@pytest.fixture(scope="session")
+def ls_server(tmp_path_factory) -> LSServer:
+    from tvgcurate.labeling.server import start
+
+    cfg = server_config(tmp_path_factory, "labelstudio")
+    media = cfg.media_root
     server = start(cfg)
     creds = server.credentials
     yield LSServer(

@@ -21,7 +21,7 @@ from tvgcurate.labeling.media import MediaSource
 from tvgcurate.labeling.pull import PullConfig, pull
 from tvgcurate.labeling.push import PushConfig, push
 
-from .conftest import free_port, make_workspace, ui_result
+from .conftest import make_workspace, server_config, ui_result
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]
 FAST_FAIL = RetryPolicy(attempts=2, backoff_s=0.2)  # a dead server: give up within a second
@@ -53,18 +53,9 @@ class Restartable:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    from tvgcurate.labeling.server import ServerConfig, ServerError, find_label_studio, start
+    from tvgcurate.labeling.server import start
 
-    try:
-        find_label_studio()
-    except ServerError as exc:
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(f"CI=true but Label Studio is missing: {exc}")
-        pytest.skip(f"Label Studio venv missing (run scripts/setup-labelstudio.sh): {exc}")
-    base = tmp_path_factory.mktemp("ls-kill")
-    media = base / "media" / "videos"
-    media.mkdir(parents=True)
-    cfg = ServerConfig(data_dir=base / "data", port=free_port(), media_root=media)
+    cfg = server_config(tmp_path_factory, "ls-kill")
     s = Restartable(cfg, start(cfg))
     yield s
     s.server.stop()

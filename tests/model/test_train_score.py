@@ -94,38 +94,11 @@ def test_grpo_logs_each_reward_and_group_variance(run):
 def test_score_greedy_and_sampled(run, grounding_ws):
     ws = grounding_ws
     runner = CliRunner()
-    res = runner.invoke(
-        app,
-        [
-            "score",
-            "--workspace",
-            str(ws.root),
-            "--checkpoint",
-            str(run),
-            "--split",
-            "val",
-            "--run-id",
-            "greedy",
-        ],
-    )
+    base = ["score", "-w", str(ws.root), "--checkpoint", str(run), "--split", "val"]
+    res = runner.invoke(app, [*base, "--run-id", "greedy"])
     assert res.exit_code == 0, res.output + repr(res.exception)
     assert "R1@0.5" in res.output and "mIoU" in res.output
-    res = runner.invoke(
-        app,
-        [
-            "score",
-            "--workspace",
-            str(ws.root),
-            "--checkpoint",
-            str(run),
-            "--split",
-            "val",
-            "--num-samples",
-            "3",
-            "--run-id",
-            "k3",
-        ],
-    )
+    res = runner.invoke(app, [*base, "--num-samples", "3", "--run-id", "k3"])
     assert res.exit_code == 0, res.output + repr(res.exception)
     preds = ws.read("predictions")  # the workspace is shared: other tests' runs are in it too
     preds = preds.filter(pc.is_in(preds.column("run_id"), value_set=pa.array(["greedy", "k3"])))
