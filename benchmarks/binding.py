@@ -265,15 +265,47 @@ def probe_accuracy(model, enc: Encoder, task: Task, kind: str, count: int = 200)
     return right / count
 
 
-def grounding_batch(enc: Encoder, rng: random.Random, task: Task, size: int, turns: int, pool=None):
+def pir_turns(v: dict, rng: random.Random, turns: int, share: float) -> list:
+    """`turns` Q/A pairs where each is an absent shape's query (answered with the refusal)
+    with probability `share`, else one of the video's shapes; share 0 never refuses, and a
+    video with fewer shapes than turns then gets fewer turns."""
+    relevant = [qa for qa in v["qa"] if qa[1] is not None]
+    rng.shuffle(relevant)
+    present = {c for c in v["slots"] if c is not None}
+    absent = [c for c in PALETTE if c not in present]
+    rng.shuffle(absent)
+    out = []
+    for _ in range(turns):
+        if absent and rng.random() < share:
+            out.append((f"When is the {absent.pop()} {rng.choice(KINDS)} visible?", None))
+        elif relevant:
+            out.append(relevant.pop())
+    return out
+
+
+def grounding_batch(
+    enc: Encoder,
+    rng: random.Random,
+    task: Task,
+    size: int,
+    turns: int,
+    pool=None,
+    irrelevant_share: float | None = None,
+):
     """Multi-turn grounding conversations of fresh videos, or of a fixed `pool` of videos
-    whose `qa` holds the (possibly noisy) labels to train on."""
+    whose `qa` holds the (possibly noisy) labels to train on. `irrelevant_share` None keeps
+    each video's own Q/A list (its shapes and one absent shape, shuffled); a number draws
+    the turns with `pir_turns` (the PIR arms)."""
     convs, images = [], []
     for _ in range(size):
         v = rng.choice(pool) if pool is not None else make_video(rng, task)
-        qa = v["qa"][:]
-        rng.shuffle(qa)
-        convs.append(enc.conversation(v, qa[:turns]))
+        if irrelevant_share is None:
+            qa = v["qa"][:]
+            rng.shuffle(qa)
+            qa = qa[:turns]
+        else:
+            qa = pir_turns(v, rng, turns, irrelevant_share)
+        convs.append(enc.conversation(v, qa))
         images.append(v["frames"])
     return convs, images
 
@@ -345,7 +377,15 @@ def train(
                 g_task = Task(
                     min(lo, task.min_frames), max(lo, top), task.min_shapes, task.max_shapes
                 )
-            convs, ims = grounding_batch(enc, rng, g_task, args.batch, args.turns, pool)
+            convs, ims = grounding_batch(
+                enc,
+                rng,
+                g_task,
+                args.batch,
+                args.turns,
+                pool,
+                getattr(args, "irrelevant_share", None),
+            )
             if args.mix_presence:  # keep the yes/no rows beside grounding (multi-task)
                 c2, i2 = presence_batch(enc, rng, task, max(1, args.batch // 4), args.turns)
                 convs, ims = convs + c2, ims + i2
@@ -561,6 +601,13 @@ def main(argv=None) -> dict:
     p.add_argument("--mix-presence", action="store_true", help="presence rows during SFT too")
     p.add_argument("--caption-batch", type=int, default=32)
     p.add_argument("--batch", type=int, default=8)
+    p.add_argument(
+        "--irrelevant-share",
+        type=float,
+        default=None,
+        help="SFT: each turn is an absent shape's query with this probability (PIR arms; "
+        "default: each video's shapes plus one absent shape, about 0.29)",
+    )
     p.add_argument("--turns", type=int, default=3, help="Q/A turns per training video")
     p.add_argument("--lr", type=float, default=5e-4)
     p.add_argument("--min-shapes", type=int, default=2)

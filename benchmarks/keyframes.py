@@ -40,7 +40,7 @@ import pyarrow as pa
 REPO = Path(__file__).resolve().parents[1]
 
 
-def make_videos(out: Path, n: int, duration: int) -> dict:
+def make_videos(out: Path, n: int, duration: int, preset: str = "ultrafast", gop: float = 2.0):
     from tvgcurate.demo.data import DemoConfig, generate
 
     gt_path = out / "ground_truth.json"
@@ -59,6 +59,8 @@ def make_videos(out: Path, n: int, duration: int) -> dict:
             fps=30,
             min_duration=duration,
             max_duration=duration,
+            preset=preset,
+            gop_seconds=gop,
         )
     )
     print(f"  done in {time.perf_counter() - t:.0f} s", flush=True)
@@ -125,22 +127,29 @@ def time_scenedetect(paths) -> float:
     return time.perf_counter() - t
 
 
-def time_floor(paths, skip=True) -> float:
-    """Decode-only: PyAV sequential, slice threads, sampled frames converted small."""
+def time_floor(paths, skip=True, threads="SLICE") -> float:
+    """Decode-only: PyAV sequential, sampled frames converted small (one swscale context,
+    as keyframes does); `threads` is PyAV's thread_type ("NONE": one thread, the plain
+    single-thread full decode)."""
     import av
+    from av.video.reformatter import VideoReformatter
+
+    small = VideoReformatter()
 
     t = time.perf_counter()
     for p in paths:
         with av.open(str(p)) as c:
             s = c.streams.video[0]
-            s.thread_type = "SLICE"
+            s.thread_type = threads
+            if threads == "NONE":
+                s.codec_context.thread_count = 1
             if skip:
                 s.codec_context.skip_frame = "NONREF"
             nxt = 0.0
             for fr in c.decode(s):
                 ts = float(fr.time or 0.0)
                 if ts + 0.017 >= nxt:
-                    fr.to_ndarray(width=160, height=90, format="bgr24", interpolation="AREA")
+                    small.reformat(fr, 160, 90, "bgr24", interpolation="AREA").to_ndarray()
                     nxt = np.floor(ts * 2 + 0.05) / 2 + 0.5
     return time.perf_counter() - t
 
@@ -170,11 +179,20 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--quick", action="store_true", help="4 videos, 2 runs")
     ap.add_argument("--cache", type=Path, default=REPO / ".bench" / "keyframes")
+    ap.add_argument(
+        "--preset",
+        default="ultrafast",
+        help="x264 preset of the rendered videos (veryfast: High profile with B-frames)",
+    )
+    ap.add_argument("--gop", type=float, default=2.0, help="keyframe interval, seconds")
+    ap.add_argument("--no-scenedetect", action="store_true", help="leave PySceneDetect out")
+    ap.add_argument("--json", type=Path, default=None, help="also write the figures here")
     args = ap.parse_args()
     if args.quick:
         args.videos, args.runs = 4, 2
-    media = args.cache / f"demo-{args.videos}x{args.duration}s"
-    gt = make_videos(media, args.videos, args.duration)
+    tag = "" if args.preset == "ultrafast" and args.gop == 2.0 else f"-{args.preset}-g{args.gop}"
+    media = args.cache / f"demo-{args.videos}x{args.duration}s{tag}"
+    gt = make_videos(media, args.videos, args.duration, args.preset, args.gop)
     ws = make_workspace(args.cache / "ws", media, gt)
     paths = [media / v["file"] for v in gt["videos"]]
     minutes = sum(v["duration"] for v in gt["videos"]) / 60
@@ -186,7 +204,10 @@ def main() -> None:
         "PySceneDetect detect(ContentDetector)": lambda: time_scenedetect(paths),
         "decode-only floor (PyAV, skip non-ref)": lambda: time_floor(paths, True),
         "decode-only, every frame (PyAV)": lambda: time_floor(paths, False),
+        "decode-only, every frame, 1 thread (PyAV)": lambda: time_floor(paths, False, "NONE"),
     }
+    if args.no_scenedetect:
+        methods.pop("PySceneDetect detect(ContentDetector)")
     times: dict[str, list[float]] = {k: [] for k in methods}
     time_keyframes(ws)  # warm the page cache and imports
     for r in range(args.runs):
@@ -216,19 +237,28 @@ def main() -> None:
         print(f"| {k} | {v:.2f} | {runs} | {minutes / v:.1f} |")
     kf = med["keyframes (library, local)"]
     cli = med["keyframes (CLI, local)"]
+    proc = med[f"keyframes (process x{args.workers})"]
     # The floor is the fastest decode-only variant (skipping non-reference frames saves
     # nothing on streams without B-frames, e.g. demo-data's baseline-profile x264).
     floor = min(
         med["decode-only floor (PyAV, skip non-ref)"], med["decode-only, every frame (PyAV)"]
     )
-    psd = med["PySceneDetect detect(ContentDetector)"]
+    full1 = med["decode-only, every frame, 1 thread (PyAV)"]
+    psd = med.get("PySceneDetect detect(ContentDetector)")
+    ratios = {
+        "keyframes / decode floor (fastest decode-only row)": (kf / floor, "<= 1.3"),
+        "keyframes CLI / decode floor": (cli / floor, ""),
+        "keyframes / single-thread full decode": (kf / full1, "<= 0.7"),
+        f"speed-up, process x{args.workers} over local": (kf / proc, ">= 1.6"),
+    }
+    if psd:
+        ratios["keyframes / PySceneDetect"] = (kf / psd, "<= 0.5")
+        ratios["keyframes CLI / PySceneDetect"] = (cli / psd, "")
     print()
     print("| ratio | value | target |")
     print("| --- | ---: | ---: |")
-    print(f"| keyframes / decode floor (fastest decode-only row) | {kf / floor:.2f} | <= 1.3 |")
-    print(f"| keyframes CLI / decode floor | {cli / floor:.2f} | |")
-    print(f"| keyframes / PySceneDetect | {kf / psd:.2f} | <= 0.5 |")
-    print(f"| keyframes CLI / PySceneDetect | {cli / psd:.2f} | |")
+    for k, (v, target) in ratios.items():
+        print(f"| {k} | {v:.2f} | {target} |")
 
     time_keyframes(ws, policy="adaptive")
     ra, n = recall(ws, gt)
@@ -239,6 +269,25 @@ def main() -> None:
     print("| --- | ---: | ---: |")
     print(f"| adaptive | {ra:.3f} | >= 0.95 |")
     print(f"| uniform | {ru:.3f} | < adaptive |")
+    if args.json:
+        args.json.write_text(
+            json.dumps(
+                {
+                    "date": dt.date.today().isoformat(),
+                    "videos": len(paths),
+                    "duration_s": args.duration,
+                    "stream": codec,
+                    "preset": args.preset,
+                    "gop_s": args.gop,
+                    "load_avg": load[0],
+                    "runs_s": times,
+                    "median_s": med,
+                    "ratios": {k: v for k, (v, _) in ratios.items()},
+                    "recall": {"adaptive": ra, "uniform": ru, "cuts": n},
+                },
+                indent=1,
+            )
+        )
 
 
 if __name__ == "__main__":

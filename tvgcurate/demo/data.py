@@ -122,6 +122,16 @@ class DemoConfig:
     )
     crf: int = field(default=23, metadata={"help": "x264 quality (lower = better, bigger)."})
     threads: int = field(default=0, metadata={"help": "x264 threads (0 = auto)."})
+    preset: str = field(
+        default="ultrafast",
+        metadata={
+            "help": "x264 preset. ultrafast: baseline-like, no B-frames (fast to render);"
+            " veryfast or slower: High profile with B-frames, like real uploads."
+        },
+    )
+    gop_seconds: float = field(
+        default=2.0, metadata={"help": "Keyframe interval in seconds (YouTube: about 2-5)."}
+    )
 
     def __post_init__(self):
         self.out = Path(self.out)
@@ -129,6 +139,8 @@ class DemoConfig:
             raise TvgError(f"num_videos must be >= 1, got {self.num_videos}")
         if self.width < 32 or self.width % 2:
             raise TvgError(f"width must be an even number >= 32, got {self.width}")
+        if self.gop_seconds <= 0:
+            raise TvgError(f"gop_seconds must be > 0, got {self.gop_seconds}")
         if self.height < 32 or self.height % 4:
             raise TvgError(
                 f"height must be a multiple of 4 and >= 32, got {self.height} (try 240 or 360)"
@@ -579,7 +591,14 @@ def generate(cfg: DemoConfig) -> DemoResult:
     paths = [out / v.file for v in videos]
     if cfg.write_videos:
         for v, p in zip(videos, paths, strict=True):
-            render_video(v.spec, p, crf=cfg.crf, threads=cfg.threads)
+            render_video(
+                v.spec,
+                p,
+                crf=cfg.crf,
+                preset=cfg.preset,
+                gop=max(1, int(round(cfg.gop_seconds * cfg.fps))),
+                threads=cfg.threads,
+            )
     gt_path.write_text(json.dumps(gt, indent=1) + "\n")  # last: marks a complete demo dir
     return DemoResult(
         out=out,
