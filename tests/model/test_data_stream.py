@@ -241,3 +241,38 @@ def test_training_skips_an_unreadable_video_and_lists_it(grounding_ws, tmp_path)
     run = json.loads((out / "run.json").read_text())
     assert run["stages"]["sft"]["skipped"] == len(v0)
     assert (res.final / "config.json").exists()
+
+
+def test_each_rank_decodes_only_its_own_rows(grounding_ws, tmp_path):
+    """Under accelerate (2 processes, simulated by process_index) each rank's loader reads
+    and decodes its own rows: disjoint, together every row once."""
+    from accelerate.data_loader import prepare_data_loader
+    from torch.utils.data import DataLoader
+
+    plan = plan_inputs(grounding_ws, CFG, split="train")
+    n = len(plan.plans) - len(plan.plans) % 4  # whole batches on both ranks: no padding rows
+    assert n >= 4
+    frames = plan.source.frames
+    seen, decoded = {}, {}
+    for rank in (0, 1):
+        calls = []
+        plan.source.frames = lambda vid, kfs, calls=calls: calls.append(vid) or frames(vid, kfs)
+        log = SkipLog(tmp_path / "s", "sft")
+        ds = stream_dataset(plan.plans[:n], plan.source, plan.fmt, CFG, "sft", log)
+
+        def read(batch, ds=ds):
+            return [(i, ds[i]) for i in batch]
+
+        loader = prepare_data_loader(
+            DataLoader(range(n), batch_size=2, collate_fn=read),
+            num_processes=2,
+            process_index=rank,
+            put_on_device=False,
+        )
+        seen[rank] = [i for batch in loader for i, row in batch if row["images"]]
+        decoded[rank] = calls
+    plan.source.frames = frames
+    assert set(seen[0]).isdisjoint(seen[1])
+    assert sorted(seen[0] + seen[1]) == list(range(n))
+    for rank in (0, 1):  # one decode per row read, of that row's video, nothing else
+        assert decoded[rank] == [plan.plans[i].video_id for i in seen[rank]]

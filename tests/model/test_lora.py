@@ -18,7 +18,7 @@ SMALL = [
 ]  # fmt: skip
 
 
-def train(ws, out, *extra):
+def train(ws, out, *extra, flags=()):
     import yaml
 
     recipe = yaml.safe_load(Path("recipes/tiny-cpu.yaml").read_text())
@@ -29,17 +29,18 @@ def train(ws, out, *extra):
     res = CliRunner().invoke(
         app,
         ["train", "--workspace", str(ws.root), "--model", "tiny", "--stage", "both",
-         "--recipe", str(path), "--max-steps", "2", "--output", str(out), *sets],
+         "--recipe", str(path), "--max-steps", "2", "--output", str(out), *sets, *flags],
     )  # fmt: skip
     assert res.exit_code == 0, res.output + repr(res.exception)
-    return out
+    return res.output
 
 
 @pytest.mark.slow
 def test_lora_trains_saves_adapters_and_scores(grounding_ws, tmp_path):
     from tvgcurate.model.loading import ADAPTER_FILE, BASE_FILE, load_model
 
-    run = train(grounding_ws, tmp_path / "run")
+    run = tmp_path / "run"
+    train(grounding_ws, run)
     for stage in ("sft", "grpo"):
         final = run / stage / "final"
         assert (final / ADAPTER_FILE).exists() and (final / "adapter_model.safetensors").exists()
@@ -56,10 +57,20 @@ def test_lora_trains_saves_adapters_and_scores(grounding_ws, tmp_path):
     assert res.exit_code == 0, res.output + repr(res.exception)
     assert "R1@0.5" in res.output
 
+    # resume after both LoRA stages finished: nothing is trained or merged again
+    saved = sorted(run.rglob("*.safetensors"))
+    before = {p: p.stat().st_mtime_ns for p in saved}
+    out = train(grounding_ws, run, flags=["--resume"])
+    assert "stage sft: finished in an earlier run, reused" in out
+    assert "stage grpo: finished in an earlier run, reused" in out
+    assert {p: p.stat().st_mtime_ns for p in saved} == before
+    assert sorted(run.rglob("*.safetensors")) == saved
+
 
 @pytest.mark.slow
 def test_merge_adapter_writes_a_full_model(grounding_ws, tmp_path):
-    run = train(grounding_ws, tmp_path / "m", "grpo.merge_adapter=true", "grpo.max_steps=1")
+    run = tmp_path / "m"
+    train(grounding_ws, run, "grpo.merge_adapter=true", "grpo.max_steps=1")
     final = run / "grpo" / "final"
     assert (final / "model.safetensors").exists() and (
         final / "adapter" / "adapter_config.json"

@@ -72,11 +72,18 @@ def run_base(cfg, model, processor, out: Path, meta: dict) -> Path | None:
         return None
     if str(cfg.model) != "tiny":
         return Path(cfg.model).resolve()
+    if cfg.resume and (out / "base" / "config.json").exists():  # saved by the first run
+        return out / "base"
     return save_model(model, processor, out / "base", meta)
 
 
-def after_stage(final: Path, stage, base: Path | None, has_next: bool, dtype="float32"):
-    """Finish a stage's final/ directory; returns (what the next stage loads, its base)."""
+def after_stage(
+    final: Path, stage, base: Path | None, has_next: bool, dtype="float32", reuse: bool = False
+):
+    """Finish a stage's final/ directory; returns (what the next stage loads, its base).
+
+    `reuse` (a stage finished in an earlier run, on resume): keep a merged model that is
+    already saved instead of merging again."""
     from tvgcurate.model.loading import ADAPTER_FILE, BASE_FILE, load_adapter, save_model
 
     if not stage.peft or not (final / ADAPTER_FILE).exists():
@@ -84,6 +91,9 @@ def after_stage(final: Path, stage, base: Path | None, has_next: bool, dtype="fl
     (final / BASE_FILE).write_text(json.dumps({"base": str(base)}, indent=2) + "\n")
     if not (stage.merge_adapter or has_next):
         return final, base
+    target = final.parent / "merged"
+    if reuse and not stage.merge_adapter and (target / "config.json").exists():
+        return target, target
     model, processor = load_adapter(final, dtype)
     merged = model.merge_and_unload()
     meta = json.loads((final / "tvgcurate_inputs.json").read_text())
@@ -94,6 +104,5 @@ def after_stage(final: Path, stage, base: Path | None, has_next: bool, dtype="fl
         save_model(merged, processor, final, meta)
         shutil.move(str(adapter), str(final / "adapter"))
         return final, final
-    target = final.parent / "merged"
     save_model(merged, processor, target, meta)
     return target, target

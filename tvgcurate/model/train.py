@@ -17,7 +17,7 @@ from pathlib import Path
 
 from tvgcurate.errors import WorkspaceError
 from tvgcurate.model.config import STAGE_PLAN, TrainConfig, to_dict
-from tvgcurate.model.loading import INPUTS_FILE, RUN_FILE, load_model
+from tvgcurate.model.loading import INPUTS_FILE, RUN_FILE, is_model_dir, load_model
 
 
 @dataclass
@@ -152,9 +152,14 @@ def train(cfg: TrainConfig, console=None) -> TrainResult:
         stage_cfg = getattr(cfg, name)
         sdir = out / name
         done = run_meta["stages"].get(name, {}).get("done")
-        if cfg.resume and done and (sdir / "final" / "config.json").exists():
+        if cfg.resume and done and is_model_dir(sdir / "final"):  # a full model or an adapter
             final = sdir / "final"
-            model, processor = load_model(final, None, cfg.torch_dtype, cfg.attn_implementation)
+            has_next = name != stages[-1]
+            nxt, base = after_stage(final, stage_cfg, base, has_next, cfg.torch_dtype, reuse=True)
+            if has_next:
+                model, processor = load_model(nxt, None, cfg.torch_dtype, cfg.attn_implementation)
+            if console is not None:
+                console.print(f"stage {name}: finished in an earlier run, reused ({final})")
             continue
         rows_in = mix(rows_all, stage_cfg.irrelevant_share, cfg.seed)
         t = time.perf_counter()
