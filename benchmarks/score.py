@@ -27,7 +27,7 @@ def run(ws, ckpt, run_id, **kw):
 
     cfg = ScoreConfig(
         workspace=ws.root, checkpoint=ckpt, split=None, run_id=run_id, progress=False,
-        torch_threads=1, **{"write": False, **kw},
+        **{"write": False, "torch_threads": 1, **kw},
     )  # fmt: skip
     t = time.perf_counter()
     res = score(cfg)
@@ -40,7 +40,19 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=1)
     ap.add_argument("--shard-size", type=int, default=8)
     ap.add_argument("--batch-size", type=int, default=8)
+    ap.add_argument(
+        "--parts",
+        default="speed,kill",
+        help="speed: samples/s per executor; kill: a real SIGKILL halfway, then a rerun",
+    )
+    ap.add_argument("--json", type=Path, default=None, help="also write the figures here")
     a = ap.parse_args()
+    parts = set(a.parts.split(","))
+    figures: dict = {
+        "samples": 2 * a.videos,
+        "shard_size": a.shard_size,
+        "date": time.strftime("%F"),
+    }
 
     from tests.model.conftest import make_workspace
     from tvgcurate.model.loading import save_model
@@ -52,18 +64,38 @@ def main() -> None:
     ckpt = save_model(model, proc, tmp / "m", {"max_frames": 4, "timestamp_width": 1})
     n = 2 * a.videos
     common = dict(shard_size=a.shard_size, batch_size=a.batch_size)
-    rates = {"local": [], "process x2": []}
+    if "speed" in parts:
+        speed(a, ws, ckpt, n, common, figures)
+    if "kill" in parts:
+        kill(a, ws, ckpt, n, common, figures)
+    figures["load_avg"] = os.getloadavg()[0]
+    if a.json:
+        import json
+
+        a.json.write_text(json.dumps(figures, indent=1))
+
+
+def speed(a, ws, ckpt, n, common, figures):
+    """samples/s: local with 1 torch thread and with one per core, and the
+    process executor with 2 workers of 1 thread each."""
+    rates = {"local, 1 thread": [], "local, all cores": [], "process x2": []}
     for i in range(a.repeats):
         _, t = run(ws, ckpt, f"local{i}", **common)
-        rates["local"].append(n / t)
+        rates["local, 1 thread"].append(n / t)
+        _, t = run(ws, ckpt, f"localt{i}", **{**common, "torch_threads": os.cpu_count()})
+        rates["local, all cores"].append(n / t)
         _, t = run(ws, ckpt, f"proc{i}", executor="process", workers=2, **common)
         rates["process x2"].append(n / t)
+    med = {k: statistics.median(v) for k, v in rates.items()}
     for k, v in rates.items():
-        print(f"{k:12s} {statistics.median(v):7.2f} samples/s (median of {len(v)}, n={n})")
-    print(
-        f"process x2 / local: {statistics.median(rates['process x2']) / statistics.median(rates['local']):.2f}x"
-    )
+        print(f"{k:30s} {med[k]:7.2f} samples/s (median of {len(v)}, n={n})")
+    for k in ("local, 1 thread", "local, all cores"):
+        print(f"process x2 / {k}: {med['process x2'] / med[k]:.2f}x")
+    figures["samples_per_s"] = rates
+    figures["median_samples_per_s"] = med
 
+
+def kill(a, ws, ckpt, n, common, figures):
     # a real SIGKILL once half the shards are marked, then a rerun
     args = [
         sys.executable, "-m", "tvgcurate", "score", "-w", str(ws.root), "--checkpoint",
@@ -90,6 +122,15 @@ def main() -> None:
     )
     print(f"samples scored twice: {len(ids) - len(set(ids))}; missing: {n - len(set(ids))}")
     print(f"rerun {t_rerun:.1f}s vs fresh {t_fresh:.1f}s ({t_rerun / t_fresh:.2f}x)")
+    figures["kill"] = {
+        "shards": shards,
+        "skipped_on_rerun": res.report.skipped,
+        "computed_on_rerun": res.report.computed,
+        "scored_twice": len(ids) - len(set(ids)),
+        "missing": n - len(set(ids)),
+        "rerun_s": t_rerun,
+        "fresh_s": t_fresh,
+    }
 
 
 if __name__ == "__main__":
