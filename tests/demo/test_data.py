@@ -450,3 +450,22 @@ def test_native_files_are_what_the_exporters_write(demo_dir, tmp_path):
             assert json.loads(out.read_text()) == json.loads((demo_dir / name).read_text())
         else:
             assert out.read_text() == (demo_dir / name).read_text(), fmt
+
+
+def test_preset_and_gop_give_high_profile_streams_with_b_frames(tmp_path):
+    import av
+
+    base = dict(num_videos=1, min_duration=6, max_duration=6, fps=10, seed=3)
+    streams = {}
+    for name, extra in {"default": {}, "high": {"preset": "veryfast", "gop_seconds": 1.5}}.items():
+        generate(DemoConfig(out=tmp_path / name, **base, **extra))
+        (video,) = (tmp_path / name).rglob("*.mp4")
+        with av.open(str(video)) as c:
+            s = c.streams.video[0]
+            keys = [p.pts for p in c.demux(s) if p.is_keyframe and p.pts is not None]
+            streams[name] = (s.codec_context.profile, s.codec_context.has_b_frames, len(keys))
+    assert streams["default"][1] is False
+    assert streams["high"][:2] == ("High", True)
+    assert streams["high"][2] == 4  # a keyframe every 15 frames over 60 frames
+    with pytest.raises(TvgError, match="gop_seconds"):
+        DemoConfig(out=tmp_path / "x", gop_seconds=0)

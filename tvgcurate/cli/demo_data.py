@@ -17,6 +17,7 @@ DATA = ConfigOptions("demo-data", DemoConfig)
     epilog=(
         "Example: tvgcurate demo-data --out demo --num-videos 12 --seed 0 --plant-errors\n\n"
         "Larger videos for benchmarks: tvgcurate demo-data --out big --width 640 --height 360 --fps 30"
+        "\n\nStreams like real uploads (High profile, B-frames): --preset veryfast --gop-seconds 2.5"
     ),
 )
 def demo_data(
@@ -39,6 +40,8 @@ def demo_data(
     write_videos: bool = DATA.option("write_videos", "--videos/--no-videos"),
     crf: int = DATA.option("crf"),
     threads: int = DATA.option("threads"),
+    preset: str = DATA.option("preset"),
+    gop_seconds: float = DATA.option("gop_seconds"),
 ) -> None:
     """Write demo videos (H.264 MP4: scene cuts + moving coloured shapes) with QVHighlights,
     Charades-STA and ActivityNet Captions annotations in their native formats, plus
