@@ -140,3 +140,24 @@ def test_crashed_shard_becomes_error_rows_and_is_retried(tmp_path):
     assert not list(tmp_path.glob("*.done"))
     report2, table2 = _run(Square(), executors.get_executor("local"), tmp_path, n=4, size=2)
     assert report2.computed == 2 and table2.column("y").to_pylist()[:3] == [0, 1, 4]
+
+
+@pytest.mark.slow
+@pytest.mark.server
+def test_ray_workers_build_the_encoder_once_each(local_ray, tmp_path):
+    """Ray reuses its worker processes for tasks, so the stage's module cache holds the
+    encoder once per worker, as an actor would: not once per shard."""
+    from tvgcurate.curation.embeddings import HashingEncoder
+    from tvgcurate.curation.embeddings_stage import EmbedStage
+
+    stage = EmbedStage(encoder="hashing", model=HashingEncoder().name)
+    items = [{"hashes": [f"h{i}"], "texts": [f"query {i}"]} for i in range(12)]
+    with executors.get_executor("ray", workers=2) as ex:
+        report = executors.run_shards(stage, [[it] for it in items], tmp_path, ex, progress=False)
+    tables = list(executors.iter_shard_tables(report.files))
+    pids = {t["worker_pid"][0].as_py() for t in tables}
+    assert report.computed == 12 and 1 <= len(pids) <= 2 and os.getpid() not in pids
+    loads = {}
+    for t in tables:  # each worker's count only grows by shards, never by reloads
+        loads.setdefault(t["worker_pid"][0].as_py(), set()).add(t["encoder_loads"][0].as_py())
+    assert all(v == {1} for v in loads.values()), loads
