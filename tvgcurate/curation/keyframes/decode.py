@@ -3,9 +3,9 @@
 `pyav` (default): one sequential pass with slice threads, skipping the decode of
 non-reference frames, converting only the frames nearest each sample time, scaled down by
 swscale's area filter (never converted at full resolution) through one reformatter per
-pass: ``frame.to_ndarray(width=...)`` builds a new swscale context for every decoded frame,
-which cost more than the decode itself (about 2 ms vs 0.15 ms per 640x360 frame). If skipping leaves gaps
-wider than half a sample step (unusual GOPs), it decodes again without skipping.
+pass (``frame.to_ndarray(width=...)`` builds a new swscale context for every frame: about
+2 ms against 0.15 ms per 640x360 frame). If skipping leaves gaps wider than half a sample
+step (unusual GOPs), it decodes again without skipping.
 
 `decord`: ``VideoReader(width=, height=)`` and ``get_batch`` on the sampled indices.
 
