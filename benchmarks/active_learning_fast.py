@@ -137,6 +137,7 @@ def main(argv=None) -> dict:
         pretrain_max_frames=4,
         curriculum=False,
         mix_presence=False,
+        irrelevant_share=None,  # each pool video's own Q/A list
         presence=False,
         eval_every=0,
         probe_every=10**9,

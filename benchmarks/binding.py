@@ -378,13 +378,7 @@ def train(
                     min(lo, task.min_frames), max(lo, top), task.min_shapes, task.max_shapes
                 )
             convs, ims = grounding_batch(
-                enc,
-                rng,
-                g_task,
-                args.batch,
-                args.turns,
-                pool,
-                getattr(args, "irrelevant_share", None),
+                enc, rng, g_task, args.batch, args.turns, pool, args.irrelevant_share
             )
             if args.mix_presence:  # keep the yes/no rows beside grounding (multi-task)
                 c2, i2 = presence_batch(enc, rng, task, max(1, args.batch // 4), args.turns)
