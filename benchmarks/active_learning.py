@@ -174,8 +174,28 @@ def loop_config(ws: Workspace, args, out: Path, seed: int, url: str | None, key:
         workspace=ws.root, rounds=1, budget=1, labelstudio=url, api_key=key,
         offline=None if url else out / "offline", train_steps=args.steps,
         num_samples=args.num_samples, encoder="hashing", seed=seed, runs=out / "runs",
-        sets=list(args.set),
+        sets=sft_sets(args), model=str(args.start),
     )  # fmt: skip
+
+
+def sft_sets(args) -> list[str]:
+    """Recipe overrides of every SFT run: the ladder's irrelevant share, then --set."""
+    return [f"sft.irrelevant_share={args.irrelevant_share}", *args.set]
+
+
+def pretrained(ws: Workspace, args, root: Path, seed: int) -> Path:
+    """The start of every training run of a seed: --pretrained, or tiny's pretraining
+    stand-in (`--pretrain-steps` yes/no steps on this workspace's videos), run once."""
+    if args.pretrained:
+        return Path(args.pretrained)
+    from tvgcurate.model.config import build_config
+    from tvgcurate.model.train import train
+
+    steps = args.pretrain_steps
+    sets = ["report_to=[]", f"pretrain.max_steps={steps}", f"pretrain.save_steps={steps}"]
+    cfg = build_config(REPO / "recipes" / "tiny-cpu.yaml", sets, workspace=ws.root,
+                       output=root / "pretrain", model="tiny", stage="pretrain", seed=seed)  # fmt: skip
+    return train(cfg).final
 
 
 def precision_table(audits, planted: set[str], n: int, seed: int) -> dict:
@@ -247,16 +267,22 @@ def relabel(ws: Workspace, ids: list[str], project: str, url: str, key: str, scr
 def train_and_score(ws: Workspace, args, out: Path, seed: int, run_id: str) -> dict:
     """Train from the same start for the same steps, score held-out rows greedily."""
     from tvgcurate.model.config import build_config
-    from tvgcurate.model.score import ScoreConfig, headline, score
     from tvgcurate.model.train import train
 
     recipe = REPO / "recipes" / "tiny-cpu.yaml"
     sets = ["report_to=[]", f"sft.max_steps={args.steps}", f"sft.save_steps={args.steps}",
-            *args.set]  # fmt: skip
-    cfg = build_config(recipe, sets, workspace=ws.root, output=out, model="tiny", stage="sft",
-                       seed=seed)  # fmt: skip
+            *sft_sets(args)]  # fmt: skip
+    cfg = build_config(recipe, sets, workspace=ws.root, output=out, model=str(args.start),
+                       stage="sft", seed=seed)  # fmt: skip
     res = train(cfg)
-    m = score(ScoreConfig(workspace=ws.root, checkpoint=res.output, split=args.val_split,
+    return held_out(ws, args, res.output, seed, run_id)
+
+
+def held_out(ws: Workspace, args, checkpoint: Path, seed: int, run_id: str) -> dict:
+    """Greedy held-out metrics of a trained run (the same for every round)."""
+    from tvgcurate.model.score import ScoreConfig, headline, score
+
+    m = score(ScoreConfig(workspace=ws.root, checkpoint=checkpoint, split=args.val_split,
                           run_id=run_id, seed=seed)).metrics  # fmt: skip
     h = headline(m)
     return {"mIoU": h["mIoU"], "R1@0.5": h["R1@0.5"], "refusal_acc": h["refusal_acc_irrelevant"]}
@@ -290,6 +316,7 @@ def one_seed(args, seed: int, url: str, key: str) -> dict:
     shutil.copytree(ws.root, control_root)  # the sibling workspace, same start
 
     t = time.perf_counter()
+    args.start = pretrained(ws, args, root, seed)
     cfg = loop_config(ws, args, root, seed, None, None)
     run_loop(cfg, steps=("train", "score", "audit"))
     rec = loop_state(ws.root)["rounds"][0]
@@ -297,7 +324,10 @@ def one_seed(args, seed: int, url: str, key: str) -> dict:
     n = len([s for s in truth.values() if s["split"] == "train"])
     found = precision_table(audits, {p["sample_id"] for p in planted}, n, seed)
     k = found["k"]["k=planted"]
-    round0 = {"metrics": rec["steps"]["score"]["metrics"], "trust": rec["steps"]["audit"]["trust"],
+    round0 = {"metrics": held_out(ws, args, Path(rec["steps"]["train"]["run_dir"]), seed,
+                                  "r0-greedy"),
+              "sampled_metrics": rec["steps"]["score"]["metrics"],
+              "trust": rec["steps"]["audit"]["trust"],
               "seconds": round(time.perf_counter() - t, 1)}  # fmt: skip
 
     script = annotator_script(root / "annotate.py", truth)
@@ -381,10 +411,19 @@ def parse_args(argv=None):
     p.add_argument("--quick", action="store_true", help="Tiny demo workspace: a smoke test.")
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
     p.add_argument("--noise", type=float, default=0.15, help="Share of training rows planted.")
-    p.add_argument("--train-videos", type=int, default=600)
+    p.add_argument("--train-videos", type=int, default=1000)
     p.add_argument("--val-videos", type=int, default=100)
-    p.add_argument("--size", type=int, default=56)
-    p.add_argument("--steps", type=int, default=300, help="SFT steps of every training run.")
+    p.add_argument("--size", type=int, default=112, help="Rendered frame size (the ladder's).")
+    p.add_argument("--steps", type=int, default=2000, help="SFT steps of every training run.")
+    p.add_argument(
+        "--pretrained",
+        type=Path,
+        default=None,
+        help="Pretrained stand-in to start every run from (e.g. benchmarks/learning.py's "
+        "RUNG/seedN/pretrain/final); default: pretrain here, once per seed.",
+    )
+    p.add_argument("--pretrain-steps", type=int, default=1200, help="When not --pretrained.")
+    p.add_argument("--irrelevant-share", type=float, default=0.3, help="SFT's (the ladder's).")
     p.add_argument("--num-samples", type=int, default=4, help="K answers when scoring.")
     p.add_argument("--val-split", default="val")
     p.add_argument("--url", default=None, help="A running Label Studio (default: start one).")
@@ -398,6 +437,7 @@ def parse_args(argv=None):
     args = p.parse_args(argv)
     if args.quick:
         args.train_videos, args.val_videos, args.steps, args.num_samples = 4, 2, 2, 2
+        args.pretrain_steps, args.size = 2, 56
         args.seeds = args.seeds[:1] if args.seeds == [0, 1] else args.seeds
         args.noise = max(args.noise, 0.3)
     return args

@@ -360,8 +360,11 @@ GRPO_REFUSAL = ["grpo.rewards=[format,iou,refusal]", "grpo.reward_weights=[0.2,1
 GRPO_NO_REFUSAL = ["grpo.rewards=[format,iou]", "grpo.reward_weights=[0.2,1.0]"]
 
 
-def steps_sets(stage: str, steps: int) -> list[str]:
-    return [f"{stage}.max_steps={steps}", f"{stage}.save_steps={steps}"]
+def steps_sets(stage: str, steps: int, args=None) -> list[str]:
+    out = [f"{stage}.max_steps={steps}", f"{stage}.save_steps={steps}"]
+    if stage == "grpo" and args is not None:
+        out.append(f"grpo.per_device_train_batch_size={args.grpo_batch}")
+    return out
 
 
 def train_run(ws, out: Path, stage: str, model: str, sets: list[str], args, seed: int):
@@ -459,7 +462,7 @@ def ladder_seed(ws, root: Path, rung: str, seed: int, samples, shapes, args) -> 
     sets = (
         steps_sets("pretrain", args.pretrain_steps)
         + steps_sets("sft", args.sft_steps)
-        + steps_sets("grpo", args.grpo_steps)
+        + steps_sets("grpo", args.grpo_steps, args)
         + ["sft.irrelevant_share=0.3", "grpo.irrelevant_share=0.3"]
         + GRPO_REFUSAL
         + args.refusal_extra
@@ -686,7 +689,7 @@ def run_pir(args, ladder: dict | None) -> dict:
             rdir,
             "grpo",
             str(run / "sft" / "final"),
-            steps_sets("grpo", args.grpo_steps) + sets,
+            steps_sets("grpo", args.grpo_steps, args) + sets,
             args,
             seed,
         )
@@ -851,7 +854,13 @@ def main(argv=None) -> int:
     ap.add_argument("--pir", action="store_true", help="PIR side by side on the headline rung.")
     ap.add_argument("--pretrain-steps", type=int, default=1200)
     ap.add_argument("--sft-steps", type=int, default=2000)
-    ap.add_argument("--grpo-steps", type=int, default=150, help="Per GRPO run.")
+    ap.add_argument("--grpo-steps", type=int, default=60, help="Per GRPO run.")
+    ap.add_argument(
+        "--grpo-batch",
+        type=int,
+        default=64,
+        help="Completions per GRPO step (8 prompts x 8; binding_grpo.py's setting).",
+    )
     ap.add_argument("--seed", type=int, default=0, help="Training seed (and tiny's init).")
     ap.add_argument(
         "--seeds",
@@ -891,6 +900,7 @@ def main(argv=None) -> int:
     if args.quick:
         args.train_videos, args.val_videos, args.size = 16, 6, 56
         args.pretrain_steps, args.sft_steps, args.grpo_steps = 3, 4, 2
+        args.grpo_batch = 16
     args.seed_list = [int(s) for s in args.seeds.split(",")] if args.seeds else [args.seed]
     args.refusal_extra = (
         []

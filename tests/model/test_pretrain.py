@@ -102,6 +102,8 @@ def test_train_all_runs_pretrain_first(grounding_ws, tmp_path):
     assert meta["stages"]["pretrain"]["steps"] == 2
     assert (out / "pretrain" / "final" / "model.safetensors").exists()
     assert meta["final"] == "grpo/final"
+    logged = [json.loads(x) for x in (out / "pretrain" / "metrics.jsonl").read_text().splitlines()]
+    assert logged and {r["stage"] for r in logged} == {"pretrain"}
 
 
 def test_query_first_inputs_keep_the_question_before_the_clip():

@@ -147,8 +147,10 @@ def run_sft(
     report_to=(),
     resume=False,
     console=None,
+    name="sft",
 ):
-    """Train `model` on prompt-completion rows; returns (trainer, TrainOutput)."""
+    """Train `model` on prompt-completion rows; returns (trainer, TrainOutput). `name` labels
+    the stage in the logs (the pretraining stand-in runs through here too)."""
     from trl import SFTTrainer
 
     args = sft_args(stage, out, seed=seed, report_to=report_to, resume=resume)
@@ -161,4 +163,4 @@ def run_sft(
         processing_class=processor,
         **peft_kwargs(model, stage.peft),  # LoRA through TRL's peft_config
     )
-    return run_trainer(trainer, out, "sft", stage, console, resume)
+    return run_trainer(trainer, out, name, stage, console, resume)

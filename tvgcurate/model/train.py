@@ -172,7 +172,8 @@ def train(cfg: TrainConfig, console=None) -> TrainResult:
                 samples = [p.sample for p in rows_in]
                 rows_in = build_inputs(ws, cfg.inputs, samples=samples, fmt=built.fmt).inputs
             rows = pretrain_rows(rows_in, stage_cfg.task(), cfg.seed)
-            trainer, res = run_sft(model, processor, to_dataset(rows), stage_cfg, sdir, **common)
+            data = to_dataset(rows)
+            trainer, res = run_sft(model, processor, data, stage_cfg, sdir, **common, name=name)
         elif name == "sft":
             from tvgcurate.model.sft import run_sft
 
