@@ -571,6 +571,33 @@ def run_rung(rung: str, seeds: list[int], args) -> dict:
     }
 
 
+def merge_rungs(parts: list[dict]) -> dict:
+    """Rungs of several RESULTS.json (seeds or rungs run as separate processes, e.g. one per
+    core) as one: their seeds pooled per rung, the means, spreads and targets recomputed.
+    A rung's task must be the same in every part (the same --task-seed and sizes)."""
+    merged: dict = {}
+    for part in parts:
+        for name, r in part.get("rungs", {}).items():
+            m = merged.setdefault(name, {"rung": r["rung"], "task": r["task"], "seeds": {},
+                                         "refs": {}})  # fmt: skip
+            if r["task"] != m["task"]:
+                raise SystemExit(f"--merge: rung {name} was built on different tasks")
+            model_lines = set(next(iter(r["seeds"].values()))["lines"])
+            m["refs"].update({k: v for k, v in r["lines"].items() if k not in model_lines})
+            for seed, sr in r["seeds"].items():
+                if seed in m["seeds"]:
+                    raise SystemExit(f"--merge: rung {name} seed {seed} is in two parts")
+                m["seeds"][seed] = sr
+    out = {}
+    for name, m in merged.items():
+        seeds = dict(sorted(m["seeds"].items(), key=lambda kv: int(kv[0])))
+        per_seed = list(seeds.values())
+        models = over_seeds(per_seed)
+        out[name] = {"rung": m["rung"], "task": m["task"], "seeds": seeds,
+                     "lines": {**m["refs"], **models}, "checks": checks(m["refs"], models, per_seed)}  # fmt: skip
+    return out
+
+
 def task_for(rung: str, root: Path, args) -> Workspace:
     """The rung's task, built once per call (or reused from --out with --keep)."""
     built = getattr(args, "tasks", None)
@@ -896,6 +923,13 @@ def main(argv=None) -> int:
     ap.add_argument("--keep", action="store_true", help="Reuse the tasks already in --out.")
     ap.add_argument("--build-only", action="store_true", help="Build the task(s) and stop.")
     ap.add_argument("--verbose", action="store_true", help="Print every training step.")
+    ap.add_argument(
+        "--merge",
+        type=Path,
+        nargs="+",
+        default=None,
+        help="Train nothing: pool the rungs and seeds of these runs' RESULTS.json into --out.",
+    )
     args = ap.parse_args(argv)
     if args.quick:
         args.train_videos, args.val_videos, args.size = 16, 6, 56
@@ -911,6 +945,9 @@ def main(argv=None) -> int:
 
     args.console = Console(width=None if sys.stdout.isatty() else 180)
     out = args.out
+    if args.merge:  # never clears --out: the parts may lie under it
+        out.mkdir(parents=True, exist_ok=True)
+        return merge_main(args)
     if out.exists() and not args.keep:
         shutil.rmtree(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -963,6 +1000,28 @@ def main(argv=None) -> int:
     save()
     plot(results, out / "rewards.png")
     say(args, f"RESULTS.json and rewards.png in {out} ({results['total_seconds']:.0f}s)")
+    return 0
+
+
+def merge_main(args) -> int:
+    """--merge: one RESULTS.json, tables and rewards.png from runs made apart."""
+    parts = [json.loads((Path(d) / "RESULTS.json").read_text()) for d in args.merge]
+    results = {
+        "merged_from": [str(d) for d in args.merge],
+        "date": time.strftime("%Y-%m-%d"),
+        "machine": parts[0].get("machine"),
+        "budget": parts[0]["budget"],
+        "units": parts[0]["units"],
+        "part_seconds": [p.get("total_seconds") for p in parts],
+        "rungs": merge_rungs(parts),
+    }
+    if any(p["budget"] != results["budget"] for p in parts):
+        raise SystemExit("--merge: the runs have different step budgets")
+    for name, r in results["rungs"].items():
+        print_rung(name, r, args.console)
+    (args.out / "RESULTS.json").write_text(json.dumps(results, indent=1, default=str) + "\n")
+    plot(results, args.out / "rewards.png")
+    say(args, f"RESULTS.json and rewards.png in {args.out} (merged from {len(parts)} runs)")
     return 0
 
 

@@ -70,3 +70,37 @@ def test_quick_multi_rung_end_to_end(tmp_path, capsys):
     assert all(seed["stages"][s]["seconds"] > 0 for s in seed["stages"])
     assert set(seed["grpo"]) == {"iou_reward", "refusal_reward", "group_reward_var"}
     assert rung["task"]["val"]["videos"] == 6 and "checks" in rung
+
+
+def _part(seed: int, r15: float, task: dict | None = None) -> dict:
+    """A RESULTS.json of one seed of rung 'multi', as learning.py writes it (figures made up)."""
+    cols = {"R1@0.5": r15, "mIoU": r15 - 5, "refusal_acc@frr0.1": 90.0, "refusal_auc": 95.0}
+    model = {"all": cols}
+    const = {"all": {"R1@0.5": 20.0, "mIoU": 30.0}}
+    reward = {"first_quarter": 0.5, "last_quarter": 0.6, "steps": 10}
+    run = {"run": f"/runs/s{seed}", "wall_seconds": 1.0, "stages": {},
+           "lines": {"after SFT": model, "after GRPO": model}, "grpo": {"iou_reward": reward}}  # fmt: skip
+    rung = {"rung": {"name": "multi"}, "task": task or {"train": {"videos": 3}},
+            "seeds": {str(seed): run},
+            "lines": {"best constant 0.2-0.9": const, "after SFT": model, "after GRPO": model}}  # fmt: skip
+    return {"rungs": {"multi": rung}}
+
+
+def test_merge_pools_seeds_and_recomputes_the_spread_and_targets():
+    learning = load()
+    merged = learning.merge_rungs([_part(2, 90.0), _part(0, 50.0)])["multi"]
+    assert list(merged["seeds"]) == ["0", "2"]
+    r15 = merged["lines"]["after GRPO"]["all"]["R1@0.5"]
+    assert r15["mean"] == 70.0 and r15["spread"] == 20.0 and sorted(r15["values"]) == [50, 90]
+    assert merged["lines"]["best constant 0.2-0.9"]["all"]["R1@0.5"] == 20.0
+    assert merged["checks"]["R1@0.5 >= 2x constant"] is True  # 70 >= 40
+    assert merged["checks"]["mIoU >= constant + 15"] is True  # 65 >= 45
+    assert merged["checks"]["GRPO IoU reward rises"] is True
+
+
+def test_merge_refuses_a_seed_twice_or_two_tasks():
+    learning = load()
+    with pytest.raises(SystemExit, match="seed 0 is in two parts"):
+        learning.merge_rungs([_part(0, 50.0), _part(0, 60.0)])
+    with pytest.raises(SystemExit, match="different tasks"):
+        learning.merge_rungs([_part(0, 50.0), _part(1, 60.0, {"train": {"videos": 4}})])
