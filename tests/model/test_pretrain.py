@@ -115,3 +115,25 @@ def test_query_first_inputs_keep_the_question_before_the_clip():
         assert parts[0]["text"] == parts[-1]["text"] and "the red circle" in parts[0]["text"]
         stamps = [p for p in parts[1:-1] if p["type"] == "text"]
         assert len(stamps) == len(row["images"])
+
+
+def test_contrast_asks_each_clip_about_every_query_of_its_video():
+    red = model_input(windows=((2.0, 4.0),))
+    red.video_id = "v"
+    blue = model_input(windows=((0.0, 1.0),))
+    blue.video_id, blue.sample_id = "v", "b"
+    blue.prompt[0]["content"][-1]["text"] = "the blue star"
+    other = model_input(windows=((0.0, 6.0),))
+    other.video_id, other.sample_id = "w", "o"  # another video: never asked about v's clips
+    task = PretrainTask(clip_frames=1, rows_per_sample=2, contrast=True)
+    rows = presence_rows(red, task, random.Random(0), [red, blue])
+    assert len(rows) == 4  # 2 clips x (its own query + the blue one)
+    for own, sib in (rows[0:2], rows[2:4]):
+        assert own["images"] == sib["images"]
+        t = float(own["images"][0][3:])  # "img3" -> frame 3 at 3.0 s
+        assert answer(own) == ("yes" if 2.0 <= t < 4.0 else "no")
+        assert "the blue star" in sib["prompt"][0]["content"][-1]["text"]
+        assert answer(sib) == ("yes" if 0.0 <= t < 1.0 else "no")
+    plain = presence_rows(red, PretrainTask(clip_frames=1), random.Random(0), [red, blue])
+    assert len(plain) == 2
+    assert len(pretrain_rows([red, blue, other], task, 0)) == 2 * 2 + 2 * 2 + 2

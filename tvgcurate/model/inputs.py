@@ -97,6 +97,7 @@ class ModelInput:
     relevance: str
     gt_windows: list[list[float]]  # [] for irrelevant/partial rows
     duration_s: float
+    video_id: str = ""  # the samples of one video show the same frames
 
 
 def target_answer(sample: dict, fmt: TimestampFormat) -> str:
@@ -141,6 +142,7 @@ def build_input(
         relevance=sample.get("relevance") or "relevant",
         gt_windows=gt_windows(sample),
         duration_s=float(sample.get("duration_s") or 0.0),
+        video_id=str(sample.get("video_id") or ""),
     )
 
 

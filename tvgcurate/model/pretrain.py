@@ -46,6 +46,14 @@ class PretrainTask:
     rows_per_sample: int = field(
         default=2, metadata={"help": "Rows drawn from each sample (half inside its window)."}
     )
+    contrast: bool = field(
+        default=False,
+        metadata={
+            "help": "presence: ask each clip about every query of its video too (present and "
+            "absent shapes, each answered by its own windows): the same frames with other "
+            "words and answers, which only binding the words to the frames can fit."
+        },
+    )
 
     def __post_init__(self):
         unknown = [k for k in self.kinds if k not in KINDS]
@@ -89,12 +97,20 @@ def _row(prompt, images, answer: str) -> dict:
     }
 
 
-def presence_rows(m: ModelInput, task: PretrainTask, rng: random.Random) -> list[dict]:
+def _windows(m: ModelInput) -> list:
+    return m.gt_windows if m.relevance == "relevant" else []
+
+
+def presence_rows(
+    m: ModelInput, task: PretrainTask, rng: random.Random, siblings: Sequence[ModelInput] = ()
+) -> list[dict]:
+    """Yes/no rows on clips of `m`; with `task.contrast`, each clip is asked about the
+    queries of `siblings` too (the other samples of m's video, on the same frames)."""
     n = len(m.images)
     if n == 0:
         return []
     query = query_of(m)
-    windows = m.gt_windows if m.relevance == "relevant" else []
+    windows = _windows(m)
     starts = {True: [], False: []}
     for length in range(1, min(task.clip_frames, n) + 1):
         for s in range(n - length + 1):
@@ -108,6 +124,14 @@ def presence_rows(m: ModelInput, task: PretrainTask, rng: random.Random) -> list
         hit = any(_inside(t, windows) for t in m.timestamps[s : s + length])
         prompt, images = _clip(m, s, length, PRESENCE_PROMPT.format(query=query))
         out.append(_row(prompt, images, "yes" if hit else "no"))
+        if not task.contrast:
+            continue
+        for o in siblings:
+            if o is m or list(o.timestamps) != list(m.timestamps):
+                continue
+            o_hit = any(_inside(t, _windows(o)) for t in m.timestamps[s : s + length])
+            prompt, images = _clip(m, s, length, PRESENCE_PROMPT.format(query=query_of(o)))
+            out.append(_row(prompt, images, "yes" if o_hit else "no"))
     return out
 
 
@@ -129,9 +153,15 @@ ROWS = {"presence": presence_rows, "caption": caption_rows}
 def pretrain_rows(inputs: Sequence[ModelInput], task: PretrainTask, seed: int) -> list[dict]:
     """Prompt-completion rows (TRL's conversational vision format), shuffled with `seed`."""
     rng = random.Random(seed)
+    by_video: dict[str, list[ModelInput]] = {}
+    for m in inputs:
+        by_video.setdefault(m.video_id or m.sample_id, []).append(m)
     rows: list[dict] = []
     for m in inputs:
         for kind in task.kinds:
-            rows += ROWS[kind](m, task, rng)
+            if kind == "presence":
+                rows += presence_rows(m, task, rng, by_video[m.video_id or m.sample_id])
+            else:
+                rows += ROWS[kind](m, task, rng)
     rng.shuffle(rows)
     return rows
