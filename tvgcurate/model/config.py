@@ -121,12 +121,16 @@ class PretrainStageConfig(StageConfig):
     )
     clip_frames: int = field(default=4, metadata={"help": "Frames per clip at most."})
     rows_per_sample: int = field(default=2, metadata={"help": "Rows drawn from each sample."})
+    contrast: bool = field(
+        default=False,
+        metadata={"help": "presence: ask each clip about every query of its video too."},
+    )
 
     def task(self):
         from tvgcurate.model.pretrain import PretrainTask
 
         try:
-            return PretrainTask(list(self.kinds), self.clip_frames, self.rows_per_sample)
+            return PretrainTask(list(self.kinds), self.clip_frames, self.rows_per_sample, self.contrast)
         except ValueError as exc:
             raise ConfigError(f"pretrain: {exc}") from None
 
