@@ -130,7 +130,9 @@ class PretrainStageConfig(StageConfig):
         from tvgcurate.model.pretrain import PretrainTask
 
         try:
-            return PretrainTask(list(self.kinds), self.clip_frames, self.rows_per_sample, self.contrast)
+            return PretrainTask(
+                list(self.kinds), self.clip_frames, self.rows_per_sample, self.contrast
+            )
         except ValueError as exc:
             raise ConfigError(f"pretrain: {exc}") from None
 
