@@ -33,6 +33,9 @@ from one pretrained checkpoint and for the same steps, SFT with irrelevant share
 then from the 0.3 SFT model GRPO without the refusal reward, with it, and with it at
 irrelevant share 0.5 (the ladder's own multi run is reused when it ran in the same call).
 Writes RESULTS.json (everything) and rewards.png (losses and GRPO reward curves) to --out.
+
+On several cores, run seeds or rungs as separate processes (one each, `--threads 1`) and pool
+them with `--merge DIR ...`: one RESULTS.json with the seeds' means, spreads and targets.
 """
 
 from __future__ import annotations
