@@ -363,11 +363,15 @@ GRPO_REFUSAL = ["grpo.rewards=[format,iou,refusal]", "grpo.reward_weights=[0.2,1
 GRPO_NO_REFUSAL = ["grpo.rewards=[format,iou]", "grpo.reward_weights=[0.2,1.0]"]
 
 
-def steps_sets(stage: str, steps: int, args=None) -> list[str]:
-    out = [f"{stage}.max_steps={steps}", f"{stage}.save_steps={steps}"]
-    if stage == "grpo" and args is not None:
-        out.append(f"grpo.per_device_train_batch_size={args.grpo_batch}")
-    return out
+def steps_sets(stage: str, steps: int) -> list[str]:
+    return [f"{stage}.max_steps={steps}", f"{stage}.save_steps={steps}"]
+
+
+def grpo_sets(args) -> list[str]:
+    """Every GRPO run's budget: --grpo-steps of --grpo-batch completions."""
+    return steps_sets("grpo", args.grpo_steps) + [
+        f"grpo.per_device_train_batch_size={args.grpo_batch}"
+    ]
 
 
 def train_run(ws, out: Path, stage: str, model: str, sets: list[str], args, seed: int):
@@ -465,7 +469,7 @@ def ladder_seed(ws, root: Path, rung: str, seed: int, samples, shapes, args) -> 
     sets = (
         steps_sets("pretrain", args.pretrain_steps)
         + steps_sets("sft", args.sft_steps)
-        + steps_sets("grpo", args.grpo_steps, args)
+        + grpo_sets(args)
         + ["sft.irrelevant_share=0.3", "grpo.irrelevant_share=0.3"]
         + GRPO_REFUSAL
         + args.refusal_extra
@@ -719,7 +723,7 @@ def run_pir(args, ladder: dict | None) -> dict:
             rdir,
             "grpo",
             str(run / "sft" / "final"),
-            steps_sets("grpo", args.grpo_steps, args) + sets,
+            grpo_sets(args) + sets,
             args,
             seed,
         )

@@ -111,6 +111,8 @@ def presence_rows(
         return []
     query = query_of(m)
     windows = _windows(m)
+    others = [o for o in siblings if o is not m and list(o.timestamps) == list(m.timestamps)]
+    others = others if task.contrast else []
     starts = {True: [], False: []}
     for length in range(1, min(task.clip_frames, n) + 1):
         for s in range(n - length + 1):
@@ -124,18 +126,16 @@ def presence_rows(
         hit = any(_inside(t, windows) for t in m.timestamps[s : s + length])
         prompt, images = _clip(m, s, length, PRESENCE_PROMPT.format(query=query))
         out.append(_row(prompt, images, "yes" if hit else "no"))
-        if not task.contrast:
-            continue
-        for o in siblings:
-            if o is m or list(o.timestamps) != list(m.timestamps):
-                continue
+        for o in others:
             o_hit = any(_inside(t, _windows(o)) for t in m.timestamps[s : s + length])
             prompt, images = _clip(m, s, length, PRESENCE_PROMPT.format(query=query_of(o)))
             out.append(_row(prompt, images, "yes" if o_hit else "no"))
     return out
 
 
-def caption_rows(m: ModelInput, task: PretrainTask, rng: random.Random) -> list[dict]:
+def caption_rows(
+    m: ModelInput, task: PretrainTask, rng: random.Random, siblings: Sequence[ModelInput] = ()
+) -> list[dict]:
     if m.relevance != "relevant":
         return []
     inside = [i for i, t in enumerate(m.timestamps) if _inside(t, m.gt_windows)]
@@ -159,9 +159,6 @@ def pretrain_rows(inputs: Sequence[ModelInput], task: PretrainTask, seed: int) -
     rows: list[dict] = []
     for m in inputs:
         for kind in task.kinds:
-            if kind == "presence":
-                rows += presence_rows(m, task, rng, by_video[m.video_id or m.sample_id])
-            else:
-                rows += ROWS[kind](m, task, rng)
+            rows += ROWS[kind](m, task, rng, by_video[m.video_id or m.sample_id])
     rng.shuffle(rows)
     return rows
