@@ -112,3 +112,43 @@ def test_a_crashed_run_keeps_finished_chunks(ws):
     np.testing.assert_allclose(out, HashingEncoder().encode(texts), atol=1e-7)
     assert ws.read("embeddings").num_rows == 50
     assert not list(ws.scratch("embeddings").rglob("part-*.parquet"))
+
+
+class Slow(Counting):
+    """Counting encoder that takes its time, so two runs overlap."""
+
+    def encode(self, texts):
+        import time
+
+        time.sleep(0.3)
+        return super().encode(texts)
+
+
+def test_two_runs_at_once_embed_each_text_once_and_both_succeed(tmp_path):
+    # the CI failure: the second run read shard files the first had committed and deleted
+    import threading
+
+    Workspace(tmp_path / "ws", create=True)
+    texts = [f"query number {i}" for i in range(12)]
+    encoders, outs, errors = [Slow(), Slow()], [None, None], []
+
+    def go(k):
+        try:  # one Workspace object each, as two processes would have
+            ws_k = Workspace(tmp_path / "ws")
+            outs[k] = embed_texts(ws_k, texts, encoder=encoders[k], progress=False, chunk=3)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=go, args=(k,)) for k in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert errors == []
+    np.testing.assert_array_equal(outs[0], outs[1])
+    # one run embedded everything, the other found it cached
+    assert sorted(len(e.seen) for e in encoders) == [0, len(texts)]
+    table = Workspace(tmp_path / "ws").read("embeddings")
+    assert sorted(table.column("text_hash").to_pylist()) == sorted(
+        hashlib.sha256(t.encode("utf-8")).hexdigest() for t in texts
+    )

@@ -43,7 +43,7 @@ from tvgcurate.errors import TvgError
 from tvgcurate.registry import Registry, UnknownChoiceError
 from tvgcurate.schemas import EMBEDDINGS
 from tvgcurate.schemas.constants import DEFAULT_ENCODER
-from tvgcurate.workspace import Workspace
+from tvgcurate.workspace import Workspace, file_lock
 
 TABLE = "embeddings"
 
@@ -314,23 +314,29 @@ def embed(
     for h, t in zip(hashes, texts, strict=True):
         unique.setdefault(h, t)
 
-    cached = ws.read(TABLE)
-    if cached.num_rows:
-        cached = cached.filter(pc.equal(cached.column("model"), enc.name))
-    known = cached.column("text_hash").to_pylist() if cached.num_rows else []
-    cached_vecs = vectors_of(cached)
-    index = {h: i for i, h in enumerate(known)}
+    scratch = ws.scratch("embeddings", executors.run_key("embeddings", enc.name))
+    # two runs with one encoder share the scratch: the second waits, then finds the first's
+    # vectors in the cache (rather than reading shard files the first has committed and deleted)
+    with file_lock(scratch / ".lock"):
+        cached = ws.read(TABLE)
+        if cached.num_rows:
+            cached = cached.filter(pc.equal(cached.column("model"), enc.name))
+        known = cached.column("text_hash").to_pylist() if cached.num_rows else []
+        cached_vecs = vectors_of(cached)
+        index = {h: i for i, h in enumerate(known)}
 
-    missing = sorted((h for h in unique if h not in index), key=lambda h: (-len(unique[h]), h))
-    result = EmbeddingResult(np.zeros((0, 0), dtype=np.float32))
-    new_vecs = np.zeros((0, 0), dtype=np.float32)
-    if missing:
-        new_vecs = _embed_missing(ws, missing, unique, spec, enc, run, shard_size, progress, result)
-        if cached_vecs.size and new_vecs.shape[1] != cached_vecs.shape[1]:
-            raise TvgError(
-                f"encoder {enc.name} returned {new_vecs.shape[1]}-d vectors but the cache holds "
-                f"{cached_vecs.shape[1]}-d ones under the same model name"
+        missing = sorted((h for h in unique if h not in index), key=lambda h: (-len(unique[h]), h))
+        result = EmbeddingResult(np.zeros((0, 0), dtype=np.float32))
+        new_vecs = np.zeros((0, 0), dtype=np.float32)
+        if missing:
+            new_vecs = _embed_missing(
+                ws, missing, unique, spec, enc, run, shard_size, progress, result, scratch
             )
+            if cached_vecs.size and new_vecs.shape[1] != cached_vecs.shape[1]:
+                raise TvgError(
+                    f"encoder {enc.name} returned {new_vecs.shape[1]}-d vectors but the cache holds "
+                    f"{cached_vecs.shape[1]}-d ones under the same model name"
+                )
 
     dim = new_vecs.shape[1] if new_vecs.size else cached_vecs.shape[1] if cached_vecs.size else 0
     out = np.empty((len(texts), dim), dtype=np.float32)
@@ -342,7 +348,7 @@ def embed(
     return result
 
 
-def _embed_missing(ws, missing, unique, spec, enc, run, shard_size, progress, result):
+def _embed_missing(ws, missing, unique, spec, enc, run, shard_size, progress, result, scratch):
     """Embed the `missing` hashes through the executor, commit them, return their vectors
     (row i is missing[i])."""
     from tvgcurate.curation.embeddings_stage import EmbedStage
@@ -358,7 +364,6 @@ def _embed_missing(ws, missing, unique, spec, enc, run, shard_size, progress, re
         threads = max(1, (os.cpu_count() or 1) // n)
     stage = EmbedStage(encoder=spec if isinstance(spec, str) else enc, model=enc.name,
                        torch_threads=threads)  # fmt: skip
-    scratch = ws.scratch("embeddings", executors.run_key("embeddings", enc.name))
     shards = [[it] for it in items]
     with executors.get_executor(run.executor, run.workers, run.ray_address) as ex:
         report = executors.run_shards(
