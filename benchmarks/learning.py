@@ -100,6 +100,8 @@ def build_task(
     shape_seconds: tuple[float, float] = (2.0, 4.0),
     absent_per_video: int = 2,
     whole_seconds: bool = True,
+    shape_scale: float = 1.5,
+    grey: bool = False,
 ) -> Workspace:
     """Render the rung's videos, write videos/samples tables and SAA keyframes (uniform, 1 fps).
 
@@ -135,8 +137,14 @@ def build_task(
         colours = [str(c) for c in rng.permutation(list(COLOURS))]
         spec.shapes = [dataclasses.replace(t, colour=colours[k]) for k, t in enumerate(spec.shapes)]
         if r.plain:  # one scene, one flat background colour (and its gradient), larger shapes
-            spec.scenes = [dataclasses.replace(spec.scenes[0], texture="flat")]
-            spec.shapes = [dataclasses.replace(t, size=int(t.size * 1.5)) for t in spec.shapes]
+            scene = dataclasses.replace(spec.scenes[0], texture="flat")
+            if grey:  # an achromatic background, as binding.py's drawn frames have
+                v = int(rng.integers(0, 141))
+                scene = dataclasses.replace(scene, rgb=(v, v, v))
+            spec.scenes = [scene]
+            spec.shapes = [
+                dataclasses.replace(t, size=int(t.size * shape_scale)) for t in spec.shapes
+            ]
         if whole_seconds:  # windows on the 1 fps frame grid: the frames determine the answer
             spec.shapes = [_whole_seconds(t, spec.duration) for t in spec.shapes]
         path = media / f"{vid}.mp4"
@@ -627,6 +635,8 @@ def task_for(rung: str, root: Path, args) -> Workspace:
         tuple(args.duration),
         tuple(args.shape_seconds),
         args.absent_per_video,
+        shape_scale=args.shape_scale,
+        grey=args.grey,
     )
     built[rung] = ws
     say(
@@ -913,6 +923,15 @@ def main(argv=None) -> int:
     )
     ap.add_argument("--size", type=int, default=112, help="Rendered frame size (px).")
     ap.add_argument("--absent-per-video", type=int, default=2, help="Irrelevant queries/video.")
+    ap.add_argument(
+        "--shape-scale",
+        type=float,
+        default=1.5,
+        help="Flat rungs: shape size as a multiple of demo-data's (0.16-0.26 of the frame).",
+    )
+    ap.add_argument(
+        "--grey", action="store_true", help="Flat rungs: an achromatic background (binding.py's)."
+    )
     ap.add_argument(
         "--refusal-answer-score",
         type=float,

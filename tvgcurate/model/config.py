@@ -125,13 +125,17 @@ class PretrainStageConfig(StageConfig):
         default=False,
         metadata={"help": "presence: ask each clip about every query of its video too."},
     )
+    turns: int = field(
+        default=1,
+        metadata={"help": "presence: questions per clip in one multi-turn row (1: one each)."},
+    )
 
     def task(self):
         from tvgcurate.model.pretrain import PretrainTask
 
         try:
             return PretrainTask(
-                list(self.kinds), self.clip_frames, self.rows_per_sample, self.contrast
+                list(self.kinds), self.clip_frames, self.rows_per_sample, self.contrast, self.turns
             )
         except ValueError as exc:
             raise ConfigError(f"pretrain: {exc}") from None

@@ -54,13 +54,21 @@ class PretrainTask:
             "words and answers, which only binding the words to the frames can fit."
         },
     )
+    turns: int = field(
+        default=1,
+        metadata={
+            "help": "presence: questions per clip, as one multi-turn conversation (the sample's "
+            "query, then its video's other queries; trained on every answer, TRL's "
+            "assistant_only_loss). More answers per forward pass: 1 is a row per question."
+        },
+    )
 
     def __post_init__(self):
         unknown = [k for k in self.kinds if k not in KINDS]
         if unknown or not self.kinds:
             raise ValueError(f"pretrain kinds must be among {', '.join(KINDS)}, got {self.kinds}")
-        if self.clip_frames < 1 or self.rows_per_sample < 1:
-            raise ValueError("clip_frames and rows_per_sample must be >= 1")
+        if self.clip_frames < 1 or self.rows_per_sample < 1 or self.turns < 1:
+            raise ValueError("clip_frames, rows_per_sample and turns must be >= 1")
 
 
 def query_of(m: ModelInput) -> str:
@@ -97,6 +105,20 @@ def _row(prompt, images, answer: str) -> dict:
     }
 
 
+def _conversation(prompt, images, answer: str, more, start: int, length: int) -> dict:
+    """A multi-turn presence row (TRL's conversational language-modeling format)."""
+    messages = [*prompt, {"role": "assistant", "content": [{"type": "text", "text": answer}]}]
+    for o in more:
+        ts = o.timestamps[start : start + length]
+        hit = any(_inside(t, _windows(o)) for t in ts)
+        q = PRESENCE_PROMPT.format(query=query_of(o))
+        messages += [
+            {"role": "user", "content": [{"type": "text", "text": q}]},
+            {"role": "assistant", "content": [{"type": "text", "text": "yes" if hit else "no"}]},
+        ]
+    return {"messages": messages, "images": images}
+
+
 def _windows(m: ModelInput) -> list:
     return m.gt_windows if m.relevance == "relevant" else []
 
@@ -125,6 +147,11 @@ def presence_rows(
         s, length = rng.choice(pool)
         hit = any(_inside(t, windows) for t in m.timestamps[s : s + length])
         prompt, images = _clip(m, s, length, PRESENCE_PROMPT.format(query=query))
+        if task.turns > 1:  # one conversation: this query, then the video's others
+            same = [o for o in siblings if o is not m and list(o.timestamps) == list(m.timestamps)]
+            more = rng.sample(same, min(task.turns - 1, len(same)))
+            out.append(_conversation(prompt, images, "yes" if hit else "no", more, s, length))
+            continue
         out.append(_row(prompt, images, "yes" if hit else "no"))
         for o in others:
             o_hit = any(_inside(t, _windows(o)) for t in m.timestamps[s : s + length])
@@ -160,5 +187,12 @@ def pretrain_rows(inputs: Sequence[ModelInput], task: PretrainTask, seed: int) -
     for m in inputs:
         for kind in task.kinds:
             rows += ROWS[kind](m, task, rng, by_video[m.video_id or m.sample_id])
+    if any("messages" in r for r in rows):  # one dataset holds one format: all conversations
+        rows = [
+            r
+            if "messages" in r
+            else {"messages": r["prompt"] + r["completion"], "images": r["images"]}
+            for r in rows
+        ]
     rng.shuffle(rows)
     return rows

@@ -33,13 +33,19 @@ ETA_TOKENS = ("<t>", "</t>", "<answer>", "</answer>")
 PIXELS_PER_TOKEN = 28 * 28
 
 CHAT_TEMPLATE = (
-    "{%- for message in messages -%}"
-    "{{ '<|im_start|>' + message['role'] + '\\n' }}"
+    "{%- macro body(message) -%}"
     "{%- if message['content'] is string -%}{{ message['content'] }}"
     "{%- else -%}{%- for part in message['content'] -%}"
     "{%- if part['type'] == 'image' -%}{{ '<|vision_start|><|image_pad|><|vision_end|>' }}"
     "{%- elif part['type'] == 'text' -%}{{ part['text'] }}{%- endif -%}"
     "{%- endfor -%}{%- endif -%}{{ '<|im_end|>\\n' }}"
+    "{%- endmacro -%}"
+    "{%- for message in messages -%}"
+    "{{ '<|im_start|>' + message['role'] + '\\n' }}"
+    # generation markers: TRL's assistant_only_loss trains on the assistant turns (and their end)
+    "{%- if message['role'] == 'assistant' -%}"
+    "{%- generation -%}{{ body(message) }}{%- endgeneration -%}"
+    "{%- else -%}{{ body(message) }}{%- endif -%}"
     "{%- endfor -%}"
     "{%- if add_generation_prompt -%}{{ '<|im_start|>assistant\\n' }}{%- endif -%}"
 )

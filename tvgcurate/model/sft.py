@@ -124,13 +124,17 @@ def _load_weights_on_resume(trainer) -> None:
     trainer._load_from_checkpoint = load
 
 
-def sft_args(stage: StageConfig, out: Path, *, seed=0, report_to=(), resume=False):
-    """The trl.SFTConfig of a stage (an option TRL does not know fails here)."""
+def sft_args(
+    stage: StageConfig, out: Path, *, seed=0, report_to=(), resume=False, conversations=False
+):
+    """The trl.SFTConfig of a stage (an option TRL does not know fails here). `conversations`:
+    multi-turn "messages" rows, trained on every assistant turn (else on the completion)."""
     from trl import SFTConfig
 
     return SFTConfig(
         **common_args(stage, out, seed, list(report_to), resume),
-        completion_only_loss=True,
+        completion_only_loss=not conversations,
+        assistant_only_loss=conversations,
         max_length=None,  # truncating would cut image tokens apart from their pixels
         **stage.trl_args,
     )
@@ -153,7 +157,10 @@ def run_sft(
     the stage in the logs (the pretraining stand-in runs through here too)."""
     from trl import SFTTrainer
 
-    args = sft_args(stage, out, seed=seed, report_to=report_to, resume=resume)
+    conversations = "messages" in (getattr(dataset, "column_names", None) or [])
+    args = sft_args(
+        stage, out, seed=seed, report_to=report_to, resume=resume, conversations=conversations
+    )
     from tvgcurate.model.lora import peft_kwargs
 
     trainer = SFTTrainer(
