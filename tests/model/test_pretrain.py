@@ -137,3 +137,49 @@ def test_contrast_asks_each_clip_about_every_query_of_its_video():
     plain = presence_rows(red, PretrainTask(clip_frames=1), random.Random(0), [red, blue])
     assert len(plain) == 2
     assert len(pretrain_rows([red, blue, other], task, 0)) == 2 * 2 + 2 * 2 + 2
+
+
+def test_turns_ask_one_clip_several_questions_in_one_conversation():
+    red = model_input(windows=((2.0, 4.0),))
+    red.video_id = "v"
+    blue = model_input(windows=((0.0, 1.0),))
+    blue.video_id, blue.sample_id = "v", "b"
+    blue.prompt[0]["content"][-1]["text"] = "the blue star"
+    task = PretrainTask(clip_frames=1, rows_per_sample=2, turns=4)
+    rows = presence_rows(red, task, random.Random(0), [red, blue])
+    assert len(rows) == 2 and all(set(r) == {"messages", "images"} for r in rows)
+    for row in rows:
+        msgs = row["messages"]
+        # clip + own question, its answer, then the one sibling (turns cap at the video's queries)
+        assert [m["role"] for m in msgs] == ["user", "assistant", "user", "assistant"]
+        assert sum(p["type"] == "image" for p in msgs[0]["content"]) == len(row["images"]) == 1
+        assert msgs[2]["content"] == [
+            {"type": "text", "text": "Is this shown: the blue star? Answer yes or no."}
+        ]
+        t = float(row["images"][0][3:])
+        said = [m["content"][0]["text"] for m in msgs[1::2]]
+        assert said == ["yes" if 2.0 <= t < 4.0 else "no", "yes" if 0.0 <= t < 1.0 else "no"]
+    # mixed with captions, every row is a conversation (one dataset, one format)
+    mixed = pretrain_rows([red, blue], PretrainTask(kinds=["presence", "caption"], turns=2), 0)
+    assert mixed and all("messages" in r and "prompt" not in r for r in mixed)
+    with pytest.raises(ValueError, match="turns"):
+        PretrainTask(turns=0)
+
+
+def test_conversation_rows_train_only_on_the_answers():
+    # TRL's assistant_only_loss reads the template's generation markers
+    from tvgcurate.model.processor import build_processor
+
+    proc = build_processor()
+    msgs = [
+        {"role": "user", "content": [{"type": "text", "text": "Is this shown: x?"}]},
+        {"role": "assistant", "content": [{"type": "text", "text": "yes"}]},
+        {"role": "user", "content": [{"type": "text", "text": "Is this shown: y?"}]},
+        {"role": "assistant", "content": [{"type": "text", "text": "no"}]},
+    ]
+    out = proc.tokenizer.apply_chat_template(
+        msgs, tokenize=True, return_dict=True, return_assistant_tokens_mask=True
+    )
+    ids, mask = out["input_ids"], out["assistant_masks"]
+    trained = proc.tokenizer.decode([i for i, k in zip(ids, mask, strict=True) if k])
+    assert trained == "yes<|im_end|>\nno<|im_end|>\n"
