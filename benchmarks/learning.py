@@ -75,13 +75,18 @@ class Rung:
     name: str
     min_shapes: int
     max_shapes: int
-    plain: bool  # one scene, flat background, shapes 1.5x demo-data's size
+    plain: bool  # one scene, flat background, larger shapes than demo-data's
     what: str
+    shape_scale: float = 1.5  # plain rungs: shape size as a multiple of demo-data's
+    grey: bool = False  # plain rungs: an achromatic background (binding.py's drawn frames)
 
 
 RUNGS = {
     "one": Rung("one", 1, 1, True, "one shape per video, flat background (the shortcut)"),
-    "multi": Rung("multi", 2, 3, True, "2-3 shapes per video, flat background (the headline)"),
+    # shapes 2.5x and a grey background: the size of binding.py's drawn shapes (docs/learning.md)
+    "multi": Rung(
+        "multi", 2, 3, True, "2-3 large shapes per video, grey background (the headline)", 2.5, True
+    ),
     "textured": Rung(
         "textured", 2, 3, False, "2-3 shapes, demo-data's textured scenes with cuts (hard)"
     ),
@@ -100,8 +105,8 @@ def build_task(
     shape_seconds: tuple[float, float] = (2.0, 4.0),
     absent_per_video: int = 2,
     whole_seconds: bool = True,
-    shape_scale: float = 1.5,
-    grey: bool = False,
+    shape_scale: float | None = None,
+    grey: bool | None = None,
 ) -> Workspace:
     """Render the rung's videos, write videos/samples tables and SAA keyframes (uniform, 1 fps).
 
@@ -110,6 +115,11 @@ def build_task(
     from tvgcurate.curation.keyframes.run import KeyframesConfig, run_keyframes
 
     r = RUNGS[rung] if isinstance(rung, str) else rung
+    r = dataclasses.replace(
+        r,
+        shape_scale=r.shape_scale if shape_scale is None else shape_scale,
+        grey=r.grey if grey is None else grey,
+    )
     cfg = DemoConfig(
         out=root / "demo",
         num_videos=n_train + n_val,
@@ -138,12 +148,12 @@ def build_task(
         spec.shapes = [dataclasses.replace(t, colour=colours[k]) for k, t in enumerate(spec.shapes)]
         if r.plain:  # one scene, one flat background colour (and its gradient), larger shapes
             scene = dataclasses.replace(spec.scenes[0], texture="flat")
-            if grey:  # an achromatic background, as binding.py's drawn frames have
+            if r.grey:  # an achromatic background, as binding.py's drawn frames have
                 v = int(rng.integers(0, 141))
                 scene = dataclasses.replace(scene, rgb=(v, v, v))
             spec.scenes = [scene]
             spec.shapes = [
-                dataclasses.replace(t, size=int(t.size * shape_scale)) for t in spec.shapes
+                dataclasses.replace(t, size=int(t.size * r.shape_scale)) for t in spec.shapes
             ]
         if whole_seconds:  # windows on the 1 fps frame grid: the frames determine the answer
             spec.shapes = [_whole_seconds(t, spec.duration) for t in spec.shapes]
@@ -578,7 +588,7 @@ def run_rung(rung: str, seeds: list[int], args) -> dict:
     per_seed = [ladder_seed(ws, root, rung, s, samples, shapes, args) for s in seeds]
     models = over_seeds(per_seed)
     return {
-        "rung": dataclasses.asdict(RUNGS[rung]),
+        "rung": json.loads((root / TASK_FILE).read_text())["rung"],  # as built (overrides too)
         "task": task_stats(samples, shapes),
         "seeds": {str(s): r for s, r in zip(seeds, per_seed, strict=True)},
         "lines": {**refs, **models},
@@ -926,11 +936,15 @@ def main(argv=None) -> int:
     ap.add_argument(
         "--shape-scale",
         type=float,
-        default=1.5,
-        help="Flat rungs: shape size as a multiple of demo-data's (0.16-0.26 of the frame).",
+        default=None,
+        help="Flat rungs: shape size as a multiple of demo-data's (0.16-0.26 of the frame); "
+        "default: the rung's (multi 2.5, one 1.5).",
     )
     ap.add_argument(
-        "--grey", action="store_true", help="Flat rungs: an achromatic background (binding.py's)."
+        "--grey",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="Flat rungs: an achromatic background (binding.py's); default: the rung's (multi).",
     )
     ap.add_argument(
         "--refusal-answer-score",

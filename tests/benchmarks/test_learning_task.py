@@ -117,3 +117,28 @@ def test_flat_background_has_no_texture():
     # the same seed gives the same gradient; only the texture differs
     assert np.abs(np.diff(flat, axis=0)).max() <= 2
     assert np.abs(np.diff(stripes, axis=0)).max() > 10
+
+
+def test_the_headline_rung_has_large_shapes_on_grey(learning, tasks, tmp_path):
+    rung = tasks["multi"][1]["rung"]
+    assert rung["shape_scale"] == 2.5 and rung["grey"] is True
+    assert tasks["one"][1]["rung"]["shape_scale"] == 1.5 and not tasks["one"][1]["rung"]["grey"]
+    # options override the rung, and task.json says what was built
+    learning.build_task(tmp_path, 2, 1, seed=0, size=56, rung="multi", shape_scale=1.0, grey=False)
+    built = json.loads((tmp_path / "task.json").read_text())["rung"]
+    assert built["shape_scale"] == 1.0 and built["grey"] is False
+    # grey: every pixel of the first frame away from the shapes is achromatic
+    import av
+
+    mp4 = sorted((tmp_path / "media").glob("*.mp4"))[0]
+    with av.open(str(mp4)) as c:
+        frame = next(c.decode(video=0)).to_ndarray(format="rgb24").astype(int)
+    spread = frame.max(axis=2) - frame.min(axis=2)
+    assert np.median(spread) > 10  # a coloured background: the override asked for it
+    grey_root = tmp_path / "grey"
+    learning.build_task(grey_root, 2, 1, seed=0, size=56, rung="multi")
+    mp4 = sorted((grey_root / "media").glob("*.mp4"))[0]
+    with av.open(str(mp4)) as c:
+        frame = next(c.decode(video=0)).to_ndarray(format="rgb24").astype(int)
+    spread = frame.max(axis=2) - frame.min(axis=2)
+    assert np.median(spread) <= 6  # the background (most pixels) is grey, up to H.264 noise
