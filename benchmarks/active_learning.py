@@ -422,7 +422,7 @@ def parse_args(argv=None):
         help="Pretrained stand-in to start every run from (e.g. benchmarks/learning.py's "
         "RUNG/seedN/pretrain/final); default: pretrain here, once per seed.",
     )
-    p.add_argument("--pretrain-steps", type=int, default=1200, help="When not --pretrained.")
+    p.add_argument("--pretrain-steps", type=int, default=2000, help="When not --pretrained.")
     p.add_argument("--irrelevant-share", type=float, default=0.3, help="SFT's (the ladder's).")
     p.add_argument("--num-samples", type=int, default=4, help="K answers when scoring.")
     p.add_argument("--val-split", default="val")

@@ -906,7 +906,7 @@ def main(argv=None) -> int:
     )
     which.add_argument("--ladder", action="store_true", help="Every rung, one after the other.")
     ap.add_argument("--pir", action="store_true", help="PIR side by side on the headline rung.")
-    ap.add_argument("--pretrain-steps", type=int, default=1200)
+    ap.add_argument("--pretrain-steps", type=int, default=2000)
     ap.add_argument("--sft-steps", type=int, default=2000)
     ap.add_argument("--grpo-steps", type=int, default=60, help="Per GRPO run.")
     ap.add_argument(
