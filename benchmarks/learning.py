@@ -4,10 +4,11 @@ The project path end to end: real MP4s rendered by `tvgcurate.demo`, uniform 1 f
 keyframes (4 visual tokens each), then `tvgcurate train --stage all` (pretrain stand-in,
 SFT, GRPO; tvgcurate.model.pretrain) and `tvgcurate score` through the library. Three rungs:
 
-- ``one``: one shape per video, flat background. The shortcut: the answer does not depend on
-  the query's words, so it is only a sanity rung.
+- ``one``: one shape per video, flat background, shapes 1.5x demo-data's. The shortcut: the
+  answer does not depend on the query's words, so it is only a sanity rung.
 - ``multi`` (the headline): 2-3 shapes per video, each colour once in its video, so the
-  query's colour decides the answer; flat background, one scene.
+  query's colour decides the answer; shapes 2.5x demo-data's on a flat grey background, one
+  scene (the size of benchmarks/binding.py's drawn shapes: docs/learning.md, run 2).
 - ``textured`` (the hard rung): demo-data's textured backgrounds with scene cuts, 2-3 shapes
   of demo-data's size.
 
