@@ -317,7 +317,7 @@ def embed(
     scratch = ws.scratch("embeddings", executors.run_key("embeddings", enc.name))
     # two runs with one encoder share the scratch: the second waits, then finds the first's
     # vectors in the cache (rather than reading shard files the first has committed and deleted)
-    with file_lock(scratch / ".lock"):
+    with file_lock(scratch.with_name(scratch.name + ".lock")):  # beside it: scratch empties
         cached = ws.read(TABLE)
         if cached.num_rows:
             cached = cached.filter(pc.equal(cached.column("model"), enc.name))
