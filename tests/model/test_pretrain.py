@@ -30,6 +30,16 @@ def model_input(relevance="relevant", windows=((2.0, 4.0),), n=6):
     )
 
 
+def red_and_blue():
+    """Two queries of one video "v": the red circle in 2-4 s, the blue star in 0-1 s."""
+    red = model_input(windows=((2.0, 4.0),))
+    red.video_id = "v"
+    blue = model_input(windows=((0.0, 1.0),))
+    blue.video_id, blue.sample_id = "v", "b"
+    blue.prompt[0]["content"][-1]["text"] = "the blue star"
+    return red, blue
+
+
 def answer(row):
     return row["completion"][0]["content"][0]["text"]
 
@@ -118,11 +128,7 @@ def test_query_first_inputs_keep_the_question_before_the_clip():
 
 
 def test_contrast_asks_each_clip_about_every_query_of_its_video():
-    red = model_input(windows=((2.0, 4.0),))
-    red.video_id = "v"
-    blue = model_input(windows=((0.0, 1.0),))
-    blue.video_id, blue.sample_id = "v", "b"
-    blue.prompt[0]["content"][-1]["text"] = "the blue star"
+    red, blue = red_and_blue()
     other = model_input(windows=((0.0, 6.0),))
     other.video_id, other.sample_id = "w", "o"  # another video: never asked about v's clips
     task = PretrainTask(clip_frames=1, rows_per_sample=2, contrast=True)
@@ -140,11 +146,7 @@ def test_contrast_asks_each_clip_about_every_query_of_its_video():
 
 
 def test_turns_ask_one_clip_several_questions_in_one_conversation():
-    red = model_input(windows=((2.0, 4.0),))
-    red.video_id = "v"
-    blue = model_input(windows=((0.0, 1.0),))
-    blue.video_id, blue.sample_id = "v", "b"
-    blue.prompt[0]["content"][-1]["text"] = "the blue star"
+    red, blue = red_and_blue()
     task = PretrainTask(clip_frames=1, rows_per_sample=2, turns=4)
     rows = presence_rows(red, task, random.Random(0), [red, blue])
     assert len(rows) == 2 and all(set(r) == {"messages", "images"} for r in rows)

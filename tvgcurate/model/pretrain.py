@@ -105,22 +105,33 @@ def _row(prompt, images, answer: str) -> dict:
     }
 
 
-def _conversation(prompt, images, answer: str, more, start: int, length: int) -> dict:
-    """A multi-turn presence row (TRL's conversational language-modeling format)."""
+def _conversation(prompt, images, answer: str, more: Sequence[tuple[str, str]]) -> dict:
+    """A multi-turn presence row (TRL's conversational language-modeling format): the clip's
+    question and `answer`, then each (query, answer) of `more` on the same clip."""
     messages = [*prompt, {"role": "assistant", "content": [{"type": "text", "text": answer}]}]
-    for o in more:
-        ts = o.timestamps[start : start + length]
-        hit = any(_inside(t, _windows(o)) for t in ts)
-        q = PRESENCE_PROMPT.format(query=query_of(o))
+    for q, said in more:
         messages += [
-            {"role": "user", "content": [{"type": "text", "text": q}]},
-            {"role": "assistant", "content": [{"type": "text", "text": "yes" if hit else "no"}]},
+            {
+                "role": "user",
+                "content": [{"type": "text", "text": PRESENCE_PROMPT.format(query=q)}],
+            },
+            {"role": "assistant", "content": [{"type": "text", "text": said}]},
         ]
     return {"messages": messages, "images": images}
 
 
 def _windows(m: ModelInput) -> list:
     return m.gt_windows if m.relevance == "relevant" else []
+
+
+def _shown(m: ModelInput, times: Sequence[float]) -> bool:
+    """Whether a frame at one of `times` lies inside one of m's windows (its "yes")."""
+    windows = _windows(m)
+    return any(_inside(t, windows) for t in times)
+
+
+def _yes_no(shown: bool) -> str:
+    return "yes" if shown else "no"
 
 
 def presence_rows(
@@ -132,31 +143,28 @@ def presence_rows(
     if n == 0:
         return []
     query = query_of(m)
-    windows = _windows(m)
-    others = [o for o in siblings if o is not m and list(o.timestamps) == list(m.timestamps)]
-    others = others if task.contrast else []
+    same = [o for o in siblings if o is not m and list(o.timestamps) == list(m.timestamps)]
     starts = {True: [], False: []}
     for length in range(1, min(task.clip_frames, n) + 1):
         for s in range(n - length + 1):
-            hit = any(_inside(t, windows) for t in m.timestamps[s : s + length])
-            starts[hit].append((s, length))
+            starts[_shown(m, m.timestamps[s : s + length])].append((s, length))
     out = []
     for i in range(task.rows_per_sample):
         want = i % 2 == 0  # alternate yes and no where both exist
         pool = starts[want] or starts[not want]
         s, length = rng.choice(pool)
-        hit = any(_inside(t, windows) for t in m.timestamps[s : s + length])
+        times = m.timestamps[s : s + length]
+        answer = _yes_no(_shown(m, times))
         prompt, images = _clip(m, s, length, PRESENCE_PROMPT.format(query=query))
         if task.turns > 1:  # one conversation: this query, then the video's others
-            same = [o for o in siblings if o is not m and list(o.timestamps) == list(m.timestamps)]
             more = rng.sample(same, min(task.turns - 1, len(same)))
-            out.append(_conversation(prompt, images, "yes" if hit else "no", more, s, length))
+            asked = [(query_of(o), _yes_no(_shown(o, times))) for o in more]
+            out.append(_conversation(prompt, images, answer, asked))
             continue
-        out.append(_row(prompt, images, "yes" if hit else "no"))
-        for o in others:
-            o_hit = any(_inside(t, _windows(o)) for t in m.timestamps[s : s + length])
+        out.append(_row(prompt, images, answer))
+        for o in same if task.contrast else []:
             prompt, images = _clip(m, s, length, PRESENCE_PROMPT.format(query=query_of(o)))
-            out.append(_row(prompt, images, "yes" if o_hit else "no"))
+            out.append(_row(prompt, images, _yes_no(_shown(o, times))))
     return out
 
 
