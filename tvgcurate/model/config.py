@@ -145,6 +145,19 @@ class PretrainStageConfig(StageConfig):
 class SFTStageConfig(StageConfig):
     """Supervised fine-tuning on ETA answers (irrelevant/partial rows: the refusal)."""
 
+    turns: int = field(
+        default=1,
+        metadata={
+            "help": "Questions per row: >1 makes multi-turn rows, each sample then up to turns-1 "
+            "other samples of its video on the same frames (trained on every answer)."
+        },
+    )
+
+    def __post_init__(self):
+        super().__post_init__()
+        if self.turns < 1:
+            raise ConfigError(f"sft.turns must be >= 1, got {self.turns}")
+
 
 @dataclass
 class GRPOStageConfig(StageConfig):

@@ -52,13 +52,24 @@ def mix(inputs: Sequence, irrelevant_share: float | None, seed: int) -> list:
     return out
 
 
-def sft_row(m: ModelInput) -> dict:
-    """A prompt-completion row in TRL's conversational vision format."""
-    return {
-        "prompt": m.prompt,
-        "completion": [{"role": "assistant", "content": [{"type": "text", "text": m.target}]}],
-        "images": m.images,
-    }
+def _said(text: str) -> dict:
+    return {"role": "assistant", "content": [{"type": "text", "text": text}]}
+
+
+def sft_row(m: ModelInput, more: Sequence[ModelInput] | None = None) -> dict:
+    """A prompt-completion row in TRL's conversational vision format; with `more` (a list,
+    maybe empty) a multi-turn "messages" row instead: m's prompt and answer, then each other
+    sample's question (its prompt's text after the frames) and answer, on m's frames."""
+    if more is None:
+        return {"prompt": m.prompt, "completion": [_said(m.target)], "images": m.images}
+    messages = [*m.prompt, _said(m.target)]
+    for o in more:
+        question = o.prompt[0]["content"][-1]["text"]
+        messages += [
+            {"role": "user", "content": [{"type": "text", "text": question}]},
+            _said(o.target),
+        ]
+    return {"messages": messages, "images": m.images}
 
 
 def grpo_row(m: ModelInput) -> dict:
@@ -76,8 +87,35 @@ def grpo_row(m: ModelInput) -> dict:
 ROW_KINDS = {"sft": sft_row, "grpo": grpo_row}
 
 
-def sft_rows(inputs: Sequence[ModelInput]) -> list[dict]:
-    return [sft_row(m) for m in inputs]
+def _frame_times(row) -> tuple[float, ...]:
+    if isinstance(row, SamplePlan):
+        return tuple(float(k["timestamp_s"]) for k in row.keyframes)
+    return tuple(row.timestamps)
+
+
+def companions(rows: Sequence, turns: int, seed: int) -> list[list[int]]:
+    """For each row (ModelInput or SamplePlan), the indices of up to `turns`-1 other rows of
+    its video that show the same frames: its follow-up questions in a multi-turn SFT row.
+    Drawn with `seed`, so the in-memory and streamed paths pick the same ones."""
+    if turns <= 1:
+        return [[] for _ in rows]
+    groups: dict[tuple, list[int]] = {}
+    for i, r in enumerate(rows):
+        groups.setdefault((r.video_id, _frame_times(r)), []).append(i)
+    rng = random.Random(seed)
+    out = []
+    for i, r in enumerate(rows):
+        pool = [j for j in groups[(r.video_id, _frame_times(r))] if j != i]
+        out.append(rng.sample(pool, min(turns - 1, len(pool))))
+    return out
+
+
+def sft_rows(inputs: Sequence[ModelInput], turns: int = 1, seed: int = 0) -> list[dict]:
+    """SFT rows; `turns` > 1: multi-turn rows, each sample then up to turns-1 companions."""
+    if turns <= 1:
+        return [sft_row(m) for m in inputs]
+    picks = companions(inputs, turns, seed)
+    return [sft_row(m, [inputs[j] for j in js]) for m, js in zip(inputs, picks, strict=True)]
 
 
 def grpo_rows(inputs: Sequence[ModelInput]) -> list[dict]:
@@ -148,8 +186,9 @@ def read_skipped(path: str | Path, stage: str | None = None) -> dict[str, str]:
     return out
 
 
-def light_rows(plans: Sequence[SamplePlan]) -> dict[str, list]:
-    """Columns of the streamed dataset: a sample's fields and its keyframes' sizes, no pixels."""
+def light_rows(plans: Sequence[SamplePlan], turns: int = 1, seed: int = 0) -> dict[str, list]:
+    """Columns of the streamed dataset: a sample's fields and its keyframes' sizes, no pixels,
+    and the indices of its multi-turn companions (`companions`; empty when `turns` is 1)."""
     cols: dict[str, list] = {
         k: []
         for k in (
@@ -165,6 +204,7 @@ def light_rows(plans: Sequence[SamplePlan]) -> dict[str, list]:
             "kf_width",
         )
     }
+    cols["companions"] = companions(plans, turns, seed)
     for p in plans:
         s = p.sample
         cols["sample_id"].append(s["sample_id"])
@@ -211,11 +251,14 @@ class RowLoader:
     An unreadable sample is recorded in the SkipLog and replaced by the next readable row.
     """
 
-    def __init__(self, light, source, fmt, cfg: InputConfig, kind: str, skip_log: SkipLog):
+    def __init__(
+        self, light, source, fmt, cfg: InputConfig, kind: str, skip_log: SkipLog, turns: int = 1
+    ):
         if kind not in ROW_KINDS:
             raise ValueError(f"kind must be one of {sorted(ROW_KINDS)}, got {kind!r}")
         self.light, self.source, self.fmt, self.cfg = light, source, fmt, cfg
         self.kind, self.skip_log = kind, skip_log
+        self.turns = turns if kind == "sft" else 1
         self.bad: set[int] = set()
         self._recent: OrderedDict[int, dict] = OrderedDict()
 
@@ -224,13 +267,23 @@ class RowLoader:
         if i in self._recent:
             self._recent.move_to_end(i)
             return self._recent[i]
-        sample, kfs = _sample_and_keyframes(self.light[i])
+        light = self.light[i]
+        sample, kfs = _sample_and_keyframes(light)
         images = self.source.frames(sample["video_id"], kfs)
-        row = ROW_KINDS[self.kind](build_input(sample, kfs, images, self.fmt, self.cfg))
+        m = build_input(sample, kfs, images, self.fmt, self.cfg)
+        if self.turns > 1:  # companions show the same frames: their questions, m's images
+            more = [self._on(j, kfs, images) for j in light["companions"]]
+            row = sft_row(m, more)
+        else:
+            row = ROW_KINDS[self.kind](m)
         self._recent[i] = row
         while len(self._recent) > 4:
             self._recent.popitem(last=False)
         return row
+
+    def _on(self, j: int, kfs: list[dict], images) -> ModelInput:
+        sample, _ = _sample_and_keyframes(self.light[j])
+        return build_input(sample, kfs, images, self.fmt, self.cfg)
 
     def row(self, i: int) -> dict:
         n = len(self.light)
@@ -253,18 +306,28 @@ class RowLoader:
         return {k: [r[k] for r in rows] for k in rows[0]}
 
 
-def stream_dataset(plans: Sequence[SamplePlan], source, fmt, cfg: InputConfig, kind: str, skip_log):
+def stream_dataset(
+    plans: Sequence[SamplePlan],
+    source,
+    fmt,
+    cfg: InputConfig,
+    kind: str,
+    skip_log,
+    turns: int = 1,
+    seed: int = 0,
+):
     """A datasets.Dataset of light rows that decodes frames on access (see the module doc).
 
-    `source` is the InputPlan's FrameSource; `kind` is "sft" or "grpo".
+    `source` is the InputPlan's FrameSource; `kind` is "sft" or "grpo"; `turns` > 1 (sft):
+    multi-turn rows as `sft_rows` builds them, with the same companions for the same seed.
     """
     import datasets
 
     if not plans:
         raise ValueError("no training rows")
-    cols = light_rows(plans)
+    cols = light_rows(plans, turns if kind == "sft" else 1, seed)
     light = datasets.Dataset.from_dict(cols)
     index = datasets.Dataset.from_dict(
         {"index": list(range(len(plans))), "sample_id": cols["sample_id"]}
     )
-    return index.with_transform(RowLoader(light, source, fmt, cfg, kind, skip_log))
+    return index.with_transform(RowLoader(light, source, fmt, cfg, kind, skip_log, turns))

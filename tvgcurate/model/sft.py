@@ -152,12 +152,16 @@ def run_sft(
     resume=False,
     console=None,
     name="sft",
+    conversations: bool | None = None,
 ):
     """Train `model` on prompt-completion rows; returns (trainer, TrainOutput). `name` labels
-    the stage in the logs (the pretraining stand-in runs through here too)."""
+    the stage in the logs (the pretraining stand-in runs through here too). `conversations`:
+    the rows are multi-turn "messages" (None: read it from the dataset's columns, which a
+    streamed dataset does not show)."""
     from trl import SFTTrainer
 
-    conversations = "messages" in (getattr(dataset, "column_names", None) or [])
+    if conversations is None:
+        conversations = "messages" in (getattr(dataset, "column_names", None) or [])
     args = sft_args(
         stage, out, seed=seed, report_to=report_to, resume=resume, conversations=conversations
     )

@@ -142,11 +142,15 @@ def train(cfg: TrainConfig, console=None) -> TrainResult:
     stages = list(STAGE_PLAN[cfg.stage])
     final = None
 
-    def dataset(rows_in, kind: str, stage: str):
+    def dataset(rows_in, kind: str, stage: str, turns: int = 1):
         if cfg.inputs.stream:
             log = SkipLog(skipped_path, stage)
-            return stream_dataset(rows_in, built.source, built.fmt, cfg.inputs, kind, log)
-        return to_dataset((sft_rows if kind == "sft" else grpo_rows)(rows_in))
+            return stream_dataset(
+                rows_in, built.source, built.fmt, cfg.inputs, kind, log, turns, cfg.seed
+            )
+        if kind == "sft":
+            return to_dataset(sft_rows(rows_in, turns, cfg.seed))
+        return to_dataset(grpo_rows(rows_in))
 
     for name in stages:
         stage_cfg = getattr(cfg, name)
@@ -177,8 +181,10 @@ def train(cfg: TrainConfig, console=None) -> TrainResult:
         elif name == "sft":
             from tvgcurate.model.sft import run_sft
 
+            turns = stage_cfg.turns
+            data = dataset(rows_in, "sft", name, turns)
             trainer, res = run_sft(
-                model, processor, dataset(rows_in, "sft", name), stage_cfg, sdir, **common
+                model, processor, data, stage_cfg, sdir, **common, conversations=turns > 1
             )
         else:
             from tvgcurate.model.grpo import run_grpo
