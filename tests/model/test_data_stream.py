@@ -25,6 +25,19 @@ from tvgcurate.workspace import Workspace
 
 CFG = InputConfig(max_frames=4)
 
+# a micro tiny model and an SFT run short enough for a unit test (recipe-free)
+MICRO_SFT = [
+    "tiny.hidden_size=32",
+    "tiny.num_layers=1",
+    "tiny.intermediate_size=64",
+    "tiny.vision_embed_dim=32",
+    "tiny.vision_depth=1",
+    "inputs.max_frames=2",
+    "sft.save_steps=100",
+    "report_to=[]",
+    "torch_threads=1",
+]
+
 
 def pixels(img) -> np.ndarray:
     return np.asarray(img.convert("RGB"))
@@ -219,19 +232,7 @@ def test_training_skips_an_unreadable_video_and_lists_it(grounding_ws, tmp_path)
     ws, media = copy_ws(grounding_ws, tmp_path)
     (media / "v0.mp4").write_bytes(b"\0" * 1000)
     out = tmp_path / "run"
-    sets = [
-        "tiny.hidden_size=32",
-        "tiny.num_layers=1",
-        "tiny.intermediate_size=64",
-        "tiny.vision_embed_dim=32",
-        "tiny.vision_depth=1",
-        "inputs.max_frames=2",
-        "sft.per_device_train_batch_size=6",
-        "sft.max_steps=1",
-        "sft.save_steps=100",
-        "report_to=[]",
-        "torch_threads=1",
-    ]
+    sets = MICRO_SFT + ["sft.per_device_train_batch_size=6", "sft.max_steps=1"]
     cfg = build_config(None, sets, workspace=ws.root, output=out, stage="sft")
     res = train(cfg)
     v0 = {s["sample_id"] for s in ws.read("samples").to_pylist() if s["video_id"] == "v0"}

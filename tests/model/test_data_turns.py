@@ -13,7 +13,7 @@ from tvgcurate.model.data import (
 )
 from tvgcurate.model.inputs import InputConfig, build_inputs, plan_inputs
 
-from .test_data_stream import CFG, assert_same_rows
+from .test_data_stream import CFG, MICRO_SFT, assert_same_rows
 
 
 def question(m) -> str:
@@ -93,21 +93,8 @@ def test_multi_turn_sft_trains_on_every_answer(grounding_ws, tmp_path, stream):
     from tvgcurate.model.train import train
 
     out = tmp_path / "run"
-    sets = [
-        "tiny.hidden_size=32",
-        "tiny.num_layers=1",
-        "tiny.intermediate_size=64",
-        "tiny.vision_embed_dim=32",
-        "tiny.vision_depth=1",
-        "inputs.max_frames=2",
-        f"inputs.stream={str(stream).lower()}",
-        "sft.turns=3",
-        "sft.per_device_train_batch_size=4",
-        "sft.max_steps=2",
-        "sft.save_steps=100",
-        "report_to=[]",
-        "torch_threads=1",
-    ]
+    sets = MICRO_SFT + [f"inputs.stream={str(stream).lower()}", "sft.turns=3"]
+    sets += ["sft.per_device_train_batch_size=4", "sft.max_steps=2"]
     cfg = build_config(None, sets, workspace=grounding_ws.root, output=out, stage="sft")
     res = train(cfg)
     assert (res.final / "config.json").exists()
