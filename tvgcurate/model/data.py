@@ -52,24 +52,39 @@ def mix(inputs: Sequence, irrelevant_share: float | None, seed: int) -> list:
     return out
 
 
-def _said(text: str) -> dict:
+def said(text: str) -> dict:
+    """An assistant turn."""
     return {"role": "assistant", "content": [{"type": "text", "text": text}]}
 
 
+def query_of(m: ModelInput) -> str:
+    """The sample's question: the text after the frames, as the prompt template wrote it."""
+    parts = m.prompt[0]["content"]
+    return parts[-1]["text"] if parts and parts[-1]["type"] == "text" else ""
+
+
+def prompt_completion(prompt: list[dict], images, answer: str) -> dict:
+    """A prompt-completion row in TRL's conversational vision format."""
+    return {"prompt": prompt, "completion": [said(answer)], "images": images}
+
+
+def conversation(prompt: list[dict], images, answer: str, more: Sequence[tuple[str, str]]) -> dict:
+    """A multi-turn row (TRL's conversational language-modeling format, every answer
+    trained): `prompt` and `answer`, then each (question, answer) of `more`, text only, on
+    the same images."""
+    messages = [*prompt, said(answer)]
+    for question, answer_ in more:
+        messages += [{"role": "user", "content": [{"type": "text", "text": question}]}]
+        messages += [said(answer_)]
+    return {"messages": messages, "images": images}
+
+
 def sft_row(m: ModelInput, more: Sequence[ModelInput] | None = None) -> dict:
-    """A prompt-completion row in TRL's conversational vision format; with `more` (a list,
-    maybe empty) a multi-turn "messages" row instead: m's prompt and answer, then each other
-    sample's question (its prompt's text after the frames) and answer, on m's frames."""
+    """m's prompt-completion row; with `more` (a list, maybe empty) a multi-turn row instead:
+    m's prompt and answer, then each other sample's question and answer, on m's frames."""
     if more is None:
-        return {"prompt": m.prompt, "completion": [_said(m.target)], "images": m.images}
-    messages = [*m.prompt, _said(m.target)]
-    for o in more:
-        question = o.prompt[0]["content"][-1]["text"]
-        messages += [
-            {"role": "user", "content": [{"type": "text", "text": question}]},
-            _said(o.target),
-        ]
-    return {"messages": messages, "images": m.images}
+        return prompt_completion(m.prompt, m.images, m.target)
+    return conversation(m.prompt, m.images, m.target, [(query_of(o), o.target) for o in more])
 
 
 def grpo_row(m: ModelInput) -> dict:

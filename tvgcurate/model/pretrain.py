@@ -25,6 +25,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from tvgcurate.model.data import conversation, prompt_completion, query_of
 from tvgcurate.model.inputs import ModelInput
 
 KINDS = ("presence", "caption")
@@ -71,14 +72,6 @@ class PretrainTask:
             raise ValueError("clip_frames, rows_per_sample and turns must be >= 1")
 
 
-def query_of(m: ModelInput) -> str:
-    """The sample's query (the text after the frames, as the prompt template wrote it)."""
-    if getattr(m, "query", None):
-        return m.query
-    parts = m.prompt[0]["content"]
-    return parts[-1]["text"] if parts and parts[-1]["type"] == "text" else ""
-
-
 def _inside(t: float, windows: Sequence[Sequence[float]]) -> bool:
     return any(s <= t < e for s, e in windows)
 
@@ -95,29 +88,6 @@ def _clip(m: ModelInput, start: int, length: int, question: str) -> tuple[list[d
         content += [{"type": "text", "text": stamps[i]}, {"type": "image"}]
     content.append({"type": "text", "text": question})
     return [{"role": "user", "content": content}], m.images[start : start + length]
-
-
-def _row(prompt, images, answer: str) -> dict:
-    return {
-        "prompt": prompt,
-        "completion": [{"role": "assistant", "content": [{"type": "text", "text": answer}]}],
-        "images": images,
-    }
-
-
-def _conversation(prompt, images, answer: str, more: Sequence[tuple[str, str]]) -> dict:
-    """A multi-turn presence row (TRL's conversational language-modeling format): the clip's
-    question and `answer`, then each (query, answer) of `more` on the same clip."""
-    messages = [*prompt, {"role": "assistant", "content": [{"type": "text", "text": answer}]}]
-    for q, said in more:
-        messages += [
-            {
-                "role": "user",
-                "content": [{"type": "text", "text": PRESENCE_PROMPT.format(query=q)}],
-            },
-            {"role": "assistant", "content": [{"type": "text", "text": said}]},
-        ]
-    return {"messages": messages, "images": images}
 
 
 def _windows(m: ModelInput) -> list:
@@ -158,13 +128,15 @@ def presence_rows(
         prompt, images = _clip(m, s, length, PRESENCE_PROMPT.format(query=query))
         if task.turns > 1:  # one conversation: this query, then the video's others
             more = rng.sample(same, min(task.turns - 1, len(same)))
-            asked = [(query_of(o), _yes_no(_shown(o, times))) for o in more]
-            out.append(_conversation(prompt, images, answer, asked))
+            asked = [
+                (PRESENCE_PROMPT.format(query=query_of(o)), _yes_no(_shown(o, times))) for o in more
+            ]
+            out.append(conversation(prompt, images, answer, asked))
             continue
-        out.append(_row(prompt, images, answer))
+        out.append(prompt_completion(prompt, images, answer))
         for o in same if task.contrast else []:
             prompt, images = _clip(m, s, length, PRESENCE_PROMPT.format(query=query_of(o)))
-            out.append(_row(prompt, images, _yes_no(_shown(o, times))))
+            out.append(prompt_completion(prompt, images, _yes_no(_shown(o, times))))
     return out
 
 
@@ -178,7 +150,7 @@ def caption_rows(
     for _ in range(min(task.rows_per_sample, len(inside))):
         i = rng.choice(inside)
         prompt, images = _clip(m, i, 1, CAPTION_PROMPT)
-        out.append(_row(prompt, images, query_of(m)))
+        out.append(prompt_completion(prompt, images, query_of(m)))
     return out
 
 
