@@ -85,7 +85,9 @@ def demo_task(root: Path, args, seed: int) -> Workspace:
     files = sorted(p for p in demo.rglob("*") if p.suffix in (".jsonl", ".txt", ".json", ".csv"))
     files = [p for p in files if p.name != "ground_truth.json"]
     ingest(IngestConfig(sources=files, workspace=root / "ws", videos=demo / "videos"))
-    run_keyframes(KeyframesConfig(workspace=root / "ws", progress=False))
+    # tiny's frame size: SAA's defaults upscale these 96x64 frames to up to 759 tokens each
+    run_keyframes(KeyframesConfig(workspace=root / "ws", budget_tokens=64, min_tokens=4,
+                                  max_tokens=16, progress=False))  # fmt: skip
     return Workspace(root / "ws")
 
 
