@@ -43,3 +43,20 @@ def demo_dir(tmp_path_factory, demo_kwargs) -> Path:
     out = tmp_path_factory.mktemp("demo") / "demo"
     generate(DemoConfig(out=out, **demo_kwargs))
     return out
+
+
+@pytest.fixture(scope="session")
+def ls_server(tmp_path_factory):
+    """ONE real Label Studio for the whole session (tests/labeling/conftest.py says how)."""
+    from tests.labeling.conftest import LSServer, server_config
+    from tvgcurate.labeling.server import start
+
+    cfg = server_config(tmp_path_factory, "labelstudio")
+    media = cfg.media_root
+    server = start(cfg)
+    creds = server.credentials
+    yield LSServer(
+        server.url, creds.token, creds.email, creds.password, media, cfg.data_dir, server.pid,
+        server.log_path,
+    )  # fmt: skip
+    server.stop()

@@ -11,8 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.labeling.conftest import ls_server  # noqa: F401  (the one server fixture)
-
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -28,7 +26,7 @@ def bench():
 
 @pytest.mark.slow
 @pytest.mark.server
-def test_quick_runs_end_to_end(ls_server, monkeypatch):  # noqa: F811
+def test_quick_runs_end_to_end(ls_server, monkeypatch):
     monkeypatch.setenv("LABEL_STUDIO_API_KEY", ls_server.token)
     out = ls_server.media_root / "al-quick"  # under the server's document root
     summary = bench().main(["--quick", "--out", str(out), "--url", ls_server.url,

@@ -10,7 +10,6 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.helpers import ingest_demo
-from tests.labeling.conftest import ls_server  # noqa: F401  (the one server fixture)
 from tvgcurate.cli import app
 from tvgcurate.workspace import Workspace
 
@@ -42,7 +41,7 @@ def annotate(task):
 """
 
 
-def test_two_rounds_against_label_studio_with_a_crash(ls_server, tmp_path, monkeypatch):  # noqa: F811
+def test_two_rounds_against_label_studio_with_a_crash(ls_server, tmp_path, monkeypatch):
     from tvgcurate.curation.keyframes.run import KeyframesConfig, run_keyframes
     from tvgcurate.demo.data import DemoConfig, generate
 

@@ -1,6 +1,7 @@
 """Fixtures for the Label Studio tests.
 
-``ls_server`` starts ONE real Label Studio (from .venv-labelstudio) for the whole session:
+``ls_server`` (defined in tests/conftest.py, so that the labeling, CLI and benchmark tests
+share it) starts ONE real Label Studio (from .venv-labelstudio) for the whole session:
 127.0.0.1, a free port, SQLite in a temporary data dir, HOME/XDG dirs in tmp, no version
 check, no analytics, a pre-created user with a legacy token (enabled at the first start),
 local-files serving rooted at a temporary media dir. It stops the server by its pid.
@@ -57,21 +58,6 @@ def server_config(tmp_path_factory, name: str):
     media = base / "media" / "videos"
     media.mkdir(parents=True)
     return ServerConfig(data_dir=base / "data", port=free_port(), media_root=media)
-
-
-@pytest.fixture(scope="session")
-def ls_server(tmp_path_factory) -> LSServer:
-    from tvgcurate.labeling.server import start
-
-    cfg = server_config(tmp_path_factory, "labelstudio")
-    media = cfg.media_root
-    server = start(cfg)
-    creds = server.credentials
-    yield LSServer(
-        server.url, creds.token, creds.email, creds.password, media, cfg.data_dir, server.pid,
-        server.log_path,
-    )  # fmt: skip
-    server.stop()
 
 
 def make_video(path: Path, fps: Fraction, seconds: float, size=(64, 48)) -> Path:
