@@ -30,8 +30,8 @@ them; float32 on CPU. Every figure is percent (x100, as `tvgcurate.metrics`), th
 
 With `--ladder` the headline rung (multi) runs every seed of `--seeds` and the other rungs
 the first; with `--rung X` that rung runs them all. `--pir` (headline rung, first seed):
-from one pretrained checkpoint and for the same steps, SFT with irrelevant share 0 and 0.3,
-then from the 0.3 SFT model GRPO without the refusal reward, with it, and with it at
+from one pretrained checkpoint and for the same steps, SFT with irrelevant share 0 and
+`--sft-share` (0.44), then from the latter GRPO without the refusal reward, with it, and with it at
 irrelevant share 0.5 (the ladder's own multi run is reused when it ran in the same call).
 Writes RESULTS.json (everything) and rewards.png (losses and GRPO reward curves) to --out.
 
@@ -482,14 +482,14 @@ def scored(ws, run: Path, stage: str, tag: str, samples, shapes, args, refusal_o
 
 
 def ladder_seed(ws, root: Path, rung: str, seed: int, samples, shapes, args) -> dict:
-    """pretrain -> SFT (irrelevant share 0.3) -> GRPO (refusal reward, 0.3) in one `stage all`."""
+    """pretrain -> SFT (irrelevant share --sft-share) -> GRPO (refusal reward, 0.3), one `stage all`."""
     run = root / f"seed{seed}"
     shutil.rmtree(run, ignore_errors=True)
     sets = (
         steps_sets("pretrain", args.pretrain_steps)
         + steps_sets("sft", args.sft_steps)
         + grpo_sets(args)
-        + ["sft.irrelevant_share=0.3", "grpo.irrelevant_share=0.3"]
+        + [f"sft.irrelevant_share={args.sft_share}", "grpo.irrelevant_share=0.3"]
         + GRPO_REFUSAL
         + args.refusal_extra
     )
@@ -682,17 +682,18 @@ def run_pir(args, ladder: dict | None) -> dict:
     samples = ws.read("samples").to_pylist()
     shapes = shape_counts(root)
     base = (ladder or {}).get("seeds", {}).get(str(seed))
-    if base is None:  # the ladder's multi run: pretrain -> SFT 0.3 -> GRPO refusal 0.3
+    if base is None:  # the ladder's multi run: pretrain -> SFT --sft-share -> GRPO refusal 0.3
         base = ladder_seed(ws, root, rung, seed, samples, shapes, args)
     run = Path(base["run"])
     pir = args.out / "pir"
     shutil.rmtree(pir, ignore_errors=True)
+    ladder_sft = f"SFT, irrelevant {args.sft_share:g}"
     out: dict = {
         "rung": rung,
         "seed": seed,
         "pretrained": str(run / "pretrain" / "final"),
         "runs": {
-            "SFT, irrelevant 0.3": {
+            ladder_sft: {
                 "from": "pretrain",
                 "run": str(run),
                 "stage": base["stages"]["sft"],
@@ -730,7 +731,7 @@ def run_pir(args, ladder: dict | None) -> dict:
     for i, (name, sets) in enumerate(variants.items()):
         if sets is None:
             out["runs"][name] = {
-                "from": "SFT, irrelevant 0.3",
+                "from": ladder_sft,
                 "run": str(run),
                 "stage": base["stages"]["grpo"],
                 "val": base["lines"]["after GRPO"],
@@ -934,6 +935,13 @@ def main(argv=None) -> int:
     )
     ap.add_argument("--size", type=int, default=112, help="Rendered frame size (px).")
     ap.add_argument("--absent-per-video", type=int, default=2, help="Irrelevant queries/video.")
+    ap.add_argument(
+        "--sft-share",
+        type=float,
+        default=0.44,
+        help="SFT's irrelevant share in the ladder (0.44: nearly all of the 2 absent queries per "
+        "video; docs/learning.md, run 5). --pir compares it with 0.",
+    )
     ap.add_argument(
         "--shape-scale",
         type=float,
