@@ -285,11 +285,30 @@ SECTIONS = {
 }
 
 
+def _number(value, hint, key: str, where: str):
+    """A float/int field's value: YAML 1.1 reads `5e-6` (no dot) as a string, and ints are
+    fine where floats are asked; anything else that is not a number is a one-line error."""
+    kinds = {t for t in (float, int) if t.__name__ in str(hint).replace(" ", "").split("|")}
+    if not kinds or value is None or "str" in str(hint):
+        return value
+    want = float if float in kinds else int
+    if isinstance(value, int | float | str) and not isinstance(value, bool):
+        try:
+            out = float(value)
+        except ValueError:
+            out = None
+        if out is not None and (want is float or out.is_integer()):
+            return want(out)
+    raise ConfigError(f"{where}: {key} must be {'a number' if want is float else 'an integer'}, "
+                      f"got {value!r}")  # fmt: skip
+
+
 def _build(cls, values: dict, where: str):
-    names = {f.name for f in dataclasses.fields(cls)}
-    unknown = sorted(set(values) - names)
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(values) - set(fields))
     if unknown:
-        raise ConfigError(f"{where}: unknown key(s) {unknown}; valid: {sorted(names)}")
+        raise ConfigError(f"{where}: unknown key(s) {unknown}; valid: {sorted(fields)}")
+    values = {k: _number(v, fields[k].type, k, where) for k, v in values.items()}
     try:
         return cls(**values)
     except ConfigError:
