@@ -31,8 +31,8 @@ them; float32 on CPU. Every figure is percent (x100, as `tvgcurate.metrics`), th
 With `--ladder` the headline rung (multi) runs every seed of `--seeds` and the other rungs
 the first; with `--rung X` that rung runs them all. `--pir` (headline rung, first seed):
 from one pretrained checkpoint and for the same steps, SFT with irrelevant share 0 and
-`--sft-share` (0.44), then from the latter GRPO without the refusal reward, with it, and with it at
-irrelevant share 0.5 (the ladder's own multi run is reused when it ran in the same call).
+`--sft-share` (0.44), then from the latter GRPO without the refusal reward, with it, and
+with it at irrelevant share 0.5 (the ladder's own multi run is reused when it ran in the same call).
 Writes RESULTS.json (everything) and rewards.png (losses and GRPO reward curves) to --out.
 
 On several cores, run seeds or rungs as separate processes (one each, `--threads 1`) and pool

@@ -16,6 +16,7 @@ in `trl_args` of its stage and is passed to SFTConfig / GRPOConfig untouched.
 from __future__ import annotations
 
 import dataclasses
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -285,13 +286,17 @@ SECTIONS = {
 }
 
 
-def _number(value, hint, key: str, where: str):
+def _number_kind(hint) -> type | None:
+    """float or int when a field holds that number (or None), else None."""
+    kinds = set(typing.get_args(hint)) - {type(None)} or {hint}
+    return next(iter(kinds)) if kinds in ({float}, {int}) else None
+
+
+def _number(value, want: type | None, key: str, where: str):
     """A float/int field's value: YAML 1.1 reads `5e-6` (no dot) as a string, and ints are
     fine where floats are asked; anything else that is not a number is a one-line error."""
-    kinds = {t for t in (float, int) if t.__name__ in str(hint).replace(" ", "").split("|")}
-    if not kinds or value is None or "str" in str(hint):
+    if want is None or value is None:
         return value
-    want = float if float in kinds else int
     if isinstance(value, int | float | str) and not isinstance(value, bool):
         try:
             out = float(value)
@@ -308,7 +313,8 @@ def _build(cls, values: dict, where: str):
     unknown = sorted(set(values) - set(fields))
     if unknown:
         raise ConfigError(f"{where}: unknown key(s) {unknown}; valid: {sorted(fields)}")
-    values = {k: _number(v, fields[k].type, k, where) for k, v in values.items()}
+    hints = typing.get_type_hints(cls)
+    values = {k: _number(v, _number_kind(hints[k]), k, where) for k, v in values.items()}
     try:
         return cls(**values)
     except ConfigError:
