@@ -65,6 +65,8 @@ from tvgcurate.workspace import Workspace  # noqa: E402
 
 RECIPE = REPO / "recipes/tiny-cpu.yaml"
 TASK_FILE = "task.json"
+CONTROL = "grpo_control"  # a ladder run's no-update GRPO control (grpo_control)
+CONTROL_LR = 1e-12
 
 # -- task -------------------------------------------------------------------------------
 
@@ -460,13 +462,59 @@ def reward_trend(log: list[dict], key: str) -> dict:
     }
 
 
+def versus_control(log: list[dict], control: list[dict], key: str) -> dict:
+    """A GRPO run's reward minus its no-update control's, step by step over the same prompts.
+
+    A quarter's mean reward also moves with which prompts that quarter draws (run 5: seed 0's
+    mean IoU reward fell 0.443 -> 0.396 with no update at all), so "the reward rises" is
+    measured as the gap to the control growing from the first quarter to the last.
+    """
+    ours = {r["step"]: r[key] for r in log if isinstance(r.get(key), float)}
+    theirs = {r["step"]: r[key] for r in control if isinstance(r.get(key), float)}
+    steps = sorted(set(ours) & set(theirs))
+    gaps = [ours[s] - theirs[s] for s in steps]
+    if len(gaps) < 4:
+        return {"first_quarter": None, "last_quarter": None, "steps": len(gaps)}
+    q = max(1, len(gaps) // 4)
+    first = steps[0]
+    return {
+        "first_quarter": round(statistics.mean(gaps[:q]), 4),  # GRPO minus control
+        "last_quarter": round(statistics.mean(gaps[-q:]), 4),
+        "steps": len(gaps),
+        # the same model, prompts and sampling seed at step 1: the two must agree there
+        "same_first_step": abs(ours[first] - theirs[first]) < 1e-6,
+        "control": reward_trend(control, key),
+    }
+
+
 def grpo_summary(run: Path) -> dict:
     log = [r for r in read_metrics(run / "grpo" / "metrics.jsonl") if "loss" in r]
-    return {
+    out = {
         "iou_reward": reward_trend(log, "rewards/iou_reward/mean"),
         "refusal_reward": reward_trend(log, "rewards/refusal_reward/mean"),
         "group_reward_var": reward_trend(log, "group_reward_var"),
     }
+    control = run / CONTROL / "grpo" / "metrics.jsonl"
+    if control.exists():
+        ctrl = [r for r in read_metrics(control) if "loss" in r]
+        out["iou_reward_vs_control"] = versus_control(log, ctrl, "rewards/iou_reward/mean")
+    return out
+
+
+def ladder_grpo_sets(args) -> list[str]:
+    """The ladder's GRPO: refusal reward, irrelevant share 0.3, --grpo-steps."""
+    return grpo_sets(args) + ["grpo.irrelevant_share=0.3"] + GRPO_REFUSAL + args.refusal_extra
+
+
+def grpo_control(ws, run: Path, args, seed: int) -> float:
+    """The ladder GRPO's no-update control: the same GRPO from the same SFT model, seed and
+    prompts at lr 1e-12 (the config refuses 0; float32 weights do not move at that rate), so
+    its reward is the prompts' own difficulty. Writes run/CONTROL; returns its wall seconds."""
+    ctrl = run / CONTROL
+    shutil.rmtree(ctrl, ignore_errors=True)
+    sets = ladder_grpo_sets(args) + [f"grpo.learning_rate={CONTROL_LR}"]
+    _, secs = train_run(ws, ctrl, "grpo", str(run / "sft" / "final"), sets, args, seed)
+    return secs
 
 
 def scored(ws, run: Path, stage: str, tag: str, samples, shapes, args, refusal_only=False):
@@ -488,15 +536,17 @@ def ladder_seed(ws, root: Path, rung: str, seed: int, samples, shapes, args) -> 
     sets = (
         steps_sets("pretrain", args.pretrain_steps)
         + steps_sets("sft", args.sft_steps)
-        + grpo_sets(args)
-        + [f"sft.irrelevant_share={args.sft_share}", "grpo.irrelevant_share=0.3"]
-        + GRPO_REFUSAL
-        + args.refusal_extra
+        + [f"sft.irrelevant_share={args.sft_share}"]
+        + ladder_grpo_sets(args)
     )
     say(args, f"[{rung} seed {seed}] training: {plan(args)}")
     res, secs = train_run(ws, run, "all", "tiny", sets, args, seed)
     stages = {name: stage_info(res, name) for name in ("pretrain", "sft", "grpo")}
     say(args, f"[{rung} seed {seed}] trained in {secs:.0f}s: " + steps_line(stages))
+    control_secs = None
+    if args.grpo_control:
+        control_secs = round(grpo_control(ws, run, args, seed), 1)
+        say(args, f"[{rung} seed {seed}] GRPO's no-update control in {control_secs:.0f}s")
     tag = f"{rung}:seed{seed}"
     lines = {
         "after pretrain (refusal only)": scored(
@@ -508,6 +558,7 @@ def ladder_seed(ws, root: Path, rung: str, seed: int, samples, shapes, args) -> 
     return {
         "run": str(run),
         "wall_seconds": round(secs, 1),
+        "control_seconds": control_secs,
         "stages": stages,
         "lines": lines,
         "grpo": grpo_summary(run),
@@ -571,13 +622,19 @@ def checks(baselines: dict, models: dict, seeds: list[dict]) -> dict:
     out["GRPO mIoU >= SFT's - 2"] = None if None in (sm, gm) else gm >= sm - 2
     sa, ga = value(sft["refusal_auc"]), value(grpo["refusal_auc"])
     out["GRPO refusal AUC >= SFT's"] = None if None in (sa, ga) else ga >= sa
-    rises = [
-        s["grpo"]["iou_reward"]["last_quarter"] > s["grpo"]["iou_reward"]["first_quarter"]
-        for s in seeds
-        if s["grpo"]["iou_reward"]["first_quarter"] is not None
-    ]
-    out["GRPO IoU reward rises"] = all(rises) if rises else None
+    out["GRPO IoU reward rises"] = rises([s["grpo"]["iou_reward"] for s in seeds])
+    out["GRPO IoU reward rises against its no-update control"] = rises(
+        [s["grpo"].get("iou_reward_vs_control") for s in seeds]
+    )
     return out
+
+
+def rises(trends: list[dict | None]) -> bool | None:
+    """Every seed's last quarter above its first (None: no seed has a trend)."""
+    known = [t for t in trends if t and t.get("first_quarter") is not None]
+    if not known:
+        return None
+    return all(t["last_quarter"] > t["first_quarter"] for t in known)
 
 
 def run_rung(rung: str, seeds: list[int], args) -> dict:
@@ -774,6 +831,8 @@ def plot(results: dict, path: Path) -> None:
         for seed, s in r["seeds"].items():
             loss_runs[f"{rung} s{seed}"] = Path(s["run"])
             grpo_runs[f"{rung} s{seed} (refusal reward, 0.3)"] = Path(s["run"])
+            if (Path(s["run"]) / CONTROL).exists():
+                grpo_runs[f"{rung} s{seed} no-update control"] = Path(s["run"]) / CONTROL
     for name, r in results.get("pir", {}).get("runs", {}).items():
         if name.startswith("GRPO") and Path(r["run"]) not in grpo_runs.values():
             grpo_runs[f"pir: {name[6:]}"] = Path(r["run"])
@@ -809,7 +868,8 @@ def plot(results: dict, path: Path) -> None:
             y = np.array([r[f"rewards/{key}/mean"] for r in rows])
             k = min(5, len(y))
             smooth = np.convolve(y, np.ones(k) / k, mode="valid")
-            ax.plot([r["step"] for r in rows][k - 1 :], smooth, label=name, color=f"C{ci}")
+            style = "--" if name.endswith("control") else "-"
+            ax.plot([r["step"] for r in rows][k - 1 :], smooth, style, label=name, color=f"C{ci}")
         ax.set_title(title)
         ax.set_xlabel("step")
     for ax in axes:
@@ -855,6 +915,8 @@ def print_rung(name: str, r: dict, console) -> None:
         console.print(
             f"    GRPO IoU reward {g['iou_reward']}, refusal reward {g['refusal_reward']}"
         )
+        if g.get("iou_reward_vs_control"):
+            console.print(f"    GRPO IoU reward minus its control {g['iou_reward_vs_control']}")
     console.print(f"  targets: {r['checks']}")
 
 
@@ -911,6 +973,13 @@ def main(argv=None) -> int:
     ap.add_argument("--pretrain-steps", type=int, default=2000)
     ap.add_argument("--sft-steps", type=int, default=2000)
     ap.add_argument("--grpo-steps", type=int, default=60, help="Per GRPO run.")
+    ap.add_argument(
+        "--grpo-control",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="After each ladder run, GRPO again at lr 1e-12 over the same prompts: the IoU "
+        "reward's rise is measured against it (a quarter's mean also moves with its prompts).",
+    )
     ap.add_argument(
         "--grpo-batch",
         type=int,

@@ -68,7 +68,12 @@ def test_quick_multi_rung_end_to_end(tmp_path, capsys):
     seed = rung["seeds"]["0"]
     assert [seed["stages"][s]["steps"] for s in ("pretrain", "sft", "grpo")] == [3, 4, 2]
     assert all(seed["stages"][s]["seconds"] > 0 for s in seed["stages"])
-    assert set(seed["grpo"]) == {"iou_reward", "refusal_reward", "group_reward_var"}
+    assert set(seed["grpo"]) == {
+        "iou_reward", "refusal_reward", "group_reward_var", "iou_reward_vs_control"
+    }  # fmt: skip
+    # the no-update control ran over the same prompts: its first step is GRPO's first step
+    assert (Path(seed["run"]) / learning.CONTROL / "grpo" / "metrics.jsonl").exists()
+    assert seed["control_seconds"] > 0
     assert rung["task"]["val"]["videos"] == 6 and "checks" in rung
 
 
@@ -104,3 +109,57 @@ def test_merge_refuses_a_seed_twice_or_two_tasks():
         learning.merge_rungs([_part(0, 50.0), _part(0, 60.0)])
     with pytest.raises(SystemExit, match="different tasks"):
         learning.merge_rungs([_part(0, 50.0), _part(1, 60.0, {"train": {"videos": 4}})])
+
+
+def _log(rewards: list[float]) -> list[dict]:
+    return [
+        {"step": i + 1, "loss": 0.0, "rewards/iou_reward/mean": r} for i, r in enumerate(rewards)
+    ]
+
+
+def test_versus_control_measures_the_gap_over_the_same_prompts():
+    learning = load()
+    # the prompts get harder: the raw reward falls although GRPO gains on the control
+    control = _log([0.5, 0.48, 0.46, 0.44, 0.42, 0.40, 0.38, 0.36])
+    grpo = _log([0.5, 0.49, 0.48, 0.47, 0.46, 0.45, 0.44, 0.43])
+    raw = learning.reward_trend(grpo, "rewards/iou_reward/mean")
+    assert raw["last_quarter"] < raw["first_quarter"]
+    vs = learning.versus_control(grpo, control, "rewards/iou_reward/mean")
+    assert vs["same_first_step"] is True and vs["steps"] == 8
+    assert vs["first_quarter"] == pytest.approx(0.005) and vs["last_quarter"] == pytest.approx(
+        0.065
+    )
+    assert learning.rises([raw]) is False and learning.rises([vs]) is True
+    # a control that is not over the same prompts shows at step 1
+    assert (
+        learning.versus_control(_log([0.9] + [0.5] * 7), control, "rewards/iou_reward/mean")[
+            "same_first_step"
+        ]
+        is False
+    )
+    assert learning.rises([None, {"first_quarter": None}]) is None
+    assert (
+        learning.versus_control(grpo[:3], control, "rewards/iou_reward/mean")["last_quarter"]
+        is None
+    )
+
+
+def test_checks_use_the_control_where_a_seed_has_one():
+    learning = load()
+    part = _part(0, 50.0)
+    seed = part["rungs"]["multi"]["seeds"]["0"]
+    seed["grpo"]["iou_reward"] = {"first_quarter": 0.6, "last_quarter": 0.5, "steps": 10}
+    seed["grpo"]["iou_reward_vs_control"] = {
+        "first_quarter": 0.0,
+        "last_quarter": 0.03,
+        "steps": 10,
+    }
+    checks = learning.merge_rungs([part])["multi"]["checks"]
+    assert checks["GRPO IoU reward rises"] is False
+    assert checks["GRPO IoU reward rises against its no-update control"] is True
+    assert (
+        learning.merge_rungs([_part(1, 50.0)])["multi"]["checks"][
+            "GRPO IoU reward rises against its no-update control"
+        ]
+        is None
+    )
