@@ -35,6 +35,10 @@ from one pretrained checkpoint and for the same steps, SFT with irrelevant share
 with it at irrelevant share 0.5 (the ladder's own multi run is reused when it ran in the same call).
 Writes RESULTS.json (everything) and rewards.png (losses and GRPO reward curves) to --out.
 
+`--pretrained OUT/multi/seed0` starts SFT from that run's pretraining instead of pretraining
+again (the stand-in plays the base model, and one base model serves every task), so the
+other rungs can reuse the headline's.
+
 On several cores, run seeds or rungs as separate processes (one each, `--threads 1`) and pool
 them with `--merge DIR ...`: one RESULTS.json with the seeds' means, spreads and targets.
 """
@@ -432,7 +436,11 @@ def score_rows(ws, model_dir: Path, run_id: str, args) -> list[dict]:
 
 
 def stage_info(res, name: str) -> dict:
-    s = res.stages[name]
+    return stage_figures(res.stages[name])
+
+
+def stage_figures(s: dict) -> dict:
+    """A stage's steps, seconds and loss, as `train` records them (TrainResult, run.json)."""
     steps, secs = s["steps"], s["seconds"]
     return {
         "steps": steps,
@@ -534,14 +542,27 @@ def ladder_seed(ws, root: Path, rung: str, seed: int, samples, shapes, args) -> 
     run = root / f"seed{seed}"
     shutil.rmtree(run, ignore_errors=True)
     sets = (
-        steps_sets("pretrain", args.pretrain_steps)
-        + steps_sets("sft", args.sft_steps)
+        steps_sets("sft", args.sft_steps)
         + [f"sft.irrelevant_share={args.sft_share}"]
         + ladder_grpo_sets(args)
     )
+    shared = args.pretrained  # a base model's stand-in: one pretraining can serve every rung
+    if shared is None:
+        sets, stage, model, pre = (
+            steps_sets("pretrain", args.pretrain_steps) + sets,
+            "all",
+            "tiny",
+            run,
+        )
+    else:
+        stage, model, pre = "both", str(shared / "pretrain" / "final"), shared
     say(args, f"[{rung} seed {seed}] training: {plan(args)}")
-    res, secs = train_run(ws, run, "all", "tiny", sets, args, seed)
-    stages = {name: stage_info(res, name) for name in ("pretrain", "sft", "grpo")}
+    res, secs = train_run(ws, run, stage, model, sets, args, seed)
+    stages = {name: stage_info(res, name) for name in ("sft", "grpo")}
+    if shared is None:
+        stages = {"pretrain": stage_info(res, "pretrain"), **stages}
+    else:  # its seconds are the shared run's, not counted in this run's wall time
+        stages = {"pretrain": {**pretrained_stage(shared), "shared_from": str(shared)}, **stages}
     say(args, f"[{rung} seed {seed}] trained in {secs:.0f}s: " + steps_line(stages))
     control_secs = None
     if args.grpo_control:
@@ -550,7 +571,7 @@ def ladder_seed(ws, root: Path, rung: str, seed: int, samples, shapes, args) -> 
     tag = f"{rung}:seed{seed}"
     lines = {
         "after pretrain (refusal only)": scored(
-            ws, run, "pretrain", tag, samples, shapes, args, True
+            ws, pre, "pretrain", tag, samples, shapes, args, True
         ),
         "after SFT": scored(ws, run, "sft", tag, samples, shapes, args),
         "after GRPO": scored(ws, run, "grpo", tag, samples, shapes, args),
@@ -565,13 +586,25 @@ def ladder_seed(ws, root: Path, rung: str, seed: int, samples, shapes, args) -> 
     }
 
 
+def pretrained_stage(run: Path) -> dict:
+    """The pretraining of an earlier ladder run (--pretrained), from its run.json."""
+    try:
+        return stage_figures(json.loads((run / "run.json").read_text())["stages"]["pretrain"])
+    except (OSError, ValueError, KeyError) as e:
+        raise SystemExit(
+            f"--pretrained {run}: no finished pretrain stage in run.json ({e})"
+        ) from None
+
+
 def plan(args) -> str:
-    return f"pretrain {args.pretrain_steps} + SFT {args.sft_steps} + GRPO {args.grpo_steps} steps"
+    pre = f"pretrained {args.pretrained}" if args.pretrained else f"pretrain {args.pretrain_steps}"
+    return f"{pre} + SFT {args.sft_steps} + GRPO {args.grpo_steps} steps"
 
 
 def steps_line(stages: dict) -> str:
     return ", ".join(
         f"{k} {v['steps']} steps {v['seconds']:.0f}s ({v['seconds_per_step'] or 0:.2f} s/step)"
+        + (" shared" if "shared_from" in v else "")
         for k, v in stages.items()
     )
 
@@ -742,13 +775,14 @@ def run_pir(args, ladder: dict | None) -> dict:
     if base is None:  # the ladder's multi run: pretrain -> SFT --sft-share -> GRPO refusal 0.3
         base = ladder_seed(ws, root, rung, seed, samples, shapes, args)
     run = Path(base["run"])
+    pre = args.pretrained or run  # where the headline run's pretraining lies
     pir = args.out / "pir"
     shutil.rmtree(pir, ignore_errors=True)
     ladder_sft = f"SFT, irrelevant {args.sft_share:g}"
     out: dict = {
         "rung": rung,
         "seed": seed,
-        "pretrained": str(run / "pretrain" / "final"),
+        "pretrained": str(pre / "pretrain" / "final"),
         "runs": {
             ladder_sft: {
                 "from": "pretrain",
@@ -764,7 +798,7 @@ def run_pir(args, ladder: dict | None) -> dict:
         ws,
         pir / "sft0",
         "sft",
-        str(run / "pretrain" / "final"),
+        str(pre / "pretrain" / "final"),
         steps_sets("sft", args.sft_steps) + ["sft.irrelevant_share=0.0"],
         args,
         seed,
@@ -971,6 +1005,13 @@ def main(argv=None) -> int:
     which.add_argument("--ladder", action="store_true", help="Every rung, one after the other.")
     ap.add_argument("--pir", action="store_true", help="PIR side by side on the headline rung.")
     ap.add_argument("--pretrain-steps", type=int, default=2000)
+    ap.add_argument(
+        "--pretrained",
+        type=Path,
+        default=None,
+        help="An earlier ladder run's directory (e.g. OUT/multi/seed0): start SFT from its "
+        "pretrain/final instead of pretraining, as every task starts from one base model.",
+    )
     ap.add_argument("--sft-steps", type=int, default=2000)
     ap.add_argument("--grpo-steps", type=int, default=60, help="Per GRPO run.")
     ap.add_argument(
@@ -1054,6 +1095,10 @@ def main(argv=None) -> int:
         args.pretrain_steps, args.sft_steps, args.grpo_steps = 3, 4, 2
         args.grpo_batch = 16
     args.seed_list = [int(s) for s in args.seeds.split(",")] if args.seeds else [args.seed]
+    if args.pretrained is not None:
+        if not (args.pretrained / "pretrain" / "final").is_dir():
+            raise SystemExit(f"--pretrained {args.pretrained}: no pretrain/final in it")
+        args.pretrain_steps = pretrained_stage(args.pretrained)["steps"]
     args.refusal_extra = (
         []
         if args.refusal_answer_score is None

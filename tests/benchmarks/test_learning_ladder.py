@@ -76,6 +76,19 @@ def test_quick_multi_rung_end_to_end(tmp_path, capsys):
     assert seed["control_seconds"] > 0
     assert rung["task"]["val"]["videos"] == 6 and "checks" in rung
 
+    # another rung from this run's pretraining (--pretrained): SFT and GRPO only
+    one = tmp_path / "one"
+    argv = ["--quick", "--rung", "one", "--out", str(one), "--no-grpo-control"]
+    assert learning.main([*argv, "--pretrained", seed["run"]]) == 0
+    shared = json.loads((one / "RESULTS.json").read_text())["rungs"]["one"]["seeds"]["0"]
+    assert shared["stages"]["pretrain"]["shared_from"] == seed["run"]
+    assert shared["stages"]["pretrain"]["steps"] == 3 and shared["control_seconds"] is None
+    assert not (Path(shared["run"]) / "pretrain").exists()
+    assert (Path(shared["run"]) / "grpo" / "final").is_dir()
+    assert "iou_reward_vs_control" not in shared["grpo"]
+    with pytest.raises(SystemExit, match="no pretrain/final"):
+        learning.main([*argv, "--pretrained", str(tmp_path)])
+
 
 def _part(seed: int, r15: float, task: dict | None = None) -> dict:
     """A RESULTS.json of one seed of rung 'multi', as learning.py writes it (figures made up)."""
