@@ -586,6 +586,22 @@ def ladder_seed(ws, root: Path, rung: str, seed: int, samples, shapes, args) -> 
     }
 
 
+def earlier_ladder(args) -> dict | None:
+    """--ladder-results: the headline rung of an earlier RESULTS.json, whose run of this seed
+    (its pretraining, SFT and GRPO) --pir reuses instead of training it again."""
+    if args.ladder_results is None:
+        return None
+    try:
+        rung = json.loads(args.ladder_results.read_text())["rungs"][HEADLINE]
+        rung["seeds"][str(args.seed_list[0])]["run"]
+    except (OSError, ValueError, KeyError) as e:
+        raise SystemExit(
+            f"--ladder-results {args.ladder_results}: no {HEADLINE} run of seed "
+            f"{args.seed_list[0]} in it ({type(e).__name__}: {e})"
+        ) from None
+    return rung
+
+
 def pretrained_stage(run: Path) -> dict:
     """The pretraining of an earlier ladder run (--pretrained), from its run.json."""
     try:
@@ -662,6 +678,14 @@ def checks(baselines: dict, models: dict, seeds: list[dict]) -> dict:
     return out
 
 
+def seed_checks(baselines: dict, seeds: list, per_seed: list[dict]) -> dict:
+    """The same targets for each seed on its own (the means can hide a seed that misses)."""
+    return {
+        str(seed): checks(baselines, over_seeds([run]), [run])
+        for seed, run in zip(seeds, per_seed, strict=True)
+    }
+
+
 def rises(trends: list[dict | None]) -> bool | None:
     """Every seed's last quarter above its first (None: no seed has a trend)."""
     known = [t for t in trends if t and t.get("first_quarter") is not None]
@@ -684,20 +708,24 @@ def run_rung(rung: str, seeds: list[int], args) -> dict:
         "seeds": {str(s): r for s, r in zip(seeds, per_seed, strict=True)},
         "lines": {**refs, **models},
         "checks": checks(refs, models, per_seed),
+        "checks_per_seed": seed_checks(refs, seeds, per_seed),
     }
 
 
 def merge_rungs(parts: list[dict]) -> dict:
     """Rungs of several RESULTS.json (seeds or rungs run as separate processes, e.g. one per
     core) as one: their seeds pooled per rung, the means, spreads and targets recomputed.
-    A rung's task must be the same in every part (the same --task-seed and sizes)."""
+    A rung's task and step budget must be the same in every part (the same --task-seed and
+    sizes); rungs may differ in budget (benchmarks/ladder.sh gives the side rungs fewer steps)."""
     merged: dict = {}
     for part in parts:
         for name, r in part.get("rungs", {}).items():
             m = merged.setdefault(name, {"rung": r["rung"], "task": r["task"], "seeds": {},
-                                         "refs": {}})  # fmt: skip
+                                         "refs": {}, "budget": part.get("budget")})  # fmt: skip
             if r["task"] != m["task"]:
                 raise SystemExit(f"--merge: rung {name} was built on different tasks")
+            if part.get("budget") != m["budget"]:
+                raise SystemExit(f"--merge: rung {name} ran with different step budgets")
             model_lines = set(next(iter(r["seeds"].values()))["lines"])
             m["refs"].update({k: v for k, v in r["lines"].items() if k not in model_lines})
             for seed, sr in r["seeds"].items():
@@ -709,8 +737,9 @@ def merge_rungs(parts: list[dict]) -> dict:
         seeds = dict(sorted(m["seeds"].items(), key=lambda kv: int(kv[0])))
         per_seed = list(seeds.values())
         models = over_seeds(per_seed)
-        out[name] = {"rung": m["rung"], "task": m["task"], "seeds": seeds,
-                     "lines": {**m["refs"], **models}, "checks": checks(m["refs"], models, per_seed)}  # fmt: skip
+        out[name] = {"rung": m["rung"], "task": m["task"], "budget": m["budget"], "seeds": seeds,
+                     "lines": {**m["refs"], **models}, "checks": checks(m["refs"], models, per_seed),
+                     "checks_per_seed": seed_checks(m["refs"], list(seeds), per_seed)}  # fmt: skip
     return out
 
 
@@ -951,7 +980,10 @@ def print_rung(name: str, r: dict, console) -> None:
         )
         if g.get("iou_reward_vs_control"):
             console.print(f"    GRPO IoU reward minus its control {g['iou_reward_vs_control']}")
-    console.print(f"  targets: {r['checks']}")
+    console.print(f"  targets (means over the seeds): {r['checks']}")
+    for seed, c in (r.get("checks_per_seed") or {}).items():
+        missed = [k for k, v in c.items() if v is False]
+        console.print(f"  seed {seed} on its own misses: {', '.join(missed) or 'none'}")
 
 
 def print_pir(p: dict, console) -> None:
@@ -1078,6 +1110,13 @@ def main(argv=None) -> int:
         metavar="KEY=VALUE",
         help="Extra recipe override for every training run (repeatable).",
     )
+    ap.add_argument(
+        "--ladder-results",
+        type=Path,
+        default=None,
+        help="With --pir: an earlier ladder's RESULTS.json (e.g. OUT/merged/RESULTS.json) whose "
+        "headline run of --seed is reused (same --task-seed and sizes) instead of trained again.",
+    )
     ap.add_argument("--quick", action="store_true", help="Smoke run: tiny task, a few steps.")
     ap.add_argument("--keep", action="store_true", help="Reuse the tasks already in --out.")
     ap.add_argument("--build-only", action="store_true", help="Build the task(s) and stop.")
@@ -1149,7 +1188,7 @@ def main(argv=None) -> int:
         print_rung(rung, results["rungs"][rung], args.console)
         save()
     if args.pir:
-        results["pir"] = run_pir(args, results["rungs"].get(HEADLINE))
+        results["pir"] = run_pir(args, results["rungs"].get(HEADLINE) or earlier_ladder(args))
         print_pir(results["pir"], args.console)
     if (
         not any(
@@ -1169,17 +1208,17 @@ def main(argv=None) -> int:
 def merge_main(args) -> int:
     """--merge: one RESULTS.json, tables and rewards.png from runs made apart."""
     parts = [json.loads((Path(d) / "RESULTS.json").read_text()) for d in args.merge]
+    rungs = merge_rungs(parts)
     results = {
         "merged_from": [str(d) for d in args.merge],
         "date": time.strftime("%Y-%m-%d"),
         "machine": parts[0].get("machine"),
-        "budget": parts[0]["budget"],
+        # the headline's; each rung has its own "budget"
+        "budget": rungs[HEADLINE]["budget"] if HEADLINE in rungs else parts[0]["budget"],
         "units": parts[0]["units"],
         "part_seconds": [p.get("total_seconds") for p in parts],
-        "rungs": merge_rungs(parts),
+        "rungs": rungs,
     }
-    if any(p["budget"] != results["budget"] for p in parts):
-        raise SystemExit("--merge: the runs have different step budgets")
     for name, r in results["rungs"].items():
         print_rung(name, r, args.console)
     (args.out / "RESULTS.json").write_text(json.dumps(results, indent=1, default=str) + "\n")

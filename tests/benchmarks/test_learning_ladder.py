@@ -90,7 +90,7 @@ def test_quick_multi_rung_end_to_end(tmp_path, capsys):
         learning.main([*argv, "--pretrained", str(tmp_path)])
 
 
-def _part(seed: int, r15: float, task: dict | None = None) -> dict:
+def _part(seed: int, r15: float, task: dict | None = None, budget: dict | None = None) -> dict:
     """A RESULTS.json of one seed of rung 'multi', as learning.py writes it (figures made up)."""
     cols = {"R1@0.5": r15, "mIoU": r15 - 5, "refusal_acc@frr0.1": 90.0, "refusal_auc": 95.0}
     model = {"all": cols}
@@ -101,7 +101,7 @@ def _part(seed: int, r15: float, task: dict | None = None) -> dict:
     rung = {"rung": {"name": "multi"}, "task": task or {"train": {"videos": 3}},
             "seeds": {str(seed): run},
             "lines": {"best constant 0.2-0.9": const, "after SFT": model, "after GRPO": model}}  # fmt: skip
-    return {"rungs": {"multi": rung}}
+    return {"rungs": {"multi": rung}, "budget": budget or {"sft_steps": 2000}}
 
 
 def test_merge_pools_seeds_and_recomputes_the_spread_and_targets():
@@ -116,12 +116,35 @@ def test_merge_pools_seeds_and_recomputes_the_spread_and_targets():
     assert merged["checks"]["GRPO IoU reward rises"] is True
 
 
+def test_merge_checks_each_seed_on_its_own_too():
+    learning = load()
+    merged = learning.merge_rungs([_part(2, 90.0), _part(0, 42.0)])["multi"]
+    assert merged["checks"]["mIoU >= constant + 15"] is True  # mean 61 >= 45
+    per_seed = merged["checks_per_seed"]
+    assert per_seed["0"]["mIoU >= constant + 15"] is False  # 37 < 45: the mean hides it
+    assert per_seed["0"]["R1@0.5 >= 2x constant"] is True  # 42 >= 40
+    assert per_seed["2"]["mIoU >= constant + 15"] is True
+
+
 def test_merge_refuses_a_seed_twice_or_two_tasks():
     learning = load()
     with pytest.raises(SystemExit, match="seed 0 is in two parts"):
         learning.merge_rungs([_part(0, 50.0), _part(0, 60.0)])
     with pytest.raises(SystemExit, match="different tasks"):
         learning.merge_rungs([_part(0, 50.0), _part(1, 60.0, {"train": {"videos": 4}})])
+    with pytest.raises(SystemExit, match="different step budgets"):
+        learning.merge_rungs([_part(0, 50.0), _part(1, 60.0, budget={"sft_steps": 1000})])
+
+
+def test_merge_keeps_each_rungs_own_budget():
+    """benchmarks/ladder.sh: the side rungs train fewer steps than the headline."""
+    learning = load()
+    side = _part(0, 90.0, budget={"sft_steps": 1000})
+    side["rungs"] = {"one": {**side["rungs"]["multi"], "rung": {"name": "one"}}}
+    merged = learning.merge_rungs([_part(0, 50.0), _part(2, 60.0), side])
+    assert merged["multi"]["budget"] == {"sft_steps": 2000}
+    assert merged["one"]["budget"] == {"sft_steps": 1000}
+    assert list(merged["one"]["seeds"]) == ["0"]
 
 
 def _log(rewards: list[float]) -> list[dict]:
@@ -176,3 +199,16 @@ def test_checks_use_the_control_where_a_seed_has_one():
         ]
         is None
     )
+
+
+def test_pir_reuses_an_earlier_ladders_headline_run_or_says_what_is_missing(tmp_path):
+    learning = load()
+    results = tmp_path / "RESULTS.json"
+    results.write_text(json.dumps(_part(2, 60.0)))
+    args = learning.argparse.Namespace(ladder_results=results, seed_list=[2])
+    assert learning.earlier_ladder(args)["seeds"]["2"]["run"] == "/runs/s2"
+    args.seed_list = [0]
+    with pytest.raises(SystemExit, match="no multi run of seed 0"):
+        learning.earlier_ladder(args)
+    args.ladder_results = None
+    assert learning.earlier_ladder(args) is None

@@ -72,3 +72,42 @@ def test_save_and_load(tmp_path, processor):
     assert again.chat_template == processor.chat_template
     assert again.image_processor.size == processor.image_processor.size
     assert not hasattr(again, "video_processor")
+
+
+def _conversation_batch():
+    """Two multi-turn rows with images, as TRL's assistant_only_loss collates them."""
+    img = Image.new("RGB", (56, 56), (200, 30, 30))
+
+    def turn(role, text, images=0):
+        content = [{"type": "image"} for _ in range(images)] + [{"type": "text", "text": text}]
+        return {"role": role, "content": content}
+
+    rows = [
+        [turn("user", "<t>0.0</t>the red circle", 2), turn("assistant", "<answer>0 to 1</answer>"),
+         turn("user", "a blue star"), turn("assistant", "<answer>none</answer>")],
+        [turn("user", "q", 1), turn("assistant", "yes")],
+    ]  # fmt: skip
+    return rows, [[img, img], [img]]
+
+
+def test_assistant_masks_match_transformers_own(processor):
+    """The vectorised mask (processor.assistant_masks) is transformers' loop, token for token."""
+    from transformers.processing_utils import ProcessorMixin
+
+    rows, images = _conversation_batch()
+    kw = dict(tokenize=True, return_dict=True, return_assistant_tokens_mask=True, padding=True)
+    ours = processor.apply_chat_template(rows, images=images, **kw)
+    cls = type(processor)
+    fast = cls.__dict__["_adjust_assistant_masks_indices"]
+    try:
+        cls._adjust_assistant_masks_indices = ProcessorMixin._adjust_assistant_masks_indices
+        theirs = processor.apply_chat_template(rows, images=images, **kw)
+    finally:
+        cls._adjust_assistant_masks_indices = fast
+    assert ours["assistant_masks"] == theirs["assistant_masks"]
+    tok = processor.tokenizer
+    first = [t for t, m in zip(ours["input_ids"][0], ours["assistant_masks"][0]) if m]
+    # both answers and their ends are trained, nothing of the user turns or images
+    want = "<answer>0 to 1</answer><|im_end|>\n<answer>none</answer><|im_end|>\n"
+    assert tok.decode(first) == want
+    assert sum(ours["assistant_masks"][1]) == len(tok.encode("yes<|im_end|>\n"))

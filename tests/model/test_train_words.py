@@ -1,4 +1,5 @@
-"""`tiny.word_tokens`: train adds the training queries' frequent words as whole-word tokens."""
+"""`tiny.word_tokens` and `tiny.prompt_words`: train adds the training queries' frequent words
+and the project's own prompt words as whole-word tokens."""
 
 import json
 
@@ -7,9 +8,34 @@ from typer.testing import CliRunner
 
 from tvgcurate.cli import app
 
-pytestmark = pytest.mark.slow
+
+def test_prompt_words_are_the_text_around_the_query_and_shorten_a_pretraining_row():
+    from pathlib import Path
+
+    from tvgcurate.model.config import build_config
+    from tvgcurate.model.pretrain import PRESENCE_PROMPT
+    from tvgcurate.model.tiny import TinyConfig, build_tiny
+    from tvgcurate.model.train import prompt_words
+
+    cfg = build_config(Path("recipes/tiny-cpu.yaml"), [], workspace=Path("ws"), output=Path("o"))
+    assert cfg.tiny.prompt_words is True  # the CPU recipe uses them
+    words = prompt_words(cfg)
+    for w in ("user", "assistant", "Is", "this", "shown", "Answer", "yes", "or", "no", "none"):
+        assert w in words
+    assert "query" not in words  # the template's placeholder is not a word of the prompt
+    row = "<|im_start|>user\n" + PRESENCE_PROMPT.format(query="the red circle") + "<|im_end|>\n"
+    row += "<|im_start|>assistant\nno<|im_end|>\n<answer>none</answer>"
+    _, plain = build_tiny(TinyConfig(hidden_size=32, num_heads=2, num_kv_heads=1))
+    _, worded = build_tiny(TinyConfig(hidden_size=32, num_heads=2, num_kv_heads=1, words=words))
+    n_plain = len(plain.tokenizer.encode(row, add_special_tokens=False))
+    ids = worded.tokenizer.encode(row, add_special_tokens=False)
+    assert len(ids) < 0.6 * n_plain
+    assert worded.tokenizer.decode(ids) == row  # still lossless
+    for w in ("assistant", "shown", "none"):
+        assert worded.tokenizer.convert_tokens_to_ids(w) in ids
 
 
+@pytest.mark.slow
 def test_train_adds_the_queries_words_and_the_checkpoint_keeps_them(grounding_ws, tmp_path):
     from tvgcurate.model.loading import load_model
     from tvgcurate.model.tiny import frequent_words

@@ -45,6 +45,15 @@ class TinyConfig:
             "tokens (`tvgcurate train`; docs/learning.md, run E: they help tiny bind words)."
         },
     )
+    prompt_words: bool = field(
+        default=False,
+        metadata={
+            "help": "Also add the words of the text the project writes around the queries (chat "
+            "roles, the prompt template, the pretraining questions, yes/no and the refusal) as "
+            "whole-word tokens (`tvgcurate train`): spelt out byte by byte they were half of "
+            'a pretraining row\'s tokens (docs/learning.md, "Speed").'
+        },
+    )
     match_visual_scale: bool = field(
         default=True,
         metadata={
@@ -71,6 +80,13 @@ def frequent_words(queries, n: int) -> list[str]:
 
     counts = Counter(w for q in queries for w in re.findall(r"[A-Za-z]{2,}", q or ""))
     return [w for w, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:n]]
+
+
+def words_of(texts) -> list[str]:
+    """The distinct words (letters only, 2+ characters) of `texts`, in order of appearance."""
+    import re
+
+    return list(dict.fromkeys(w for t in texts for w in re.findall(r"[A-Za-z]{2,}", t or "")))
 
 
 def mrope_section(head_dim: int) -> list[int]:

@@ -54,18 +54,33 @@ def finish_stage(trainer, processor, path: Path, meta: dict) -> Path:
     return path
 
 
+def prompt_words(cfg: TrainConfig) -> list[str]:
+    """The words of the text the project writes around a query: the chat roles, the prompt
+    template, the pretraining stand-in's questions, its yes/no answers and the refusal."""
+    from tvgcurate.model.eta import REFUSAL_WORD
+    from tvgcurate.model.pretrain import CAPTION_PROMPT, PRESENCE_PROMPT
+    from tvgcurate.model.tiny import words_of
+
+    texts = ["system user assistant", cfg.inputs.prompt_template.replace("{query}", " ")]
+    texts += [PRESENCE_PROMPT.replace("{query}", " "), CAPTION_PROMPT, REFUSAL_WORD, "to"]
+    return words_of(texts)
+
+
 def _with_query_words(cfg, ws):
-    """tiny's config plus the training queries' most frequent words as whole-word tokens."""
+    """tiny's config plus whole-word tokens: the training queries' most frequent words
+    (`tiny.word_tokens`) and the project's own prompt words (`tiny.prompt_words`)."""
     import dataclasses
 
     import pyarrow.compute as pc
 
     from tvgcurate.model.tiny import frequent_words
 
-    samples = ws.read("samples", columns=["query", "split"])
-    if cfg.train_split is not None:
-        samples = samples.filter(pc.equal(samples.column("split"), cfg.train_split))
-    words = frequent_words(samples.column("query").to_pylist(), cfg.tiny.word_tokens)
+    words = prompt_words(cfg) if cfg.tiny.prompt_words else []
+    if cfg.tiny.word_tokens:
+        samples = ws.read("samples", columns=["query", "split"])
+        if cfg.train_split is not None:
+            samples = samples.filter(pc.equal(samples.column("split"), cfg.train_split))
+        words += frequent_words(samples.column("query").to_pylist(), cfg.tiny.word_tokens)
     merged = list(dict.fromkeys([*cfg.tiny.words, *words]))
     return dataclasses.replace(cfg, tiny=dataclasses.replace(cfg.tiny, words=merged))
 
@@ -88,7 +103,7 @@ def train(cfg: TrainConfig, console=None) -> TrainResult:
     from tvgcurate.workspace import Workspace
 
     ws = Workspace(cfg.workspace)
-    if cfg.model == "tiny" and cfg.tiny.word_tokens:  # the same words again on resume
+    if cfg.model == "tiny" and (cfg.tiny.word_tokens or cfg.tiny.prompt_words):  # same on resume
         cfg = _with_query_words(cfg, ws)
     if cfg.torch_threads:
         torch.set_num_threads(cfg.torch_threads)

@@ -1,0 +1,152 @@
+"""Seconds per optimiser step of `tiny` (recipes/tiny-cpu.yaml), and what its two speed-ups buy.
+
+The learning ladder (benchmarks/learning.py) budgets optimiser steps, so its wall time is the
+steps times the seconds per step. This measures one step as the trainer takes it: TRL's
+collator over 8 real rows of the ladder's headline task (chat template, tokenizer, image
+processor, assistant mask), then forward, backward and AdamW, float32, one torch thread.
+Four variants on the same rows and the same initial weights:
+
+- `before`: the text around the query spelt out byte by byte (`tiny.prompt_words: false`) and
+  transformers' own assistant-mask loop;
+- `+ mask`: the vectorised assistant mask (`tvgcurate.model.processor.assistant_masks`);
+- `+ words`: the prompt's words as whole-word tokens (`tiny.prompt_words: true`);
+- `now`: both (the recipe).
+
+For each of the pretraining stand-in's rows (yes/no questions on 1-4 frame clips, 4 per
+row) and SFT's (3 questions per row over the video's frames) it prints the median seconds
+per step over `--steps` steps (after 2 warm-up steps), the collator's share, the tokens per
+row, and each variant's speed-up over `before`. Medians, as the machine may be shared.
+
+    .venv/bin/python benchmarks/step_speed.py                # about 3 minutes on 2 cores
+    .venv/bin/python benchmarks/step_speed.py --steps 20 --json docs/learning/speed.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+RECIPE = REPO / "recipes/tiny-cpu.yaml"
+VARIANTS = {  # name -> (prompt words, vectorised mask)
+    "before": (False, False),
+    "+ mask": (False, True),
+    "+ words": (True, False),
+    "now": (True, True),
+}
+
+
+def task(root: Path, videos: int):
+    """The ladder's headline task, small (benchmarks/learning.py's build_task)."""
+    from benchmarks.learning import build_task
+
+    if (root / "ws" / "manifest.json").exists():
+        from tvgcurate.workspace import Workspace
+
+        return Workspace(root / "ws")
+    return build_task(root, videos, 2, seed=0, size=112, rung="multi")
+
+
+def rows_for(ws, cfg, kind: str, n: int) -> list[dict]:
+    from tvgcurate.model.data import mix, sft_rows
+    from tvgcurate.model.inputs import build_inputs
+    from tvgcurate.model.pretrain import pretrain_rows
+
+    samples = [s for s in ws.read("samples").to_pylist() if s["split"] == "train"]
+    inputs = build_inputs(ws, cfg.inputs, samples=samples).inputs
+    if kind == "pretrain":
+        rows = pretrain_rows(inputs, cfg.pretrain.task(), 0)
+    else:
+        rows = sft_rows(mix(inputs, 0.44, 0), cfg.sft.turns, 0)
+    return rows[:n]
+
+
+def measure(ws, kind: str, words: bool, fast_mask: bool, steps: int, batch: int) -> dict:
+    import torch
+    from transformers.processing_utils import ProcessorMixin
+    from trl import SFTTrainer
+
+    from tvgcurate.model.config import build_config
+    from tvgcurate.model.data import to_dataset
+    from tvgcurate.model.loading import load_model
+    from tvgcurate.model.sft import sft_args
+    from tvgcurate.model.train import _with_query_words
+
+    sets = ["report_to=[]", "torch_dtype=float32", f"tiny.prompt_words={str(words).lower()}"]
+    cfg = build_config(RECIPE, sets, workspace=ws.root, output=Path("/tmp/unused"), model="tiny")
+    cfg = _with_query_words(cfg, ws)
+    rows = rows_for(ws, cfg, kind, batch * (steps + 2))
+    data = to_dataset(rows)
+    model, proc = load_model("tiny", cfg.tiny, "float32")
+    cls = type(proc)
+    if not fast_mask:  # transformers' own loop for this variant
+        cls._adjust_assistant_masks_indices = ProcessorMixin._adjust_assistant_masks_indices
+    try:
+        stage = cfg.pretrain if kind == "pretrain" else cfg.sft
+        args = sft_args(stage, Path("/tmp/tvg_step_speed"), conversations=True)
+        trainer = SFTTrainer(model=model, args=args, train_dataset=data, processing_class=proc)
+        collate = trainer.data_collator
+        opt = torch.optim.AdamW(model.parameters(), lr=stage.learning_rate)
+        model.train()
+        total, coll, tokens = [], [], []
+        for i in range(steps + 2):
+            t = time.perf_counter()
+            b = collate([data[j] for j in range(i * batch, (i + 1) * batch)])
+            c = time.perf_counter() - t
+            model(**b).loss.backward()
+            opt.step()
+            opt.zero_grad()
+            if i >= 2:  # warm-up
+                total.append(time.perf_counter() - t)
+                coll.append(c)
+                tokens.append(int(b["attention_mask"].sum()) / batch)
+    finally:
+        if not fast_mask:
+            del cls._adjust_assistant_masks_indices  # back to the subclass's vectorised mask
+    return {
+        "s_per_step": round(statistics.median(total), 4),
+        "collate_s": round(statistics.median(coll), 4),
+        "tokens_per_row": round(statistics.mean(tokens), 1),
+    }
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--steps", type=int, default=12, help="Timed steps per variant.")
+    ap.add_argument("--batch", type=int, default=8, help="Rows per step (the recipe's 8).")
+    ap.add_argument("--videos", type=int, default=60, help="Training videos of the small task.")
+    ap.add_argument("--work", type=Path, default=REPO / ".bench" / "step_speed")
+    ap.add_argument("--json", type=Path, default=None, help="Also write the figures here.")
+    args = ap.parse_args(argv)
+    import torch
+
+    torch.set_num_threads(1)
+    ws = task(args.work, args.videos)
+    out: dict = {"date": time.strftime("%Y-%m-%d"), "steps": args.steps, "batch": args.batch}
+    for kind in ("pretrain", "sft"):
+        res = {}
+        for name, (words, fast) in VARIANTS.items():
+            torch.manual_seed(0)
+            res[name] = measure(ws, kind, words, fast, args.steps, args.batch)
+        for r in res.values():
+            r["speedup_vs_before"] = round(res["before"]["s_per_step"] / r["s_per_step"], 2)
+        out[kind] = res
+        print(f"{kind}: median s/step (collator s) tokens/row  speed-up over 'before'")
+        for name, r in res.items():
+            print(
+                f"  {name:8s} {r['s_per_step']:.3f} ({r['collate_s']:.3f})  "
+                f"{r['tokens_per_row']:6.1f}  {r['speedup_vs_before']:.2f}x"
+            )
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(out, indent=1) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
