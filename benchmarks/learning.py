@@ -1044,7 +1044,9 @@ def main(argv=None) -> int:
         help="An earlier ladder run's directory (e.g. OUT/multi/seed0): start SFT from its "
         "pretrain/final instead of pretraining, as every task starts from one base model.",
     )
-    ap.add_argument("--sft-steps", type=int, default=2000)
+    ap.add_argument(
+        "--sft-steps", type=int, default=3000, help="SFT steps (3,000: docs/learning.md, run 7)."
+    )
     ap.add_argument("--grpo-steps", type=int, default=60, help="Per GRPO run.")
     ap.add_argument(
         "--grpo-control",
