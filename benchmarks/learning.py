@@ -870,7 +870,7 @@ def run_pir(args, ladder: dict | None) -> dict:
             seed,
         )
         out["runs"][name] = {
-            "from": "SFT, irrelevant 0.3",
+            "from": ladder_sft,
             "run": str(rdir),
             "stage": stage_info(res, "grpo"),
             "val": scored(ws, rdir, "grpo", f"pir:grpo{i}", samples, shapes, args),
