@@ -83,31 +83,26 @@ def measure(ws, kind: str, words: bool, fast_mask: bool, steps: int, batch: int)
     rows = rows_for(ws, cfg, kind, batch * (steps + 2))
     data = to_dataset(rows)
     model, proc = load_model("tiny", cfg.tiny, "float32")
-    cls = type(proc)
-    if not fast_mask:  # transformers' own loop for this variant
-        cls._adjust_assistant_masks_indices = ProcessorMixin._adjust_assistant_masks_indices
-    try:
-        stage = cfg.pretrain if kind == "pretrain" else cfg.sft
-        args = sft_args(stage, Path("/tmp/tvg_step_speed"), conversations=True)
-        trainer = SFTTrainer(model=model, args=args, train_dataset=data, processing_class=proc)
-        collate = trainer.data_collator
-        opt = torch.optim.AdamW(model.parameters(), lr=stage.learning_rate)
-        model.train()
-        total, coll, tokens = [], [], []
-        for i in range(steps + 2):
-            t = time.perf_counter()
-            b = collate([data[j] for j in range(i * batch, (i + 1) * batch)])
-            c = time.perf_counter() - t
-            model(**b).loss.backward()
-            opt.step()
-            opt.zero_grad()
-            if i >= 2:  # warm-up
-                total.append(time.perf_counter() - t)
-                coll.append(c)
-                tokens.append(int(b["attention_mask"].sum()) / batch)
-    finally:
-        if not fast_mask:
-            del cls._adjust_assistant_masks_indices  # back to the subclass's vectorised mask
+    if not fast_mask:  # transformers' own loop (each processor built here has its own class)
+        type(proc)._adjust_assistant_masks_indices = ProcessorMixin._adjust_assistant_masks_indices
+    stage = cfg.pretrain if kind == "pretrain" else cfg.sft
+    args = sft_args(stage, Path("/tmp/tvg_step_speed"), conversations=True)
+    trainer = SFTTrainer(model=model, args=args, train_dataset=data, processing_class=proc)
+    collate = trainer.data_collator
+    opt = torch.optim.AdamW(model.parameters(), lr=stage.learning_rate)
+    model.train()
+    total, coll, tokens = [], [], []
+    for i in range(steps + 2):
+        t = time.perf_counter()
+        b = collate([data[j] for j in range(i * batch, (i + 1) * batch)])
+        c = time.perf_counter() - t
+        model(**b).loss.backward()
+        opt.step()
+        opt.zero_grad()
+        if i >= 2:  # warm-up
+            total.append(time.perf_counter() - t)
+            coll.append(c)
+            tokens.append(int(b["attention_mask"].sum()) / batch)
     return {
         "s_per_step": round(statistics.median(total), 4),
         "collate_s": round(statistics.median(coll), 4),

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.helpers import load_benchmark
+
 LINES = (
     "whole video",
     "always answer (the constant)",
@@ -21,11 +20,7 @@ LINES = (
 
 
 def load():
-    spec = importlib.util.spec_from_file_location("learning_bench", REPO / "benchmarks/learning.py")
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod
-    spec.loader.exec_module(mod)
-    return mod
+    return load_benchmark("learning")
 
 
 @pytest.mark.slow

@@ -50,8 +50,8 @@ class TinyConfig:
         metadata={
             "help": "Also add the words of the text the project writes around the queries (chat "
             "roles, the prompt template, the pretraining questions, yes/no and the refusal) as "
-            "whole-word tokens (`tvgcurate train`): spelt out byte by byte they were half of "
-            'a pretraining row\'s tokens (docs/learning.md, "Speed").'
+            "whole-word tokens (`tvgcurate train`): spelt out byte by byte they were over a third "
+            'of a pretraining row\'s tokens (docs/learning.md, "Speed").'
         },
     )
     match_visual_scale: bool = field(
@@ -73,12 +73,15 @@ class TinyConfig:
             raise ValueError("num_heads must be a multiple of num_kv_heads")
 
 
+WORD = r"[A-Za-z]{2,}"  # a word of frequent_words and words_of: letters only, 2+ characters
+
+
 def frequent_words(queries, n: int) -> list[str]:
     """The `n` most frequent words (letters only, 2+ characters) of `queries`; ties by name."""
     import re
     from collections import Counter
 
-    counts = Counter(w for q in queries for w in re.findall(r"[A-Za-z]{2,}", q or ""))
+    counts = Counter(w for q in queries for w in re.findall(WORD, q or ""))
     return [w for w, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:n]]
 
 
@@ -86,7 +89,7 @@ def words_of(texts) -> list[str]:
     """The distinct words (letters only, 2+ characters) of `texts`, in order of appearance."""
     import re
 
-    return list(dict.fromkeys(w for t in texts for w in re.findall(r"[A-Za-z]{2,}", t or "")))
+    return list(dict.fromkeys(w for t in texts for w in re.findall(WORD, t or "")))
 
 
 def mrope_section(head_dim: int) -> list[int]:
