@@ -393,10 +393,14 @@ def steps_sets(stage: str, steps: int) -> list[str]:
 
 
 def grpo_sets(args) -> list[str]:
-    """Every GRPO run's budget: --grpo-steps of --grpo-batch completions."""
-    return steps_sets("grpo", args.grpo_steps) + [
-        f"grpo.per_device_train_batch_size={args.grpo_batch}"
-    ]
+    """Every GRPO run's budget: --grpo-steps of --grpo-batch completions, over a fixed pool
+    of --grpo-pool prompts."""
+    pool = [] if args.grpo_pool is None else [f"grpo.max_rows={args.grpo_pool}"]
+    return (
+        steps_sets("grpo", args.grpo_steps)
+        + [f"grpo.per_device_train_batch_size={args.grpo_batch}"]
+        + pool
+    )
 
 
 def train_run(ws, out: Path, stage: str, model: str, sets: list[str], args, seed: int):
@@ -495,11 +499,49 @@ def versus_control(log: list[dict], control: list[dict], key: str) -> dict:
     }
 
 
+def steps_per_pass(run: Path) -> int | None:
+    """GRPO steps in one pass over its fixed pool of prompts (`grpo.max_rows`), from run.json:
+    the pool's rows over the prompts a step draws (None: no pool, or not a whole pass)."""
+    try:
+        meta = json.loads((run / "run.json").read_text())
+        grpo, rows = meta["config"]["grpo"], meta["stages"]["grpo"]["rows"]
+    except (OSError, ValueError, KeyError):
+        return None
+    if grpo.get("max_rows") is None:
+        return None
+    prompts = grpo["per_device_train_batch_size"] * grpo["gradient_accumulation_steps"]
+    prompts //= grpo["num_generations"]
+    return rows // prompts if prompts and rows >= prompts else None
+
+
+def reward_by_pass(log: list[dict], key: str, per_pass: int | None) -> dict | None:
+    """A GRPO reward's mean over each pass over the same pool of prompts, and the last pass
+    minus the first with its standard error (from the step means): the same prompts in both,
+    so the difference is the policy's, not the prompts' (no control run needed)."""
+    vals = [r[key] for r in log if isinstance(r.get(key), float)]
+    if not per_pass or len(vals) < 2 * per_pass:
+        return None
+    passes = [vals[i : i + per_pass] for i in range(0, len(vals) - per_pass + 1, per_pass)]
+    first, last = passes[0], passes[-1]
+    se = (statistics.variance(first) / len(first) + statistics.variance(last) / len(last)) ** 0.5
+    return {
+        "steps_per_pass": per_pass,
+        "passes": [round(statistics.mean(p), 4) for p in passes],
+        "first_pass": round(statistics.mean(first), 4),
+        "last_pass": round(statistics.mean(last), 4),
+        "rise": round(statistics.mean(last) - statistics.mean(first), 4),
+        "rise_se": round(se, 4),
+    }
+
+
 def grpo_summary(run: Path) -> dict:
     log = [r for r in read_metrics(run / "grpo" / "metrics.jsonl") if "loss" in r]
+    per_pass = steps_per_pass(run)
     out = {
         "iou_reward": reward_trend(log, "rewards/iou_reward/mean"),
+        "iou_reward_by_pass": reward_by_pass(log, "rewards/iou_reward/mean", per_pass),
         "refusal_reward": reward_trend(log, "rewards/refusal_reward/mean"),
+        "refusal_reward_by_pass": reward_by_pass(log, "rewards/refusal_reward/mean", per_pass),
         "group_reward_var": reward_trend(log, "group_reward_var"),
     }
     control = run / CONTROL / "grpo" / "metrics.jsonl"
@@ -672,6 +714,9 @@ def checks(baselines: dict, models: dict, seeds: list[dict]) -> dict:
     sa, ga = value(sft["refusal_auc"]), value(grpo["refusal_auc"])
     out["GRPO refusal AUC >= SFT's"] = None if None in (sa, ga) else ga >= sa
     out["GRPO IoU reward rises"] = rises([s["grpo"]["iou_reward"] for s in seeds])
+    out["GRPO IoU reward rises, last pass over the first (same prompts)"] = rises_by_pass(
+        [s["grpo"].get("iou_reward_by_pass") for s in seeds]
+    )
     out["GRPO IoU reward rises against its no-update control"] = rises(
         [s["grpo"].get("iou_reward_vs_control") for s in seeds]
     )
@@ -692,6 +737,12 @@ def rises(trends: list[dict | None]) -> bool | None:
     if not known:
         return None
     return all(t["last_quarter"] > t["first_quarter"] for t in known)
+
+
+def rises_by_pass(passes: list[dict | None]) -> bool | None:
+    """Every seed's last pass over its pool above its first (None: no seed has a pool)."""
+    known = [p for p in passes if p]
+    return all(p["rise"] > 0 for p in known) if known else None
 
 
 def run_rung(rung: str, seeds: list[int], args) -> dict:
@@ -1049,11 +1100,19 @@ def main(argv=None) -> int:
     )
     ap.add_argument("--grpo-steps", type=int, default=60, help="Per GRPO run.")
     ap.add_argument(
+        "--grpo-pool",
+        type=int,
+        default=120,
+        help="The ladder GRPO's fixed pool of prompts (grpo.max_rows), replayed over its steps: "
+        "120 prompts of 8 per step are 4 passes of 15 steps in 60, and the IoU reward's rise is "
+        "its last pass over its first, on the same prompts (0: every training row).",
+    )
+    ap.add_argument(
         "--grpo-control",
         action=argparse.BooleanOptionalAction,
-        default=True,
-        help="After each ladder run, GRPO again at lr 1e-12 over the same prompts: the IoU "
-        "reward's rise is measured against it (a quarter's mean also moves with its prompts).",
+        default=False,
+        help="After each ladder run, GRPO again at lr 1e-12 over the same prompts, to measure "
+        "the reward's rise against it (runs 5-7, before --grpo-pool; costs a GRPO run).",
     )
     ap.add_argument(
         "--grpo-batch",
@@ -1136,6 +1195,7 @@ def main(argv=None) -> int:
         args.pretrain_steps, args.sft_steps, args.grpo_steps = 3, 4, 2
         args.grpo_batch = 16
     args.seed_list = [int(s) for s in args.seeds.split(",")] if args.seeds else [args.seed]
+    args.grpo_pool = args.grpo_pool or None
     if args.pretrained is not None:
         if not (args.pretrained / "pretrain" / "final").is_dir():
             raise SystemExit(f"--pretrained {args.pretrained}: no pretrain/final in it")

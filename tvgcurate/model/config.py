@@ -72,6 +72,14 @@ class StageConfig:
             "workspace's mix. Fewer irrelevant rows than needed: all are used."
         },
     )
+    max_rows: int | None = field(
+        default=None,
+        metadata={
+            "help": "Train on a fixed pool of at most this many rows of the stage's mix, with the "
+            "same irrelevant share (None: every row). max_steps beyond one pass replays the "
+            "pool, so GRPO's reward per pass is over the same prompts (docs/learning.md)."
+        },
+    )
     max_seconds: float | None = field(
         default=None,
         metadata={
@@ -105,6 +113,8 @@ class StageConfig:
                 raise ConfigError(f"peft: {exc}") from None
         if self.irrelevant_share is not None and not 0.0 <= self.irrelevant_share < 1.0:
             raise ConfigError(f"irrelevant_share must be in [0, 1), got {self.irrelevant_share}")
+        if self.max_rows is not None and self.max_rows < 1:
+            raise ConfigError(f"max_rows must be >= 1 or null, got {self.max_rows}")
         if self.learning_rate <= 0:
             raise ConfigError(f"learning_rate must be > 0, got {self.learning_rate}")
         if self.max_steps == 0:

@@ -31,7 +31,9 @@ SKIPPED_FILE = "skipped.jsonl"
 MAX_CONSECUTIVE_SKIPS = 32
 
 
-def mix(inputs: Sequence, irrelevant_share: float | None, seed: int) -> list:
+def mix(
+    inputs: Sequence, irrelevant_share: float | None, seed: int, limit: int | None = None
+) -> list:
     """Keep every relevant row and enough irrelevant/partial rows for `irrelevant_share`.
 
     Rows are ModelInputs or SamplePlans (anything with `.relevance`); the same seed picks the
@@ -39,15 +41,27 @@ def mix(inputs: Sequence, irrelevant_share: float | None, seed: int) -> list:
 
     share s with R relevant rows asks for s/(1-s)*R irrelevant ones, drawn without
     replacement with `seed` (all of them when there are fewer). None keeps the input as is.
+    `limit`: at most that many rows, drawn with `seed`, in the proportions of the full mix
+    (the stage's fixed pool, `max_rows`).
     """
     if irrelevant_share is None:
-        return list(inputs)
-    rel = [m for m in inputs if m.relevance == "relevant"]
-    irr = [m for m in inputs if m.relevance != "relevant"]
-    want = round(irrelevant_share / (1.0 - irrelevant_share) * len(rel)) if rel else len(irr)
+        rel = list(inputs)
+        irr: list = []
+    else:
+        rel = [m for m in inputs if m.relevance == "relevant"]
+        irr = [m for m in inputs if m.relevance != "relevant"]
     rng = random.Random(seed)
-    chosen = rng.sample(irr, min(want, len(irr)))
-    out = rel + chosen
+    if irrelevant_share is not None:
+        want = round(irrelevant_share / (1.0 - irrelevant_share) * len(rel)) if rel else len(irr)
+        irr = rng.sample(irr, min(want, len(irr)))
+    pool = limit is not None and len(rel) + len(irr) > limit
+    if pool:
+        n_irr = round(limit * len(irr) / (len(rel) + len(irr)))
+        irr = rng.sample(irr, n_irr)
+        rel = rng.sample(rel, limit - n_irr)
+    out = rel + irr
+    if irrelevant_share is None and not pool:
+        return out
     rng.shuffle(out)
     return out
 

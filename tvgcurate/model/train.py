@@ -180,7 +180,7 @@ def train(cfg: TrainConfig, console=None) -> TrainResult:
             if console is not None:
                 console.print(f"stage {name}: finished in an earlier run, reused ({final})")
             continue
-        rows_in = mix(rows_all, stage_cfg.irrelevant_share, cfg.seed)
+        rows_in = mix(rows_all, stage_cfg.irrelevant_share, cfg.seed, stage_cfg.max_rows)
         t = time.perf_counter()
         common = dict(seed=cfg.seed, report_to=cfg.report_to, resume=cfg.resume, console=console)
         if name == "pretrain":  # tiny's stand-in for pretraining (tvgcurate.model.pretrain)
