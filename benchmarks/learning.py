@@ -89,7 +89,10 @@ class Rung:
 
 
 RUNGS = {
-    "one": Rung("one", 1, 1, True, "one shape per video, flat background (the shortcut)"),
+    # the headline's look (2.5x shapes, grey), so one pretraining serves both (docs/learning.md)
+    "one": Rung(
+        "one", 1, 1, True, "one large shape per video, grey background (the shortcut)", 2.5, True
+    ),
     # shapes 2.5x and a grey background: the size of binding.py's drawn shapes (docs/learning.md)
     "multi": Rung(
         "multi", 2, 3, True, "2-3 large shapes per video, grey background (the headline)", 2.5, True
@@ -580,34 +583,36 @@ def scored(ws, run: Path, stage: str, tag: str, samples, shapes, args, refusal_o
 
 
 def ladder_seed(ws, root: Path, rung: str, seed: int, samples, shapes, args) -> dict:
-    """pretrain -> SFT (irrelevant share --sft-share) -> GRPO (refusal reward, 0.3), one `stage all`."""
+    """pretrain -> SFT (irrelevant share --sft-share) -> GRPO (refusal reward, 0.3), one
+    `tvgcurate train` run; --pretrain-only stops after pretraining, --pretrained starts from
+    an earlier run's, --grpo-steps 0 stops after SFT."""
     run = root / f"seed{seed}"
     shutil.rmtree(run, ignore_errors=True)
-    sets = (
-        steps_sets("sft", args.sft_steps)
-        + [f"sft.irrelevant_share={args.sft_share}"]
-        + ladder_grpo_sets(args)
-    )
+    names = ["sft"] + (["grpo"] if args.grpo_steps else [])
+    sets = steps_sets("sft", args.sft_steps) + [f"sft.irrelevant_share={args.sft_share}"]
+    sets += ladder_grpo_sets(args) if args.grpo_steps else []
     shared = args.pretrained  # a base model's stand-in: one pretraining can serve every rung
+    if args.pretrain_only:
+        names, sets = [], []
     if shared is None:
-        sets, stage, model, pre = (
-            steps_sets("pretrain", args.pretrain_steps) + sets,
-            "all",
-            "tiny",
-            run,
-        )
+        sets = steps_sets("pretrain", args.pretrain_steps) + sets
+        stage, model, pre = {0: "pretrain", 2: "all"}[len(names)], "tiny", run
     else:
-        stage, model, pre = "both", str(shared / "pretrain" / "final"), shared
+        stage, model, pre = (
+            "both" if len(names) == 2 else "sft",
+            str(shared / "pretrain" / "final"),
+            shared,
+        )
     say(args, f"[{rung} seed {seed}] training: {plan(args)}")
     res, secs = train_run(ws, run, stage, model, sets, args, seed)
-    stages = {name: stage_info(res, name) for name in ("sft", "grpo")}
+    stages = {name: stage_info(res, name) for name in names}
     if shared is None:
         stages = {"pretrain": stage_info(res, "pretrain"), **stages}
     else:  # its seconds are the shared run's, not counted in this run's wall time
         stages = {"pretrain": {**pretrained_stage(shared), "shared_from": str(shared)}, **stages}
     say(args, f"[{rung} seed {seed}] trained in {secs:.0f}s: " + steps_line(stages))
     control_secs = None
-    if args.grpo_control:
+    if args.grpo_control and "grpo" in names:
         control_secs = round(grpo_control(ws, run, args, seed), 1)
         say(args, f"[{rung} seed {seed}] GRPO's no-update control in {control_secs:.0f}s")
     tag = f"{rung}:seed{seed}"
@@ -615,16 +620,16 @@ def ladder_seed(ws, root: Path, rung: str, seed: int, samples, shapes, args) -> 
         "after pretrain (refusal only)": scored(
             ws, pre, "pretrain", tag, samples, shapes, args, True
         ),
-        "after SFT": scored(ws, run, "sft", tag, samples, shapes, args),
-        "after GRPO": scored(ws, run, "grpo", tag, samples, shapes, args),
     }
+    for name in names:
+        lines[f"after {name.upper()}"] = scored(ws, run, name, tag, samples, shapes, args)
     return {
         "run": str(run),
         "wall_seconds": round(secs, 1),
         "control_seconds": control_secs,
         "stages": stages,
         "lines": lines,
-        "grpo": grpo_summary(run),
+        "grpo": grpo_summary(run) if "grpo" in names else None,
     }
 
 
@@ -700,25 +705,30 @@ def value(cell) -> float | None:
 def checks(baselines: dict, models: dict, seeds: list[dict]) -> dict:
     """The issue's targets, measured (means over the seeds)."""
     const = next(v for k, v in baselines.items() if k.startswith("best constant"))["all"]
-    sft, grpo = models["after SFT"]["all"], models["after GRPO"]["all"]
-    r15, m = value(grpo["R1@0.5"]), value(grpo["mIoU"])
+    sft = models["after SFT"]["all"]
+    grpo = models["after GRPO"]["all"] if "after GRPO" in models else None
+    final = grpo or sft  # the targets of the last stage (side rungs may stop after SFT)
+    r15, m = value(final["R1@0.5"]), value(final["mIoU"])
     out = {
         "R1@0.5 >= 2x constant": None if r15 is None else r15 >= 2 * const["R1@0.5"],
         "mIoU >= constant + 15": None if m is None else m >= const["mIoU"] + 15,
     }
-    acc, auc = value(grpo["refusal_acc@frr0.1"]), value(grpo["refusal_auc"])
+    acc, auc = value(final["refusal_acc@frr0.1"]), value(final["refusal_auc"])
     out["refusal acc >= 80 at false refusals <= 0.1"] = None if acc is None else acc >= 80
     out["refusal AUC >= 90"] = None if auc is None else auc >= 90
+    if grpo is None:
+        return out
     sm, gm = value(sft["mIoU"]), value(grpo["mIoU"])
     out["GRPO mIoU >= SFT's - 2"] = None if None in (sm, gm) else gm >= sm - 2
     sa, ga = value(sft["refusal_auc"]), value(grpo["refusal_auc"])
     out["GRPO refusal AUC >= SFT's"] = None if None in (sa, ga) else ga >= sa
-    out["GRPO IoU reward rises"] = rises([s["grpo"]["iou_reward"] for s in seeds])
+    runs = [s["grpo"] or {} for s in seeds]
+    out["GRPO IoU reward rises"] = rises([g.get("iou_reward") for g in runs])
     out["GRPO IoU reward rises, last pass over the first (same prompts)"] = rises_by_pass(
-        [s["grpo"].get("iou_reward_by_pass") for s in seeds]
+        [g.get("iou_reward_by_pass") for g in runs]
     )
     out["GRPO IoU reward rises against its no-update control"] = rises(
-        [s["grpo"].get("iou_reward_vs_control") for s in seeds]
+        [g.get("iou_reward_vs_control") for g in runs]
     )
     return out
 
@@ -746,12 +756,17 @@ def rises_by_pass(passes: list[dict | None]) -> bool | None:
 
 
 def run_rung(rung: str, seeds: list[int], args) -> dict:
-    root = args.out / rung
+    root = task_root(rung, args)
     ws = task_for(rung, root, args)
     samples = ws.read("samples").to_pylist()
     shapes = shape_counts(root)
     refs = reference_lines(samples, shapes)
-    per_seed = [ladder_seed(ws, root, rung, s, samples, shapes, args) for s in seeds]
+    runs = args.out / rung
+    per_seed = [ladder_seed(ws, runs, rung, s, samples, shapes, args) for s in seeds]
+    if args.pretrain_only:  # a base model for later runs (--pretrained): no targets
+        return {"rung": json.loads((root / TASK_FILE).read_text())["rung"],
+                "task": task_stats(samples, shapes), "lines": refs,
+                "seeds": {str(s): r for s, r in zip(seeds, per_seed, strict=True)}}  # fmt: skip
     models = over_seeds(per_seed)
     return {
         "rung": json.loads((root / TASK_FILE).read_text())["rung"],  # as built (overrides too)
@@ -794,14 +809,20 @@ def merge_rungs(parts: list[dict]) -> dict:
     return out
 
 
+def task_root(rung: str, args) -> Path:
+    """Where the rung's task lives: under --task-root (shared by runs) or --out."""
+    return (args.task_root or args.out) / rung
+
+
 def task_for(rung: str, root: Path, args) -> Workspace:
-    """The rung's task, built once per call (or reused from --out with --keep)."""
+    """The rung's task, built once per call (or reused with --keep, or from --task-root)."""
     built = getattr(args, "tasks", None)
     if built is None:
         built = args.tasks = {}
     if rung in built:
         return built[rung]
-    if args.keep and (root / "ws" / "manifest.json").exists() and (root / TASK_FILE).exists():
+    reuse = args.keep or args.task_root is not None
+    if reuse and (root / "ws" / "manifest.json").exists() and (root / TASK_FILE).exists():
         built[rung] = Workspace(root / "ws")
         return built[rung]
     shutil.rmtree(root, ignore_errors=True)
@@ -847,7 +868,7 @@ def task_stats(samples: list[dict], shapes: dict[str, int]) -> dict:
 def run_pir(args, ladder: dict | None) -> dict:
     """PIR side by side on the headline rung, first seed, from one pretrained checkpoint."""
     rung, seed = HEADLINE, args.seed_list[0]
-    root = args.out / rung
+    root = task_root(rung, args)
     ws = task_for(rung, root, args)
     samples = ws.read("samples").to_pylist()
     shapes = shape_counts(root)
@@ -940,11 +961,15 @@ def plot(results: dict, path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    grpo_runs, loss_runs = {}, {}
+    grpo_runs, loss_runs, pretrain_offset = {}, {}, {}
     for rung, r in results.get("rungs", {}).items():
         for seed, s in r["seeds"].items():
             loss_runs[f"{rung} s{seed}"] = Path(s["run"])
-            grpo_runs[f"{rung} s{seed} (refusal reward, 0.3)"] = Path(s["run"])
+            pre = s["stages"].get("pretrain") or {}
+            if pre.get("shared_from"):
+                pretrain_offset[f"{rung} s{seed}"] = pre.get("steps") or 0
+            if s.get("grpo"):
+                grpo_runs[f"{rung} s{seed} (refusal reward, 0.3)"] = Path(s["run"])
             if (Path(s["run"]) / CONTROL).exists():
                 grpo_runs[f"{rung} s{seed} no-update control"] = Path(s["run"]) / CONTROL
     for name, r in results.get("pir", {}).get("runs", {}).items():
@@ -952,7 +977,7 @@ def plot(results: dict, path: Path) -> None:
             grpo_runs[f"pir: {name[6:]}"] = Path(r["run"])
     fig, axes = plt.subplots(1, 3, figsize=(17, 4.2))
     for ci, (name, run) in enumerate(loss_runs.items()):
-        offset = 0
+        offset = pretrain_offset.get(name, 0)  # SFT after a shared pretraining starts after it
         for stage, style in (("pretrain", ":"), ("sft", "-")):
             log = [r for r in read_metrics(run / stage / "metrics.jsonl") if "loss" in r]
             if log:
@@ -1025,12 +1050,17 @@ def print_rung(name: str, r: dict, console) -> None:
     console.print(t)
     for seed, s in r["seeds"].items():
         console.print(f"  seed {seed}: {steps_line(s['stages'])}; total {s['wall_seconds']:.0f}s")
-        g = s["grpo"]
-        console.print(
-            f"    GRPO IoU reward {g['iou_reward']}, refusal reward {g['refusal_reward']}"
-        )
+        g = s["grpo"] or {}
+        if g:
+            console.print(
+                f"    GRPO IoU reward {g['iou_reward']}, refusal reward {g['refusal_reward']}"
+            )
+        if g.get("iou_reward_by_pass"):
+            console.print(f"    GRPO IoU reward per pass over its pool {g['iou_reward_by_pass']}")
         if g.get("iou_reward_vs_control"):
             console.print(f"    GRPO IoU reward minus its control {g['iou_reward_vs_control']}")
+    if "checks" not in r:  # --pretrain-only
+        return
     console.print(f"  targets (means over the seeds): {r['checks']}")
     for seed, c in (r.get("checks_per_seed") or {}).items():
         missed = [k for k, v in c.items() if v is False]
@@ -1098,14 +1128,27 @@ def main(argv=None) -> int:
     ap.add_argument(
         "--sft-steps", type=int, default=3000, help="SFT steps (3,000: docs/learning.md, run 7)."
     )
-    ap.add_argument("--grpo-steps", type=int, default=60, help="Per GRPO run.")
+    ap.add_argument("--grpo-steps", type=int, default=60, help="Per GRPO run (0: stop after SFT).")
+    ap.add_argument(
+        "--pretrain-only",
+        action="store_true",
+        help="Only pretrain (and score the refusal): a base model for --pretrained runs.",
+    )
+    ap.add_argument(
+        "--task-root",
+        type=Path,
+        default=None,
+        help="Build the rungs' tasks under this directory, or reuse them there (benchmarks/"
+        "ladder.sh builds each once for every run); default: under --out.",
+    )
     ap.add_argument(
         "--grpo-pool",
         type=int,
-        default=120,
-        help="The ladder GRPO's fixed pool of prompts (grpo.max_rows), replayed over its steps: "
-        "120 prompts of 8 per step are 4 passes of 15 steps in 60, and the IoU reward's rise is "
-        "its last pass over its first, on the same prompts (0: every training row).",
+        default=240,
+        help="Every GRPO run's fixed pool of prompts (grpo.max_rows), replayed over its steps: "
+        "240 prompts of 8 per step are 2 passes of 30 steps in 60, and the IoU reward's rise is "
+        "its last pass over its first, on the same prompts (0: every training row; "
+        "docs/learning.md, run 8).",
     )
     ap.add_argument(
         "--grpo-control",
@@ -1190,12 +1233,16 @@ def main(argv=None) -> int:
         help="Train nothing: pool the rungs and seeds of these runs' RESULTS.json into --out.",
     )
     args = ap.parse_args(argv)
-    if args.quick:
-        args.train_videos, args.val_videos, args.size = 16, 6, 56
-        args.pretrain_steps, args.sft_steps, args.grpo_steps = 3, 4, 2
-        args.grpo_batch = 16
+    if args.quick:  # a small task and budget; a step budget given explicitly still counts
+        quick = dict(train_videos=16, val_videos=6, size=56, pretrain_steps=3, sft_steps=4,
+                     grpo_steps=2, grpo_batch=16)  # fmt: skip
+        for k, v in quick.items():
+            if getattr(args, k) == ap.get_default(k):
+                setattr(args, k, v)
     args.seed_list = [int(s) for s in args.seeds.split(",")] if args.seeds else [args.seed]
     args.grpo_pool = args.grpo_pool or None
+    if args.grpo_steps == 0 and args.pretrained is None and not args.pretrain_only:
+        raise SystemExit("--grpo-steps 0 needs --pretrained (a run of pretraining and SFT only)")
     if args.pretrained is not None:
         if not (args.pretrained / "pretrain" / "final").is_dir():
             raise SystemExit(f"--pretrained {args.pretrained}: no pretrain/final in it")
@@ -1222,7 +1269,7 @@ def main(argv=None) -> int:
     )
     if args.build_only:
         for rung in rungs or [HEADLINE]:
-            task_for(rung, out / rung, args)
+            task_for(rung, task_root(rung, args), args)
         return 0
     t0 = time.perf_counter()
     results: dict = {
@@ -1254,7 +1301,7 @@ def main(argv=None) -> int:
         print_pir(results["pir"], args.console)
     if (
         not any(
-            s["lines"]["after SFT"].get("has_refusal_score")
+            s["lines"].get("after SFT", {}).get("has_refusal_score")
             for r in results["rungs"].values()
             for s in r["seeds"].values()
         )

@@ -1,4 +1,5 @@
-"""benchmarks/ladder.sh end to end on learning.py's --quick task: two lanes, one merged file."""
+"""benchmarks/ladder.sh end to end on learning.py's --quick task: two lanes, one base model,
+one merged file."""
 
 from __future__ import annotations
 
@@ -14,8 +15,9 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.slow
-def test_ladder_runs_two_lanes_and_merges_every_rung(tmp_path):
-    env = {**os.environ, "PY": sys.executable, "SIDE_PRETRAIN": "shared"}
+def test_ladder_runs_two_lanes_from_one_base_and_merges_every_rung(tmp_path):
+    env = {**os.environ, "PY": sys.executable, "BASE_PRETRAIN": "3", "SIDE_PRETRAIN": "2",
+           "SIDE_SFT": "2"}  # fmt: skip
     out = tmp_path / "ladder"
     res = subprocess.run(
         ["bash", "benchmarks/ladder.sh", str(out), "--quick"],
@@ -27,18 +29,30 @@ def test_ladder_runs_two_lanes_and_merges_every_rung(tmp_path):
     assert set(rungs) == {"multi", "one", "textured"}
     assert list(rungs["multi"]["seeds"]) == ["0", "2"]  # the headline: both lanes' seeds
     assert list(rungs["one"]["seeds"]) == ["0"] and list(rungs["textured"]["seeds"]) == ["2"]
-    # the side rungs started from their lane's headline pretraining
-    one = rungs["one"]["seeds"]["0"]["stages"]["pretrain"]
-    assert one["shared_from"] == str(out / "multi_s0" / "multi" / "seed0")
+    base = str(out / "base" / "multi" / "seed0")
+    for rung, seed in (("multi", "0"), ("multi", "2"), ("one", "0")):  # one base model
+        pre = rungs[rung]["seeds"][seed]["stages"]["pretrain"]
+        assert pre["shared_from"] == base and pre["steps"] == 3
+    textured = rungs["textured"]["seeds"]["2"]
+    assert textured["stages"]["pretrain"]["shared_from"].endswith("textured_base/textured/seed2")
+    assert textured["stages"]["pretrain"]["steps"] == 2
+    # the side rungs stop after SFT: their targets are the SFT model's, no GRPO checks
+    assert textured["grpo"] is None and "after GRPO" not in textured["lines"]
+    assert textured["stages"]["sft"]["steps"] == 2
+    assert not any(k.startswith("GRPO") for k in rungs["one"]["checks"])
+    assert "GRPO refusal AUC >= SFT's" in rungs["multi"]["checks"]
+    # every task was built once, under tasks/, and the runs hold none
+    assert sorted(p.name for p in (out / "tasks").iterdir()) == ["multi", "one", "textured"]
+    assert not (out / "multi_s0" / "multi" / "ws").exists()
     assert "checks_per_seed" in rungs["multi"] and (out / "merged" / "rewards.png").exists()
     assert "ladder in" in res.stdout
 
 
-def test_ladder_refuses_an_unknown_side_pretraining(tmp_path):
-    env = {**os.environ, "SIDE_PRETRAIN": "both"}
+def test_ladder_refuses_a_budget_that_is_not_a_number_of_steps(tmp_path):
+    env = {**os.environ, "SIDE_SFT": "many"}
     res = subprocess.run(
         ["bash", "benchmarks/ladder.sh", str(tmp_path / "x")],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
-    assert res.returncode == 2 and "SIDE_PRETRAIN must be own or shared" in res.stderr
+    assert res.returncode == 2 and "SIDE_SFT must be a positive number of steps" in res.stderr
     assert not (tmp_path / "x").exists()
