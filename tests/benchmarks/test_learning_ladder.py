@@ -27,7 +27,8 @@ def load():
 def test_quick_multi_rung_end_to_end(tmp_path, capsys):
     learning = load()
     out = tmp_path / "ladder"
-    assert learning.main(["--quick", "--rung", "multi", "--out", str(out)]) == 0
+    argv = ["--quick", "--rung", "multi", "--out", str(out), "--grpo-control", "--grpo-pool", "4"]
+    assert learning.main(argv) == 0
     printed = capsys.readouterr().out
     res = json.loads((out / "RESULTS.json").read_text())
     assert (out / "rewards.png").stat().st_size > 0
@@ -64,8 +65,13 @@ def test_quick_multi_rung_end_to_end(tmp_path, capsys):
     assert [seed["stages"][s]["steps"] for s in ("pretrain", "sft", "grpo")] == [3, 4, 2]
     assert all(seed["stages"][s]["seconds"] > 0 for s in seed["stages"])
     assert set(seed["grpo"]) == {
-        "iou_reward", "refusal_reward", "group_reward_var", "iou_reward_vs_control"
+        "iou_reward", "iou_reward_by_pass", "refusal_reward", "refusal_reward_by_pass",
+        "group_reward_var", "iou_reward_vs_control"
     }  # fmt: skip
+    # a pool of 4 prompts (2 per step of 16 completions): 2 steps per pass
+    run_json = json.loads((Path(seed["run"]) / "run.json").read_text())
+    assert run_json["config"]["grpo"]["max_rows"] == 4 and run_json["stages"]["grpo"]["rows"] == 4
+    assert learning.steps_per_pass(Path(seed["run"])) == 2
     # the no-update control ran over the same prompts: its first step is GRPO's first step
     assert (Path(seed["run"]) / learning.CONTROL / "grpo" / "metrics.jsonl").exists()
     assert seed["control_seconds"] > 0
@@ -73,7 +79,7 @@ def test_quick_multi_rung_end_to_end(tmp_path, capsys):
 
     # another rung from this run's pretraining (--pretrained): SFT and GRPO only
     one = tmp_path / "one"
-    argv = ["--quick", "--rung", "one", "--out", str(one), "--no-grpo-control"]
+    argv = ["--quick", "--rung", "one", "--out", str(one)]
     assert learning.main([*argv, "--pretrained", seed["run"]]) == 0
     shared = json.loads((one / "RESULTS.json").read_text())["rungs"]["one"]["seeds"]["0"]
     assert shared["stages"]["pretrain"]["shared_from"] == seed["run"]
@@ -194,6 +200,36 @@ def test_checks_use_the_control_where_a_seed_has_one():
         ]
         is None
     )
+
+
+def test_reward_by_pass_compares_the_same_prompts_and_checks_every_seed():
+    learning = load()
+    key = "rewards/iou_reward/mean"
+    log = [{key: v} for v in [0.40, 0.44, 0.42, 0.50, 0.52, 0.48]]
+    by_pass = learning.reward_by_pass(log, key, 3)
+    assert by_pass["passes"] == [0.42, 0.5] and by_pass["rise"] == 0.08
+    assert by_pass["rise_se"] == round(((0.0004 + 0.0004) / 3) ** 0.5, 4)
+    assert learning.reward_by_pass(log, key, 4) is None  # not two whole passes
+    assert learning.reward_by_pass(log, key, None) is None  # no pool
+    part = _part(0, 50.0)
+    part["rungs"]["multi"]["seeds"]["0"]["grpo"]["iou_reward_by_pass"] = by_pass
+    name = "GRPO IoU reward rises, last pass over the first (same prompts)"
+    assert learning.merge_rungs([part])["multi"]["checks"][name] is True
+    part["rungs"]["multi"]["seeds"]["0"]["grpo"]["iou_reward_by_pass"] = {**by_pass, "rise": -0.01}
+    assert learning.merge_rungs([part])["multi"]["checks"][name] is False
+
+
+def test_a_rung_that_stops_after_sft_is_checked_on_its_sft_model():
+    learning = load()
+    part = _part(0, 50.0)
+    rung = part["rungs"]["multi"]
+    for lines in (rung["lines"], rung["seeds"]["0"]["lines"]):
+        lines["after SFT"] = {"all": {**lines["after SFT"]["all"], "R1@0.5": 30.0}}
+        del lines["after GRPO"]
+    rung["seeds"]["0"]["grpo"] = None
+    checks = learning.merge_rungs([part])["multi"]["checks"]
+    assert checks["R1@0.5 >= 2x constant"] is False  # 30 < 2 x 20: the SFT model's figure
+    assert not any(k.startswith("GRPO") for k in checks)
 
 
 def test_pir_reuses_an_earlier_ladders_headline_run_or_says_what_is_missing(tmp_path):

@@ -99,6 +99,10 @@ def load_model(source: str | Path, tiny_cfg=None, dtype: str = "float32", attn_i
     if attn:
         kwargs["attn_implementation"] = attn
     model = AutoModelForImageTextToText.from_pretrained(path, **kwargs)
+    if getattr(model.config, "tvgcurate_tiny", None) and "flash" not in (attn or ""):
+        from tvgcurate.model.vision_attention import use_equal_frames_attention
+
+        use_equal_frames_attention(model)  # tiny's frames are of one size
     return model, load_processor(path)
 
 

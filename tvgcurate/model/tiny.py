@@ -181,6 +181,7 @@ def build_tiny(cfg: TinyConfig | None = None):
     from transformers import GenerationConfig, Qwen2VLForConditionalGeneration
 
     from tvgcurate.model.processor import build_processor
+    from tvgcurate.model.vision_attention import use_equal_frames_attention
 
     cfg = cfg or TinyConfig()
     processor = build_processor()
@@ -199,4 +200,5 @@ def build_tiny(cfg: TinyConfig | None = None):
         do_sample=False,
     )
     model.config.tvgcurate_tiny = asdict(cfg)
+    use_equal_frames_attention(model)
     return model, processor
