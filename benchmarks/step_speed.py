@@ -1,16 +1,18 @@
-"""Seconds per optimiser step of `tiny` (recipes/tiny-cpu.yaml), and what its two speed-ups buy.
+"""Seconds per optimiser step of `tiny` (recipes/tiny-cpu.yaml), and what its speed-ups buy.
 
 The learning ladder (benchmarks/learning.py) budgets optimiser steps, so its wall time is the
 steps times the seconds per step. This measures one step as the trainer takes it: TRL's
 collator over 8 real rows of the ladder's headline task (chat template, tokenizer, image
 processor, assistant mask), then forward, backward and AdamW, float32, one torch thread.
-Four variants on the same rows and the same initial weights:
+Five variants on the same rows and the same initial weights:
 
-- `before`: the text around the query spelt out byte by byte (`tiny.prompt_words: false`) and
-  transformers' own assistant-mask loop;
+- `before`: the text around the query spelt out byte by byte (`tiny.prompt_words: false`),
+  transformers' own assistant-mask loop and its vision attention, one call per frame;
 - `+ mask`: the vectorised assistant mask (`tvgcurate.model.processor.assistant_masks`);
 - `+ words`: the prompt's words as whole-word tokens (`tiny.prompt_words: true`);
-- `now`: both (the recipe).
+- `+ words, mask`: both;
+- `now`: both, and the vision attention over all frames in one call
+  (`tvgcurate.model.vision_attention`; tiny's default).
 
 For each of the pretraining stand-in's rows (yes/no questions on 1-4 frame clips, 4 per
 row) and SFT's (3 questions per row over the video's frames) it prints the median seconds
@@ -33,11 +35,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 RECIPE = REPO / "recipes/tiny-cpu.yaml"
-VARIANTS = {  # name -> (prompt words, vectorised mask)
-    "before": (False, False),
-    "+ mask": (False, True),
-    "+ words": (True, False),
-    "now": (True, True),
+VARIANTS = {  # name -> (prompt words, vectorised mask, vision attention in one call)
+    "before": (False, False, False),
+    "+ mask": (False, True, False),
+    "+ words": (True, False, False),
+    "+ words, mask": (True, True, False),
+    "now": (True, True, True),
 }
 
 
@@ -66,7 +69,7 @@ def rows_for(ws, cfg, kind: str, n: int) -> list[dict]:
     return rows[:n]
 
 
-def measure(ws, kind: str, words: bool, fast_mask: bool, steps: int, batch: int) -> dict:
+def measure(ws, kind: str, variant: tuple[bool, bool, bool], steps: int, batch: int) -> dict:
     import torch
     from transformers.processing_utils import ProcessorMixin
     from trl import SFTTrainer
@@ -77,12 +80,15 @@ def measure(ws, kind: str, words: bool, fast_mask: bool, steps: int, batch: int)
     from tvgcurate.model.sft import sft_args
     from tvgcurate.model.train import _with_query_words
 
+    words, fast_mask, one_call = variant
     sets = ["report_to=[]", "torch_dtype=float32", f"tiny.prompt_words={str(words).lower()}"]
     cfg = build_config(RECIPE, sets, workspace=ws.root, output=Path("/tmp/unused"), model="tiny")
     cfg = _with_query_words(cfg, ws)
     rows = rows_for(ws, cfg, kind, batch * (steps + 2))
     data = to_dataset(rows)
     model, proc = load_model("tiny", cfg.tiny, "float32")
+    if not one_call:  # transformers' vision attention, one call per frame
+        model.config.vision_config._attn_implementation = "sdpa"
     if not fast_mask:  # transformers' own loop (each processor built here has its own class)
         type(proc)._adjust_assistant_masks_indices = ProcessorMixin._adjust_assistant_masks_indices
     stage = cfg.pretrain if kind == "pretrain" else cfg.sft
@@ -125,16 +131,16 @@ def main(argv=None) -> int:
     out: dict = {"date": time.strftime("%Y-%m-%d"), "steps": args.steps, "batch": args.batch}
     for kind in ("pretrain", "sft"):
         res = {}
-        for name, (words, fast) in VARIANTS.items():
+        for name, variant in VARIANTS.items():
             torch.manual_seed(0)
-            res[name] = measure(ws, kind, words, fast, args.steps, args.batch)
+            res[name] = measure(ws, kind, variant, args.steps, args.batch)
         for r in res.values():
             r["speedup_vs_before"] = round(res["before"]["s_per_step"] / r["s_per_step"], 2)
         out[kind] = res
         print(f"{kind}: median s/step (collator s) tokens/row  speed-up over 'before'")
         for name, r in res.items():
             print(
-                f"  {name:8s} {r['s_per_step']:.3f} ({r['collate_s']:.3f})  "
+                f"  {name:14s} {r['s_per_step']:.3f} ({r['collate_s']:.3f})  "
                 f"{r['tokens_per_row']:6.1f}  {r['speedup_vs_before']:.2f}x"
             )
     if args.json:

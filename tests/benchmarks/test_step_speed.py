@@ -28,4 +28,6 @@ def test_step_speed_times_every_variant_on_the_same_rows(tmp_path, capsys):
         # the mask changes no token; the words make every row shorter
         assert r["+ mask"]["tokens_per_row"] == r["before"]["tokens_per_row"]
         assert r["now"]["tokens_per_row"] < r["before"]["tokens_per_row"]
+        # the vision attention in one call changes no token either
+        assert r["now"]["tokens_per_row"] == r["+ words, mask"]["tokens_per_row"]
         assert f"{kind}: median s/step" in printed
