@@ -661,6 +661,10 @@ def pretrained_stage(run: Path) -> dict:
 
 def plan(args) -> str:
     pre = f"pretrained {args.pretrained}" if args.pretrained else f"pretrain {args.pretrain_steps}"
+    if args.pretrain_only:
+        return f"pretrain {args.pretrain_steps} steps only"
+    if not args.grpo_steps:
+        return f"{pre} + SFT {args.sft_steps} steps"
     return f"{pre} + SFT {args.sft_steps} + GRPO {args.grpo_steps} steps"
 
 
@@ -874,9 +878,10 @@ def run_pir(args, ladder: dict | None) -> dict:
     shapes = shape_counts(root)
     base = (ladder or {}).get("seeds", {}).get(str(seed))
     if base is None:  # the ladder's multi run: pretrain -> SFT --sft-share -> GRPO refusal 0.3
-        base = ladder_seed(ws, root, rung, seed, samples, shapes, args)
+        base = ladder_seed(ws, args.out / rung, rung, seed, samples, shapes, args)
     run = Path(base["run"])
-    pre = args.pretrained or run  # where the headline run's pretraining lies
+    shared = base["stages"].get("pretrain", {}).get("shared_from")  # a ladder.sh base model
+    pre = args.pretrained or (Path(shared) if shared else run)  # the run's pretraining
     pir = args.out / "pir"
     shutil.rmtree(pir, ignore_errors=True)
     ladder_sft = f"SFT, irrelevant {args.sft_share:g}"
@@ -964,10 +969,12 @@ def plot(results: dict, path: Path) -> None:
     grpo_runs, loss_runs, pretrain_offset = {}, {}, {}
     for rung, r in results.get("rungs", {}).items():
         for seed, s in r["seeds"].items():
-            loss_runs[f"{rung} s{seed}"] = Path(s["run"])
             pre = s["stages"].get("pretrain") or {}
-            if pre.get("shared_from"):
+            if pre.get("shared_from"):  # a base model's pretraining, drawn once
+                base = Path(pre["shared_from"])
+                loss_runs.setdefault(f"base {base.parent.name} {base.name}", base)
                 pretrain_offset[f"{rung} s{seed}"] = pre.get("steps") or 0
+            loss_runs[f"{rung} s{seed}"] = Path(s["run"])
             if s.get("grpo"):
                 grpo_runs[f"{rung} s{seed} (refusal reward, 0.3)"] = Path(s["run"])
             if (Path(s["run"]) / CONTROL).exists():
@@ -990,10 +997,11 @@ def plot(results: dict, path: Path) -> None:
                     lw=0.8,
                 )
                 offset += log[-1]["step"]
-    axes[0].set_title("pretrain (dotted) then SFT loss")
+    axes[0].set_title("pretrain (dotted) then SFT loss (log scale)")
+    axes[0].set_yscale("log")
     axes[0].set_xlabel("step")
     for ax, key, title in (
-        (axes[1], "iou_reward", "GRPO IoU reward (mean, 5-step mean)"),
+        (axes[1], "iou_reward", "GRPO IoU reward (5-step mean; dotted: each pass's mean)"),
         (axes[2], "refusal_reward", "GRPO refusal reward (mean, 5-step mean)"),
     ):
         for ci, (name, run) in enumerate(grpo_runs.items()):
@@ -1009,6 +1017,11 @@ def plot(results: dict, path: Path) -> None:
             smooth = np.convolve(y, np.ones(k) / k, mode="valid")
             style = "--" if name.endswith("control") else "-"
             ax.plot([r["step"] for r in rows][k - 1 :], smooth, style, label=name, color=f"C{ci}")
+            by_pass = reward_by_pass(rows, f"rewards/{key}/mean", steps_per_pass(run))
+            for i, mean in enumerate((by_pass or {}).get("passes", [])):  # each pass's mean
+                n = by_pass["steps_per_pass"]
+                ax.hlines(mean, rows[i * n]["step"], rows[(i + 1) * n - 1]["step"], colors=f"C{ci}",
+                          linestyles=":", lw=2)  # fmt: skip
         ax.set_title(title)
         ax.set_xlabel("step")
     for ax in axes:
