@@ -9,8 +9,8 @@
 #   lane 2: build the one-shape and textured tasks; pretrain the textured rung (SIDE_PRETRAIN
 #           steps); wait for the base; headline seed 2: SFT -> GRPO from the base; textured
 #           rung: SIDE_SFT SFT steps from its own pretraining
-# The side rungs stop after SFT (no GRPO). docs/learning.md, run 8: 4x min on an AVX2 2-core
-# machine with the defaults.
+# The side rungs stop after SFT (no GRPO). With the defaults: 49 min on an AVX2-only 2-core
+# machine (docs/learning.md, run 8). Intermediate runs stay under OUT (tasks/, base/, ...).
 #   bash benchmarks/ladder.sh /tmp/tvg_ladder            # extra args go to every learning.py call
 #   SIDE_SFT=600 bash benchmarks/ladder.sh /tmp/tvg_ladder
 set -euo pipefail
