@@ -4,8 +4,9 @@ The project path end to end: real MP4s rendered by `tvgcurate.demo`, uniform 1 f
 keyframes (4 visual tokens each), then `tvgcurate train --stage all` (pretrain stand-in,
 SFT, GRPO; tvgcurate.model.pretrain) and `tvgcurate score` through the library. Three rungs:
 
-- ``one``: one shape per video, flat background, shapes 1.5x demo-data's. The shortcut: the
-  answer does not depend on the query's words, so it is only a sanity rung.
+- ``one``: one shape per video, in the headline's look (2.5x shapes on grey, so the
+  headline's base model serves it). The shortcut: the answer does not depend on the query's
+  words, so it is only a sanity rung.
 - ``multi`` (the headline): 2-3 shapes per video, each colour once in its video, so the
   query's colour decides the answer; shapes 2.5x demo-data's on a flat grey background, one
   scene (the size of benchmarks/binding.py's drawn shapes: docs/learning.md, run 2).
@@ -37,7 +38,10 @@ Writes RESULTS.json (everything) and rewards.png (losses and GRPO reward curves)
 
 `--pretrained OUT/multi/seed0` starts SFT from that run's pretraining instead of pretraining
 again (the stand-in plays the base model, and one base model serves every task), so the
-other rungs can reuse the headline's.
+other rungs can reuse the headline's; `--pretrain-only` makes such a base, `--grpo-steps 0`
+stops after SFT, `--task-root` builds or reuses the tasks in one place, and GRPO replays a
+fixed pool of `--grpo-pool` prompts (its reward per pass is over the same prompts).
+benchmarks/ladder.sh runs the whole ladder this way as one command (docs/learning.md, run 8).
 
 On several cores, run seeds or rungs as separate processes (one each, `--threads 1`) and pool
 them with `--merge DIR ...`: one RESULTS.json with the seeds' means, spreads and targets.
