@@ -592,21 +592,19 @@ def ladder_seed(ws, root: Path, rung: str, seed: int, samples, shapes, args) -> 
     an earlier run's, --grpo-steps 0 stops after SFT."""
     run = root / f"seed{seed}"
     shutil.rmtree(run, ignore_errors=True)
-    names = ["sft"] + (["grpo"] if args.grpo_steps else [])
-    sets = steps_sets("sft", args.sft_steps) + [f"sft.irrelevant_share={args.sft_share}"]
-    sets += ladder_grpo_sets(args) if args.grpo_steps else []
+    names = [] if args.pretrain_only else ["sft", "grpo"] if args.grpo_steps else ["sft"]
+    sets = []
+    if "sft" in names:
+        sets += steps_sets("sft", args.sft_steps) + [f"sft.irrelevant_share={args.sft_share}"]
+    if "grpo" in names:
+        sets += ladder_grpo_sets(args)
     shared = args.pretrained  # a base model's stand-in: one pretraining can serve every rung
-    if args.pretrain_only:
-        names, sets = [], []
-    if shared is None:
+    if shared is None:  # main() refuses SFT alone without --pretrained
         sets = steps_sets("pretrain", args.pretrain_steps) + sets
-        stage, model, pre = {0: "pretrain", 2: "all"}[len(names)], "tiny", run
+        stage, model, pre = ("all" if names else "pretrain"), "tiny", run
     else:
-        stage, model, pre = (
-            "both" if len(names) == 2 else "sft",
-            str(shared / "pretrain" / "final"),
-            shared,
-        )
+        stage = "both" if "grpo" in names else "sft"
+        model, pre = str(shared / "pretrain" / "final"), shared
     say(args, f"[{rung} seed {seed}] training: {plan(args)}")
     res, secs = train_run(ws, run, stage, model, sets, args, seed)
     stages = {name: stage_info(res, name) for name in names}
