@@ -99,10 +99,10 @@ def load_model(source: str | Path, tiny_cfg=None, dtype: str = "float32", attn_i
     if attn:
         kwargs["attn_implementation"] = attn
     model = AutoModelForImageTextToText.from_pretrained(path, **kwargs)
-    if getattr(model.config, "tvgcurate_tiny", None) and "flash" not in (attn or ""):
-        from tvgcurate.model.vision_attention import use_equal_frames_attention
+    if getattr(model.config, "tvgcurate_tiny", None):
+        from tvgcurate.model.tiny import speed_up
 
-        use_equal_frames_attention(model)  # tiny's frames are of one size
+        speed_up(model, vision_attention="flash" not in (attn or ""))
     return model, load_processor(path)
 
 

@@ -100,12 +100,11 @@ def build_tokenizer(padding_side: str = "left"):
 
 
 def image_processor(min_tokens: int = 1, max_tokens: int = 768):
-    """The PIL image processor; pixel limits in 28x28 tokens so SAA's sizes pass unchanged."""
-    from transformers.models.qwen2_vl.image_processing_pil_qwen2_vl import (
-        Qwen2VLImageProcessorPil,
-    )
+    """The PIL image processor, batched over frames of one size (`image_batch`); pixel limits
+    in 28x28 tokens so SAA's sizes pass unchanged."""
+    from tvgcurate.model.image_batch import frames_image_processor_class
 
-    return Qwen2VLImageProcessorPil(
+    return frames_image_processor_class()(
         min_pixels=min_tokens * PIXELS_PER_TOKEN, max_pixels=max_tokens * PIXELS_PER_TOKEN
     )
 
@@ -201,11 +200,9 @@ def load_processor(path: str | Path, padding_side: str = "left"):
 
 
 def image_processor_from(path: Path):
-    from transformers.models.qwen2_vl.image_processing_pil_qwen2_vl import (
-        Qwen2VLImageProcessorPil,
-    )
+    from tvgcurate.model.image_batch import frames_image_processor_class
 
-    return Qwen2VLImageProcessorPil.from_pretrained(path, local_files_only=True)
+    return frames_image_processor_class().from_pretrained(path, local_files_only=True)
 
 
 MARKER = "tvgcurate_processor.json"

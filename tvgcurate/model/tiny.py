@@ -181,7 +181,6 @@ def build_tiny(cfg: TinyConfig | None = None):
     from transformers import GenerationConfig, Qwen2VLForConditionalGeneration
 
     from tvgcurate.model.processor import build_processor
-    from tvgcurate.model.vision_attention import use_equal_frames_attention
 
     cfg = cfg or TinyConfig()
     processor = build_processor()
@@ -200,5 +199,17 @@ def build_tiny(cfg: TinyConfig | None = None):
         do_sample=False,
     )
     model.config.tvgcurate_tiny = asdict(cfg)
-    use_equal_frames_attention(model)
+    speed_up(model)
     return model, processor
+
+
+def speed_up(model, vision_attention: bool = True) -> None:
+    """tiny's CPU speed-ups, the same computation as transformers' (in place): the vision
+    attention over all frames in one call (unless `vision_attention` is False, e.g. with
+    flash-attn) and the integer rope positions."""
+    from tvgcurate.model.rope_index import use_fast_rope_index
+    from tvgcurate.model.vision_attention import use_equal_frames_attention
+
+    if vision_attention:
+        use_equal_frames_attention(model)  # tiny's frames are of one size
+    use_fast_rope_index(model)
