@@ -41,7 +41,9 @@ again (the stand-in plays the base model, and one base model serves every task),
 other rungs can reuse the headline's; `--pretrain-only` makes such a base, `--grpo-steps 0`
 stops after SFT, `--task-root` builds or reuses the tasks in one place, and GRPO replays a
 fixed pool of `--grpo-pool` prompts (its reward per pass is over the same prompts).
-benchmarks/ladder.sh runs the whole ladder this way as one command (docs/learning.md, run 8).
+A model's held-out rows are kept beside it per task (`val_scores_*.json`), so a shared base
+is scored once; `trained.json` in a run marks its weights saved. benchmarks/ladder.sh runs
+the whole ladder this way as one command (docs/learning.md, run 9).
 
 On several cores, run seeds or rungs as separate processes (one each, `--threads 1`) and pool
 them with `--merge DIR ...`: one RESULTS.json with the seeds' means, spreads and targets.
@@ -51,6 +53,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import hashlib
 import json
 import os
 import platform
@@ -73,6 +76,7 @@ from tvgcurate.workspace import Workspace  # noqa: E402
 
 RECIPE = REPO / "recipes/tiny-cpu.yaml"
 TASK_FILE = "task.json"
+TRAINED = "trained.json"  # a ladder run's stages, written once its weights are saved
 CONTROL = "grpo_control"  # a ladder run's no-update GRPO control (grpo_control)
 CONTROL_LR = 1e-12
 
@@ -431,8 +435,14 @@ def train_run(ws, out: Path, stage: str, model: str, sets: list[str], args, seed
 
 
 def score_rows(ws, model_dir: Path, run_id: str, args) -> list[dict]:
+    """The held-out rows scored by `model_dir`, kept beside it for the task they were scored
+    on: a shared base model is scored once for every run that starts from it."""
     from tvgcurate.model.score import ScoreConfig, score
 
+    key = hashlib.sha1(str(Path(ws.root).resolve()).encode()).hexdigest()[:10]
+    cache = model_dir.parent / f"val_scores_{key}.json"
+    if cache.exists() and cache.stat().st_mtime >= (model_dir / "config.json").stat().st_mtime:
+        return json.loads(cache.read_text())
     res = score(
         ScoreConfig(
             workspace=ws.root,
@@ -443,6 +453,9 @@ def score_rows(ws, model_dir: Path, run_id: str, args) -> list[dict]:
             torch_threads=args.threads,
         )
     )
+    tmp = cache.with_suffix(".tmp")
+    tmp.write_text(json.dumps(res.rows))
+    tmp.replace(cache)  # whole or absent: the other lane may read it
     return res.rows
 
 
@@ -613,6 +626,7 @@ def ladder_seed(ws, root: Path, rung: str, seed: int, samples, shapes, args) -> 
     else:  # its seconds are the shared run's, not counted in this run's wall time
         stages = {"pretrain": {**pretrained_stage(shared), "shared_from": str(shared)}, **stages}
     say(args, f"[{rung} seed {seed}] trained in {secs:.0f}s: " + steps_line(stages))
+    (run / TRAINED).write_text(json.dumps(stages, indent=1) + "\n")  # ladder.sh waits on it
     control_secs = None
     if args.grpo_control and "grpo" in names:
         control_secs = round(grpo_control(ws, run, args, seed), 1)

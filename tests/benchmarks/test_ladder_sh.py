@@ -17,7 +17,7 @@ REPO = Path(__file__).resolve().parents[2]
 @pytest.mark.slow
 def test_ladder_runs_two_lanes_from_one_base_and_merges_every_rung(tmp_path):
     env = {**os.environ, "PY": sys.executable, "BASE_PRETRAIN": "3", "SIDE_PRETRAIN": "2",
-           "SIDE_SFT": "2"}  # fmt: skip
+           "SIDE_SFT": "2", "SIDE_SFT_TEXTURED": "2"}  # fmt: skip
     out = tmp_path / "ladder"
     res = subprocess.run(
         ["bash", "benchmarks/ladder.sh", str(out), "--quick"],
@@ -33,6 +33,15 @@ def test_ladder_runs_two_lanes_from_one_base_and_merges_every_rung(tmp_path):
     for rung, seed in (("multi", "0"), ("multi", "2"), ("one", "0")):  # one base model
         pre = rungs[rung]["seeds"][seed]["stages"]["pretrain"]
         assert pre["shared_from"] == base and pre["steps"] == 3
+    # the base is scored once per task (its rows kept beside it): the headline's line is
+    # both seeds'
+    scores = (out / "base" / "multi" / "seed0" / "pretrain").glob("val_scores_*.json")
+    assert len(list(scores)) == 2  # the headline and the one-shape task
+    line = "after pretrain (refusal only)"
+    assert (
+        rungs["multi"]["seeds"]["0"]["lines"][line] == rungs["multi"]["seeds"]["2"]["lines"][line]
+    )
+    assert (out / "base" / "multi" / "seed0" / "trained.json").exists()  # what lane 2 waits on
     textured = rungs["textured"]["seeds"]["2"]
     assert textured["stages"]["pretrain"]["shared_from"].endswith("textured_base/textured/seed2")
     assert textured["stages"]["pretrain"]["steps"] == 2
