@@ -4,22 +4,27 @@ The learning ladder (benchmarks/learning.py) budgets optimiser steps, so its wal
 steps times the seconds per step. This measures one step as the trainer takes it: TRL's
 collator over 8 real rows of the ladder's headline task (chat template, tokenizer, image
 processor, assistant mask), then forward, backward and AdamW, float32, one torch thread.
-Five variants on the same rows and the same initial weights:
+Six variants on the same rows and the same initial weights:
 
 - `before`: the text around the query spelt out byte by byte (`tiny.prompt_words: false`),
-  transformers' own assistant-mask loop and its vision attention, one call per frame;
+  transformers' own assistant-mask loop, vision attention (one call per frame), rope
+  positions and image processor loop;
 - `+ mask`: the vectorised assistant mask (`tvgcurate.model.processor.assistant_masks`);
 - `+ words`: the prompt's words as whole-word tokens (`tiny.prompt_words: true`);
 - `+ words, mask`: both;
-- `now`: both, and the vision attention over all frames in one call
-  (`tvgcurate.model.vision_attention`; tiny's default).
+- `+ attention`: and the vision attention over all frames in one call
+  (`tvgcurate.model.vision_attention`);
+- `now`: and the integer rope positions (`tvgcurate.model.rope_index`) and the frames of one
+  size through the image processor as one array (`tvgcurate.model.image_batch`): tiny's
+  defaults.
 
 For each of the pretraining stand-in's rows (yes/no questions on 1-4 frame clips, 4 per
 row) and SFT's (3 questions per row over the video's frames) it prints the median seconds
-per step over `--steps` steps (after 2 warm-up steps), the collator's share, the tokens per
-row, and each variant's speed-up over `before`. Medians, as the machine may be shared.
+per step over `--steps` steps per variant (after 2 warm-up steps), the collator's share, the
+tokens per row, and each variant's speed-up over `before`. The variants take turns, a step
+each, so that a drift of the (shared) machine falls on all of them alike.
 
-    .venv/bin/python benchmarks/step_speed.py                # about 3 minutes on 2 cores
+    .venv/bin/python benchmarks/step_speed.py                # about 4 minutes on 2 cores
     .venv/bin/python benchmarks/step_speed.py --steps 20 --json docs/learning/speed.json
 """
 
@@ -35,12 +40,14 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 RECIPE = REPO / "recipes/tiny-cpu.yaml"
-VARIANTS = {  # name -> (prompt words, vectorised mask, vision attention in one call)
-    "before": (False, False, False),
-    "+ mask": (False, True, False),
-    "+ words": (True, False, False),
-    "+ words, mask": (True, True, False),
-    "now": (True, True, True),
+VARIANTS = {  # name -> (prompt words, vectorised mask, vision attention in one call,
+    #                     integer rope positions and batched image processor)
+    "before": (False, False, False, False),
+    "+ mask": (False, True, False, False),
+    "+ words": (True, False, False, False),
+    "+ words, mask": (True, True, False, False),
+    "+ attention": (True, True, True, False),
+    "now": (True, True, True, True),
 }
 
 
@@ -69,8 +76,12 @@ def rows_for(ws, cfg, kind: str, n: int) -> list[dict]:
     return rows[:n]
 
 
-def measure(ws, kind: str, variant: tuple[bool, bool, bool], steps: int, batch: int) -> dict:
+def setup(ws, kind: str, variant: tuple[bool, bool, bool, bool], steps: int, batch: int):
+    """One variant's step, ready to run: step(i) -> (seconds, collator seconds, tokens/row)."""
     import torch
+    from transformers.models.qwen2_vl.image_processing_pil_qwen2_vl import (
+        Qwen2VLImageProcessorPil,
+    )
     from transformers.processing_utils import ProcessorMixin
     from trl import SFTTrainer
 
@@ -80,39 +91,55 @@ def measure(ws, kind: str, variant: tuple[bool, bool, bool], steps: int, batch: 
     from tvgcurate.model.sft import sft_args
     from tvgcurate.model.train import _with_query_words
 
-    words, fast_mask, one_call = variant
+    words, fast_mask, one_call, fast_inputs = variant
     sets = ["report_to=[]", "torch_dtype=float32", f"tiny.prompt_words={str(words).lower()}"]
     cfg = build_config(RECIPE, sets, workspace=ws.root, output=Path("/tmp/unused"), model="tiny")
     cfg = _with_query_words(cfg, ws)
-    rows = rows_for(ws, cfg, kind, batch * (steps + 2))
-    data = to_dataset(rows)
+    data = to_dataset(rows_for(ws, cfg, kind, batch * (steps + 2)))
+    torch.manual_seed(0)
     model, proc = load_model("tiny", cfg.tiny, "float32")
     if not one_call:  # transformers' vision attention, one call per frame
         model.config.vision_config._attn_implementation = "sdpa"
     if not fast_mask:  # transformers' own loop (each processor built here has its own class)
         type(proc)._adjust_assistant_masks_indices = ProcessorMixin._adjust_assistant_masks_indices
+    if not fast_inputs:  # transformers' rope positions and image processor
+        del model.model.get_rope_index
+        proc.image_processor = Qwen2VLImageProcessorPil.from_dict(proc.image_processor.to_dict())
     stage = cfg.pretrain if kind == "pretrain" else cfg.sft
     args = sft_args(stage, Path("/tmp/tvg_step_speed"), conversations=True)
     trainer = SFTTrainer(model=model, args=args, train_dataset=data, processing_class=proc)
     collate = trainer.data_collator
     opt = torch.optim.AdamW(model.parameters(), lr=stage.learning_rate)
     model.train()
-    total, coll, tokens = [], [], []
-    for i in range(steps + 2):
+
+    def step(i: int) -> tuple[float, float, float, float]:
         t = time.perf_counter()
         b = collate([data[j] for j in range(i * batch, (i + 1) * batch)])
         c = time.perf_counter() - t
-        model(**b).loss.backward()
+        loss = model(**b).loss
+        loss.backward()
         opt.step()
         opt.zero_grad()
-        if i >= 2:  # warm-up
-            total.append(time.perf_counter() - t)
-            coll.append(c)
-            tokens.append(int(b["attention_mask"].sum()) / batch)
+        return time.perf_counter() - t, c, int(b["attention_mask"].sum()) / batch, loss.item()
+
+    return step
+
+
+def measure(ws, kind: str, steps: int, batch: int) -> dict[str, dict]:
+    """Every variant's median step, the variants taking turns step by step."""
+    runs = {name: setup(ws, kind, v, steps, batch) for name, v in VARIANTS.items()}
+    times: dict[str, list] = {name: [] for name in runs}
+    for i in range(steps + 2):
+        for name, step in runs.items():
+            times[name].append(step(i))
     return {
-        "s_per_step": round(statistics.median(total), 4),
-        "collate_s": round(statistics.median(coll), 4),
-        "tokens_per_row": round(statistics.mean(tokens), 1),
+        name: {
+            "s_per_step": round(statistics.median(t[0] for t in ts[2:]), 4),  # after warm-up
+            "collate_s": round(statistics.median(t[1] for t in ts[2:]), 4),
+            "tokens_per_row": round(statistics.mean(t[2] for t in ts[2:]), 1),
+            "losses": [t[3] for t in ts],  # every step's: the same computation, the same loss
+        }
+        for name, ts in times.items()
     }
 
 
@@ -130,10 +157,7 @@ def main(argv=None) -> int:
     ws = task(args.work, args.videos)
     out: dict = {"date": time.strftime("%Y-%m-%d"), "steps": args.steps, "batch": args.batch}
     for kind in ("pretrain", "sft"):
-        res = {}
-        for name, variant in VARIANTS.items():
-            torch.manual_seed(0)
-            res[name] = measure(ws, kind, variant, args.steps, args.batch)
+        res = measure(ws, kind, args.steps, args.batch)
         for r in res.values():
             r["speedup_vs_before"] = round(res["before"]["s_per_step"] / r["s_per_step"], 2)
         out[kind] = res

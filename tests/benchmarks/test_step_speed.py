@@ -30,4 +30,8 @@ def test_step_speed_times_every_variant_on_the_same_rows(tmp_path, capsys):
         assert r["now"]["tokens_per_row"] < r["before"]["tokens_per_row"]
         # the vision attention in one call changes no token either
         assert r["now"]["tokens_per_row"] == r["+ words, mask"]["tokens_per_row"]
+        # the rope positions and the batched image processor compute the same: the same
+        # losses, step after step, to the last bit
+        assert r["now"]["losses"] == r["+ attention"]["losses"]
+        assert r["+ mask"]["losses"] == r["before"]["losses"]
         assert f"{kind}: median s/step" in printed
