@@ -58,7 +58,7 @@ lane2() {
 }
 # each lane waits for files of this run, not an old one's
 rm -rf "$OUT/base" "$OUT/textured_base" "$OUT/lane0.failed" "$OUT/lane2.failed"
-export -f L pin wait_for lane0 lane2
+export -f L wait_for lane0 lane2
 export OUT PY BASE TEXTURED_BASE BASE_PRETRAIN SIDE_PRETRAIN SIDE_SFT SIDE_SFT_TEXTURED
 (pin 0 bash -euo pipefail -c 'lane0 "$@"' lane0 "$@" || { touch "$OUT/lane0.failed"; exit 1; }) \
   >"$OUT/lane0.log" 2>&1 &

@@ -12,6 +12,7 @@ but it needs torchvision, which this stack cannot install (STACK.md).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection
 
 SAVED_AS = "Qwen2VLImageProcessorPil"  # saved checkpoints name transformers' class
@@ -20,7 +21,6 @@ SAVED_AS = "Qwen2VLImageProcessorPil"  # saved checkpoints name transformers' cl
 def _class():
     from transformers.models.qwen2_vl.image_processing_pil_qwen2_vl import (
         Qwen2VLImageProcessorPil,
-        smart_resize,
     )
 
     class FramesImageProcessor(Qwen2VLImageProcessorPil):
@@ -37,22 +37,7 @@ def _class():
             import numpy as np
             from transformers.feature_extraction_utils import BatchFeature
 
-            shape = images[0].shape if images else None
-            same = bool(images) and all(
-                im.shape == shape and im.dtype == np.uint8 and im.ndim == 3 for im in images
-            )
-            if same and do_resize:
-                h, w = shape[-2:]
-                target = smart_resize(
-                    h, w, factor=patch_size * merge_size,
-                    min_pixels=size.shortest_edge, max_pixels=size.longest_edge,
-                )  # fmt: skip
-                same = tuple(target) == (h, w)
-            if (
-                not same
-                or shape[-2] % (patch_size * merge_size)
-                or shape[-1] % (patch_size * merge_size)
-            ):
+            if not _fits_as_one_array(images, do_resize, size, patch_size * merge_size):
                 return super()._preprocess(
                     images, do_resize, size, resample, do_rescale, rescale_factor, do_normalize,
                     image_mean, image_std, patch_size, temporal_patch_size, merge_size,
@@ -86,16 +71,32 @@ def _class():
     return FramesImageProcessor
 
 
+def _fits_as_one_array(images, do_resize: bool, size, factor: int) -> bool:
+    """Every image uint8 (C, H, W) of one shape, whole patches, and no resize to do."""
+    import numpy as np
+    from transformers.models.qwen2_vl.image_processing_pil_qwen2_vl import smart_resize
+
+    if not images:
+        return False
+    shape = images[0].shape
+    if any(im.shape != shape or im.dtype != np.uint8 or im.ndim != 3 for im in images):
+        return False
+    h, w = shape[-2:]
+    if h % factor or w % factor:
+        return False
+    if not do_resize:
+        return True
+    target = smart_resize(
+        h, w, factor=factor, min_pixels=size.shortest_edge, max_pixels=size.longest_edge
+    )
+    return tuple(target) == (h, w)
+
+
 def _per_channel(value, channels: int) -> list:
     return list(value) if isinstance(value, Collection) else [value] * channels
 
 
-_CLASS = None
-
-
+@functools.cache
 def frames_image_processor_class():
     """The class (built once: transformers is imported lazily)."""
-    global _CLASS
-    if _CLASS is None:
-        _CLASS = _class()
-    return _CLASS
+    return _class()
