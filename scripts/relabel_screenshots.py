@@ -2,7 +2,7 @@
 Chromium (system /usr/bin/chromium driven by the `playwright` Python package; no browser
 download).
 
-    python3 -m venv /tmp/shots && /tmp/shots/bin/pip install playwright
+    python3 -m venv /tmp/shots && /tmp/shots/bin/pip install --no-deps -r requirements/screenshots.txt
     PYTHONPATH=/tmp/shots/lib/python3.11/site-packages .venv/bin/python scripts/relabel_screenshots.py
 
 Writes docs/images/relabel-*.png (each kept under 300 KB).

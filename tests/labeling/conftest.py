@@ -12,7 +12,6 @@ they fail loudly.
 from __future__ import annotations
 
 import os
-import socket
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -25,10 +24,7 @@ from tvgcurate.workspace import Workspace
 FPS_CASES = {"fps24": Fraction(24), "fps25": Fraction(25), "fps2997": Fraction(30000, 1001)}
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tvgcurate.labeling.server import free_port  # noqa: E402 - re-exported for the tests
 
 
 @dataclass

@@ -65,6 +65,26 @@ def serve(
 
 
 @labelstudio.command(
+    "check",
+    epilog="Example:\n\n  tvgcurate labelstudio check",
+)
+def check(
+    label_studio: Annotated[
+        Path | None,
+        typer.Option("--label-studio", help="label-studio executable (default: found)."),
+    ] = None,
+    health_timeout_s: Annotated[
+        float, typer.Option("--health-timeout", help="Seconds to wait for /health.")
+    ] = 240.0,
+) -> None:
+    """Start the server once on a free local port, wait for /health, stop it (set-up runs this)."""
+    from tvgcurate.labeling.server import check as check_server
+
+    seconds = check_server(label_studio, health_timeout_s)
+    console.print(f"Label Studio started and answered /health in {seconds:.0f} s; stopped")
+
+
+@labelstudio.command(
     "stop",
     epilog="Example:\n\n  tvgcurate labelstudio stop --data-dir ~/.local/share/tvgcurate/labelstudio",
 )

@@ -37,6 +37,9 @@ from tvgcurate.labeling.server.credentials import (
 )
 from tvgcurate.labeling.server.process import (
     RunningServer,
+    check,
+    free_port,
+    last_error_line,
     serve_forever,
     server_env,
     start,
@@ -57,10 +60,13 @@ __all__ = [
     "RunningServer",
     "ServerConfig",
     "ServerError",
+    "check",
     "credentials_path",
     "ensure_credentials",
     "env_file_path",
     "find_label_studio",
+    "free_port",
+    "last_error_line",
     "personal_access_token",
     "read_credentials",
     "serve_forever",

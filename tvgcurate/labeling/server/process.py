@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
+import shutil
 import signal
+import socket
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,12 +77,27 @@ def _is_healthy(url: str) -> bool:
         return False
 
 
-def _log_tail(path: Path, n: int = 15) -> str:
+_ERROR_LINE = re.compile(r"^\s*(\w+\.)*\w*(Error|Exception|Exit)\b|\b(ERROR|CRITICAL|FATAL)\b")
+
+
+def last_error_line(path: Path) -> str:
+    """The log's last line that reads as an error (an exception, an ERROR record), else its
+    last non-empty line; "" when the log is missing or empty."""
     try:
         lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
         return ""
-    return " | ".join(lines[-n:])
+    lines = [line.strip() for line in lines if line.strip()]
+    for line in reversed(lines):
+        if _ERROR_LINE.search(line):
+            return line[:300]
+    return lines[-1][:300] if lines else ""
+
+
+def _failure(what: str, log_path: Path) -> ServerError:
+    """One line: what went wrong, the server log's path, and its last error line."""
+    last = last_error_line(log_path) or "(the log is empty)"
+    return ServerError(f"{what}; server log {log_path}, last error: {last}")
 
 
 def start(cfg: ServerConfig) -> RunningServer:
@@ -113,17 +132,16 @@ def start(cfg: ServerConfig) -> RunningServer:
     deadline = time.monotonic() + cfg.health_timeout_s
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise ServerError(
-                f"Label Studio exited with code {proc.returncode} before it was healthy; "
-                f"log {log_path}: {_log_tail(log_path)}"
+            raise _failure(
+                f"Label Studio exited with code {proc.returncode} before it was healthy", log_path
             )
         if _is_healthy(cfg.url):
             return server
         time.sleep(1.0)
     server.stop()
-    raise ServerError(
-        f"Label Studio did not answer {cfg.url}/health within {cfg.health_timeout_s:.0f} s; "
-        f"log {log_path}: {_log_tail(log_path)}"
+    raise _failure(
+        f"Label Studio did not answer {cfg.url}/health within {cfg.health_timeout_s:.0f} s",
+        log_path,
     )
 
 
@@ -172,3 +190,29 @@ def serve_forever(server: RunningServer) -> int:
     except KeyboardInterrupt:
         server.stop()
         return 0
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port nothing listens on right now (the OS picks it)."""
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+def check(label_studio: Path | None = None, health_timeout_s: float = 240.0) -> float:
+    """Start the server once on a free local port in a throw-away data dir, wait for /health,
+    stop it; the seconds it took to become healthy. On failure the data dir (and its log) is
+    kept and the ServerError names the log and its last error line."""
+    data_dir = Path(tempfile.mkdtemp(prefix="tvgcurate-ls-check-"))
+    cfg = ServerConfig(
+        data_dir=data_dir,
+        port=free_port(),
+        label_studio=label_studio,
+        health_timeout_s=health_timeout_s,
+    )
+    t0 = time.monotonic()
+    server = start(cfg)
+    seconds = time.monotonic() - t0
+    server.stop()
+    shutil.rmtree(data_dir, ignore_errors=True)
+    return seconds
