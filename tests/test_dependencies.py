@@ -76,10 +76,14 @@ def unpinned_reason(words: list[str], where: str) -> str | None:
             continue
         if not PIN.match(p):
             return f"{p!r} is not pinned with =="
-    if packages and not (no_deps or constrained):
-        # Pinned at the top, but its dependencies would be chosen by pip.
-        if not all(p.startswith("torch==") for p in packages):
-            return "pinned packages without --no-deps or a constraints file pull unpinned deps"
+    # Pinned at the top, but its dependencies would be chosen by pip (torch alone has none
+    # that the constraints do not pin afterwards).
+    if (
+        packages
+        and not (no_deps or constrained)
+        and not all(p.startswith("torch==") for p in packages)
+    ):
+        return "pinned packages without --no-deps or a constraints file pull unpinned deps"
     return None
 
 

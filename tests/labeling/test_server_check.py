@@ -4,6 +4,7 @@ one line that names its log and the log's last error line."""
 from __future__ import annotations
 
 import stat
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -52,7 +53,7 @@ def test_check_names_the_log_and_its_last_error(tmp_path):
     assert "exited with code 1" in msg
     assert "TypeError: Unknown option 'send_default_pii'" in msg
     log = msg.split("server log ", 1)[1].split(",", 1)[0]
-    assert "send_default_pii" in open(log, encoding="utf-8").read()  # the log is kept
+    assert "send_default_pii" in Path(log).read_text(encoding="utf-8")  # the log is kept
 
 
 @pytest.mark.parametrize("command", [["check"], ["serve", "--data-dir", "DATA", "--port", "0"]])
