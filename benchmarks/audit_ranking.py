@@ -7,12 +7,14 @@
     tvgcurate keyframes --workspace ws
     tvgcurate train -w ws --model tiny --stage sft --recipe recipes/tiny-cpu.yaml --max-steps 30 -o run
     tvgcurate score -w ws --checkpoint run --split all --num-samples 4
-    .venv/bin/python benchmarks/audit_ranking.py --workspace ws --demo demo [--run RUN_ID]
+    .venv/bin/python -m benchmarks.audit_ranking --workspace ws --demo demo [--run RUN_ID]
 
-Prints, for k = 5% of the annotated samples (and 10%, 20%), the share of planted errors in
-the top k for: the annotation checks alone; with the scored run (if given); and with an
-"oracle" predictions table that answers every query with its true interval (the stand-in
-the tests use). Random = the planted share of the set. Audits are not written.
+Prints, for k = 5% of the annotated samples (and 10%, 20%, and k = planted), the share of
+planted errors in the top k of the audit's priority (evidence = sum of ln((1-f)/f) over a
+sample's flags, f measured per check) for: the annotation checks alone; with the scored run
+(if given); and with an "oracle" predictions table that answers every query with its true
+interval (`tvgcurate.demo.evaluate.oracle_predictions`). Random = the planted share of the
+set. Precision@k is `curation.audit.ranking.precision_curve`. Audits are not written.
 """
 
 from __future__ import annotations
@@ -32,13 +34,12 @@ def main() -> None:
     ap.add_argument("--encoder", default="hashing")
     args = ap.parse_args()
 
-    import sys
+    import pyarrow as pa
 
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from tests.curation.audit.conftest import oracle_predictions
     from tvgcurate.curation.audit import AuditConfig, run_audit
+    from tvgcurate.curation.audit.ranking import precision_curve
     from tvgcurate.demo.data import load_ground_truth
-    from tvgcurate.demo.evaluate import precision_at_k
+    from tvgcurate.demo.evaluate import oracle_predictions
     from tvgcurate.workspace import Workspace
 
     gt = load_ground_truth(args.demo)
@@ -51,14 +52,14 @@ def main() -> None:
     n = len(source)
     base = len(planted & source) / n
     print(f"{n} annotated samples, {len(planted & source)} planted ({base:.1%} = random)")
-    print("| ranking | trust | " + " | ".join(f"P@{f:.0%} (k={math.ceil(f * n)})" for f in (0.05, 0.1, 0.2)) + " | lift @5% |")  # fmt: skip
-    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    fracs = (0.05, 0.1, 0.2)
+    ks = [math.ceil(f * n) for f in fracs] + [max(1, len(planted & source))]
+    print("| ranking | agreement | " + " | ".join(f"P@{f:.0%} (k={k})" for f, k in zip(fracs, ks)) + f" | P@planted (k={ks[-1]}) | lift @5% |")  # fmt: skip
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     variants = [("annotation checks only", None)]
     if args.run:
         variants.append((f"+ scored run `{args.run}`", args.run))
     old = ws.read("predictions")
-    import pyarrow as pa
-
     oracle = oracle_predictions(gt)
     table = pa.concat_tables([old.select(oracle.column_names).cast(oracle.schema), oracle]) if old.num_rows else oracle  # fmt: skip
     ws.write("predictions", table)
@@ -70,13 +71,14 @@ def main() -> None:
             )
         )
         ranked = [s for s in res.ranked() if s in source]
-        ps = [precision_at_k(ranked, planted, math.ceil(f * n)) for f in (0.05, 0.1, 0.2)]
+        ps = precision_curve(ranked, planted, ks)
         trust = "-" if res.trust is None else f"{res.trust:.2f}"
         print(
             f"| {label} | {trust} | "
             + " | ".join(f"{p:.0%}" for p in ps)
             + f" | {ps[0] / base:.1f}x |"
         )
+        print("  " + " / ".join(res.weighing()))
     shutil.rmtree(tmp.parent)
 
 

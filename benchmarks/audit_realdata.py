@@ -1,6 +1,6 @@
 """Audit the real QVHighlights train+val and Charades-STA files and print the docs tables.
 
-    .venv/bin/python benchmarks/audit_realdata.py --workspace /tmp/ws-real
+    .venv/bin/python -m benchmarks.audit_realdata --workspace /tmp/ws-real
 
 Ingests ../shared/data (when the workspace has no samples yet), runs `tvgcurate audit`'s
 library function, and prints markdown: counts per check and source, 3 examples per check,

@@ -1,18 +1,23 @@
 """Does `tiny` bind the query's words to the frames? A fast plain-PyTorch SFT diagnosis.
 
 The learning benchmark's question, stripped to what decides it: videos of 1 fps frames drawn
-directly at 56x56 (4 visual tokens each), k coloured shapes per video (each colour once, so
-the query's colour decides the answer when k >= 2), ETA stamps before every frame, and the
-project's `tiny` Qwen2-VL, processor and answer format. One flag per suspected cause:
+directly at 56x56 (4 visual tokens each) with demo-data's shapes (`tvgcurate.demo.render`),
+k coloured shapes per video (each colour once, so the query's colour decides the answer when
+k >= 2), ETA stamps before every frame (`tvgcurate.model.inputs.build_input`), and the
+project's `tiny` Qwen2-VL, processor and answer format. Everything but the data is the
+library's: rows in its SFT format trained by `tvgcurate.model.sft.run_sft` (each stage its
+own warmup + cosine schedule, as `tvgcurate train`), answers and refusal scores from the
+`hf` score backend, metrics from `tvgcurate.metrics`. One flag per suspected cause:
 
-    .venv/bin/python benchmarks/binding.py --out /tmp/bind/base --steps 1500
-    .venv/bin/python benchmarks/binding.py --out /tmp/bind/words --steps 1500 --word-tokens
-    .venv/bin/python benchmarks/binding.py --out /tmp/bind/pre --steps 1500 --pretrain-steps 400
+    .venv/bin/python -m benchmarks.binding --out /tmp/bind/base --steps 1500
+    .venv/bin/python -m benchmarks.binding --out /tmp/bind/words --steps 1500 --word-tokens
+    .venv/bin/python -m benchmarks.binding --out /tmp/bind/pre --steps 1500 --pretrain-steps 400
 
 Budgets are optimiser steps (machines differ about 5x in speed); the wall time is printed
 beside them. Held-out: 300 videos of a fixed seed, split by shape count. The refusal score is
-P(refusal) at the answer's decision point (the token after ``<answer>``), windows come from
-decoding with the refusal word suppressed, so grounding and refusal are measured apart.
+the backend's refusal score at the answer's decision point (the token after ``<answer>``),
+windows come from decoding with the refusal word suppressed, so grounding and refusal are
+measured apart. Videos are drawn fresh for every training row (no row is seen twice).
 Writes RESULTS.json and curve.jsonl into --out.
 """
 
@@ -20,30 +25,29 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import random
-import sys
+import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+from tvgcurate.demo.render import COLOURS, shape_mask
+from tvgcurate.metrics import (
+    interval_iou,
+    refusal_accuracy_at_threshold,
+    refusal_auc,
+    refusal_threshold_at_frr,
+)
+from tvgcurate.model.eta import TimestampFormat, parse_answer
 
-from tvgcurate.model.eta import TimestampFormat, parse_answer, refusal  # noqa: E402
-
-PALETTE = {
-    "red": (225, 30, 30),
-    "green": (40, 205, 60),
-    "blue": (40, 90, 240),
-    "yellow": (245, 225, 40),
-    "purple": (160, 60, 210),
-    "orange": (250, 140, 20),
-}
+PALETTE = {c: COLOURS[c] for c in ("red", "green", "blue", "yellow", "purple", "orange")}
 KINDS = ("circle", "square", "triangle")
 FRAME = 56
+WORDS = [*PALETTE, *KINDS, "When", "is", "the", "visible", "What", "shown"]
+"""The task's words, as whole-word tokens (`--word-tokens`: TinyConfig.words)."""
 
 
 @dataclass
@@ -57,20 +61,14 @@ class Task:
 
 
 def draw(colour: str | None, kind: str, rng: random.Random, bg: int) -> np.ndarray:
+    """One FRAME x FRAME frame: a grey background and, unless `colour` is None, one shape of
+    demo-data's (shape_mask) at a random size and place."""
     a = np.full((FRAME, FRAME, 3), bg, np.uint8)
     if colour is None:
         return a
     s = rng.randint(20, 32)
     x0, y0 = rng.randint(0, FRAME - s), rng.randint(0, FRAME - s)
-    yy, xx = np.mgrid[:FRAME, :FRAME]
-    if kind == "square":
-        m = (yy >= y0) & (yy < y0 + s) & (xx >= x0) & (xx < x0 + s)
-    elif kind == "circle":
-        r = s / 2
-        m = (yy - y0 - r) ** 2 + (xx - x0 - r) ** 2 <= r * r
-    else:  # triangle, apex up
-        m = (yy >= y0) & (yy < y0 + s) & (np.abs(xx - x0 - s / 2) <= (yy - y0) / 2)
-    a[m] = PALETTE[colour]
+    a[y0 : y0 + s, x0 : x0 + s][shape_mask(kind, s)] = PALETTE[colour]
     return a
 
 
@@ -98,171 +96,120 @@ def make_video(rng: random.Random, task: Task) -> dict:
     return {"n": n, "frames": frames, "qa": qa, "k": len(runs), "slots": slots, "kind": kind}
 
 
-# -- the model's inputs -------------------------------------------------------------------
+def to_pil(frames):
+    from PIL import Image
+
+    return [Image.fromarray(f) if isinstance(f, np.ndarray) else f for f in frames]
+
+
+# -- the model's inputs: the library's ------------------------------------------------------
 
 
 class Encoder:
-    """Chat text, images and label masks for the project's processor."""
+    """A video and a question as the library's ModelInput (`build_input`: ETA stamps before
+    every frame, the query after them, and before them too with `query_first`)."""
 
     def __init__(self, processor, fmt: TimestampFormat, query_first: bool = False):
+        from tvgcurate.model.inputs import InputConfig
+
         self.proc, self.fmt, self.query_first = processor, fmt, query_first
-        tok = processor.tokenizer
-        self.tok = tok
-        self.im_start = tok.convert_tokens_to_ids("<|im_start|>")
-        self.im_end = tok.convert_tokens_to_ids("<|im_end|>")
-        self.assistant = tok.encode("assistant\n", add_special_tokens=False)
-        self.answer_open = tok.convert_tokens_to_ids("<answer>")
-        self.refuse_first = tok.encode("none", add_special_tokens=False)[0]
+        self.cfg = InputConfig(prompt_template="{query}", frames="uniform", query_first=query_first)
 
-    def video_content(self, n: int, query: str) -> list[dict]:
-        content = [{"type": "text", "text": query}] if self.query_first else []
-        for t in range(n):
-            content += [{"type": "text", "text": self.fmt.stamp(float(t))}, {"type": "image"}]
-        content.append({"type": "text", "text": query})
-        return content
+    def model_input(self, video: dict, query: str, window=None, relevant: bool | None = None):
+        """`window` None: an irrelevant query (trained to refuse) unless `relevant`."""
+        from tvgcurate.model.inputs import build_input
 
-    def answer(self, window) -> str:
-        return refusal() if window is None else self.fmt.answer(float(window[0]), float(window[1]))
+        rel = window is not None if relevant is None else relevant
+        sample = {
+            "sample_id": query,
+            "query": query,
+            "windows": [] if window is None else [{"start": window[0], "end": window[1]}],
+            "relevance": "relevant" if rel else "irrelevant",
+            "duration_s": float(video["n"]),
+        }
+        keyframes = [{"timestamp_s": float(t)} for t in range(video["n"])]
+        return build_input(sample, keyframes, to_pil(video["frames"]), self.fmt, self.cfg)
 
-    def conversation(self, video: dict, qa: list) -> list[dict]:
-        msgs = []
-        for i, (q, w) in enumerate(qa):
-            content = self.video_content(video["n"], q) if i == 0 else q
-            msgs.append({"role": "user", "content": content})
-            msgs.append({"role": "assistant", "content": self.answer(w)})
-        return msgs
+    def conversation(self, video: dict, qa: list) -> dict:
+        """A multi-turn SFT row (the library's format): the first question on the frames,
+        the others as follow-ups, every answer trained."""
+        from tvgcurate.model.data import sft_row
 
-    def batch(self, convs: list[list[dict]], images: list[list], train: bool = True):
-        import torch
+        first, *more = [self.model_input(video, q, w) for q, w in qa]
+        return sft_row(first, more)
 
-        texts = [
-            self.proc.apply_chat_template(c, tokenize=False, add_generation_prompt=not train)
-            for c in convs
-        ]
-        self.tok.padding_side = "right" if train else "left"
-        enc = self.proc(
-            text=texts,
-            images=[im for ims in images for im in ims] or None,
-            return_tensors="pt",
-            padding=True,
-        )
-        if train:
-            labels = torch.full_like(enc["input_ids"], -100)
-            for b, ids in enumerate(enc["input_ids"].tolist()):
-                i, na = 0, len(self.assistant)
-                while i < len(ids):
-                    if ids[i] == self.im_start and ids[i + 1 : i + 1 + na] == self.assistant:
-                        j = i + 1 + na
-                        while j < len(ids) and ids[j] != self.im_end:
-                            j += 1
-                        labels[b, i + 1 + na : j + 1] = enc["input_ids"][b, i + 1 + na : j + 1]
-                        i = j
-                    i += 1
-            enc["labels"] = labels
-        return enc
+    def asked(self, video: dict, turns: list[tuple[str, str]]) -> dict:
+        """A multi-turn row of free-form (question, answer) turns on the video's frames."""
+        from tvgcurate.model.data import conversation
+
+        m = self.model_input(video, turns[0][0], relevant=True)
+        return conversation(m.prompt, m.images, turns[0][1], turns[1:])
 
 
 def add_word_tokens(processor, model) -> list[str]:
-    """Whole-word tokens for the task's words, as a real BPE vocabulary has them."""
+    """WORDS as whole-word tokens on a model built without them (`TinyConfig(words=WORDS)`
+    does it at build time)."""
     from tokenizers import AddedToken
 
-    words = list(PALETTE) + list(KINDS) + ["When", "is", "the", "visible", "What", "shown"]
-    processor.tokenizer.add_tokens([AddedToken(w, normalized=False) for w in words])
+    processor.tokenizer.add_tokens([AddedToken(w, normalized=False) for w in WORDS])
     model.resize_token_embeddings(len(processor.tokenizer))
-    return words
+    return WORDS
 
 
-# -- training -----------------------------------------------------------------------------
+# -- training rows ----------------------------------------------------------------------------
 
 
-def caption_batch(enc: Encoder, rng: random.Random, task: Task, size: int):
+def caption_rows(enc: Encoder, rng: random.Random, task: Task, size: int) -> list[dict]:
     """Single frames captioned with their shape or 'nothing': a stand-in for pretraining."""
-    convs, images = [], []
+    from tvgcurate.model.data import prompt_completion
+
+    rows = []
     for _ in range(size):
         c = rng.choice([None, *PALETTE])
         kind = rng.choice(KINDS)
         img = draw(c, kind, rng, rng.randint(0, 140))
         text = "nothing" if c is None else f"the {c} {kind}"
-        convs.append(
-            [
-                {
-                    "role": "user",
-                    "content": [{"type": "image"}, {"type": "text", "text": "What is shown?"}],
-                },
-                {"role": "assistant", "content": text},
-            ]
-        )
-        images.append([img])
-    return convs, images
+        prompt = [
+            {"role": "user", "content": [{"type": "image"}, {"type": "text", "text": CAPTION_Q}]}
+        ]
+        rows.append(prompt_completion(prompt, to_pil([img]), text))
+    return rows
 
 
-def presence_batch(enc: Encoder, rng: random.Random, task: Task, size: int, turns: int):
+CAPTION_Q = "What is shown?"
+
+
+def presence_rows(enc: Encoder, rng: random.Random, task: Task, size: int, turns: int):
     """'Is there a red circle?' answered yes/no: binding without timestamps (a diagnosis)."""
-    convs, images = [], []
+    rows = []
     for _ in range(size):
         v = make_video(rng, task)
         qa = v["qa"][:]
         rng.shuffle(qa)
-        msgs = []
-        for i, (q, w) in enumerate(qa[:turns]):
-            q = q.replace("When is the", "Is there a").replace(" visible?", "?")
-            content = enc.video_content(v["n"], q) if i == 0 else q
-            msgs += [
-                {"role": "user", "content": content},
-                {"role": "assistant", "content": "no" if w is None else "yes"},
-            ]
-        convs.append(msgs)
-        images.append(v["frames"])
-    return convs, images
+        asked = [
+            (
+                q.replace("When is the", "Is there a").replace(" visible?", "?"),
+                "no" if w is None else "yes",
+            )
+            for q, w in qa[:turns]
+        ]
+        rows.append(enc.asked(v, asked))
+    return rows
 
 
-def stamp_caption_batch(enc: Encoder, rng: random.Random, task: Task, size: int, turns: int):
+def stamp_caption_rows(enc: Encoder, rng: random.Random, task: Task, size: int, turns: int):
     """'What is shown at <t>03.0</t>?' answered 'the red circle' or 'nothing' (dense captions)."""
-    convs, images = [], []
+    rows = []
     for _ in range(size):
         v = make_video(rng, task)
-        msgs = []
-        for i in range(turns):
+        asked = []
+        for _ in range(turns):
             t = rng.randrange(v["n"])
             c = v["slots"][t]
-            q = f"What is shown at {enc.fmt.stamp(float(t))}?"
-            content = enc.video_content(v["n"], q) if i == 0 else q
-            msgs += [
-                {"role": "user", "content": content},
-                {
-                    "role": "assistant",
-                    "content": "nothing" if c is None else f"the {c} {v['kind'][c]}",
-                },
-            ]
-        convs.append(msgs)
-        images.append(v["frames"])
-    return convs, images
-
-
-def probe_accuracy(model, enc: Encoder, task: Task, kind: str, count: int = 200) -> float:
-    """Greedy accuracy of the caption or presence answer on fresh examples (seed 4242)."""
-    import torch
-
-    rng = random.Random(4242)
-    fn = caption_batch if kind == "caption" else presence_batch
-    convs, ims = fn(enc, rng, task, count) if kind == "caption" else fn(enc, rng, task, count, 1)
-    model.eval()
-    right = 0
-    with torch.no_grad():
-        for i in range(0, count, 25):
-            c = [x[:-1] for x in convs[i : i + 25]]
-            want = [x[-1]["content"] for x in convs[i : i + 25]]
-            b = enc.batch(
-                c,
-                [to_pil(x) if isinstance(x[0], np.ndarray) else x for x in ims[i : i + 25]],
-                train=False,
-            )
-            out = model.generate(**b, max_new_tokens=8, do_sample=False)
-            for j, w in enumerate(want):
-                got = enc.tok.decode(out[j, b["input_ids"].shape[1] :], skip_special_tokens=True)
-                right += got.strip() == w
-    model.train()
-    return right / count
+            answer = "nothing" if c is None else f"the {c} {v['kind'][c]}"
+            asked.append((f"What is shown at {enc.fmt.stamp(float(t))}?", answer))
+        rows.append(enc.asked(v, asked))
+    return rows
 
 
 def pir_turns(v: dict, rng: random.Random, turns: int, share: float) -> list:
@@ -283,7 +230,7 @@ def pir_turns(v: dict, rng: random.Random, turns: int, share: float) -> list:
     return out
 
 
-def grounding_batch(
+def grounding_rows(
     enc: Encoder,
     rng: random.Random,
     task: Task,
@@ -291,12 +238,12 @@ def grounding_batch(
     turns: int,
     pool=None,
     irrelevant_share: float | None = None,
-):
+) -> list[dict]:
     """Multi-turn grounding conversations of fresh videos, or of a fixed `pool` of videos
     whose `qa` holds the (possibly noisy) labels to train on. `irrelevant_share` None keeps
     each video's own Q/A list (its shapes and one absent shape, shuffled); a number draws
     the turns with `pir_turns` (the PIR arms)."""
-    convs, images = [], []
+    rows = []
     for _ in range(size):
         v = rng.choice(pool) if pool is not None else make_video(rng, task)
         if irrelevant_share is None:
@@ -305,15 +252,43 @@ def grounding_batch(
             qa = qa[:turns]
         else:
             qa = pir_turns(v, rng, turns, irrelevant_share)
-        convs.append(enc.conversation(v, qa))
-        images.append(v["frames"])
-    return convs, images
+        if qa:
+            rows.append(enc.conversation(v, qa))
+    return rows
 
 
-def to_pil(frames):
-    from PIL import Image
+def stage_rows(enc: Encoder, args, task: Task, stage: str, pool=None) -> list[dict]:
+    """Every row of a stage: `args.batch` (captions: `args.caption_batch`) per step."""
+    rng = random.Random(f"{args.seed}-{stage}")
+    if stage == "pretrain":
+        short = args.pretrain_max_frames or task.max_frames
+        pre_task = Task(
+            1, short, 1, min(task.max_shapes, args.pretrain_max_frames or task.max_shapes)
+        )
+        n = args.pretrain_steps
+        if args.pretrain_kind == "frame":
+            return caption_rows(enc, rng, task, n * args.caption_batch)
+        if args.pretrain_kind == "presence":
+            return presence_rows(enc, rng, pre_task, n * args.batch, args.turns + 1)
+        return stamp_caption_rows(enc, rng, pre_task, n * args.batch, args.turns + 1)
+    n = args.steps * args.batch
+    if args.presence:
+        return presence_rows(enc, rng, task, n, args.turns)
+    rows = grounding_rows(enc, rng, task, n, args.turns, pool, args.irrelevant_share)
+    if args.mix_presence:  # keep the yes/no rows beside grounding (multi-task)
+        rows += presence_rows(enc, rng, task, max(1, n // 4), args.turns)
+        rng.shuffle(rows)
+    return rows
 
-    return [Image.fromarray(f) for f in frames]
+
+def dataset(rows: list[dict], chunk: int = 2000):
+    """The library's in-memory dataset (`to_dataset`), built a chunk at a time."""
+    import datasets
+
+    from tvgcurate.model.data import to_dataset
+
+    parts = [to_dataset(rows[i : i + chunk]) for i in range(0, len(rows), chunk)]
+    return parts[0] if len(parts) == 1 else datasets.concatenate_datasets(parts)
 
 
 def train(
@@ -327,128 +302,99 @@ def train(
     stop: int | None = None,
     state: dict | None = None,
 ) -> dict:
-    """Pretrain then SFT on one warmup + cosine schedule over both stages.
+    """The pretraining stand-in (`args.pretrain_steps`), then SFT (`args.steps`), each one
+    `run_sft` stage with its own warmup + cosine schedule. `start_step`/`stop` pick whole
+    stages (`stop=args.pretrain_steps`: the stand-in only; `start_step=args.pretrain_steps`:
+    SFT only, from a model that had it); `state` is accepted for old callers and gets
+    `opt` None: the optimiser is not carried from one stage to the next."""
+    from tvgcurate.model.config import SFTStageConfig
+    from tvgcurate.model.sft import run_sft
+    from tvgcurate.model.trainlog import read_log
 
-    `start_step`/`stop` run a slice of that schedule (a stage resumed from a checkpoint);
-    `state` carries the optimiser between slices: loaded from `state["opt"]` when present,
-    written back at the end.
-    """
-    import torch
-
-    params = [p for p in model.parameters() if p.requires_grad]
-    opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.0)
-    if state and "opt" in state:
-        opt.load_state_dict(state["opt"])
-    total = args.pretrain_steps + args.steps
-    warm = max(1, int(0.05 * total))
-
-    def lr_at(step):
-        if step < warm:
-            return args.lr * (step + 1) / warm
-        return args.lr * 0.5 * (1 + math.cos(math.pi * (step - warm) / max(1, total - warm)))
-
-    rng = random.Random(args.seed)
-    pre_task = Task(
-        1,
-        args.pretrain_max_frames or task.max_frames,
-        1,
-        min(task.max_shapes, args.pretrain_max_frames or task.max_shapes),
-    )
-    model.train()
-    t0 = time.time()
-    ema = None
+    pre, total = args.pretrain_steps, args.pretrain_steps + args.steps
     end = total if stop is None else min(stop, total)
-    for step in range(start_step, end):
-        pre = step < args.pretrain_steps
-        if pre and args.pretrain_kind == "frame":
-            convs, ims = caption_batch(enc, rng, task, args.caption_batch)
-        elif pre and args.pretrain_kind == "presence":
-            convs, ims = presence_batch(enc, rng, pre_task, args.batch, args.turns + 1)
-        elif pre:
-            convs, ims = stamp_caption_batch(enc, rng, pre_task, args.batch, args.turns + 1)
-        elif args.presence:
-            convs, ims = presence_batch(enc, rng, task, args.batch, args.turns)
-        else:
-            g_task = task
-            done = (step - args.pretrain_steps) / max(1, args.steps)
-            if args.curriculum and done < 0.5:  # short videos first, full length by halfway
-                lo = args.pretrain_max_frames or task.min_frames
-                top = round(lo + (task.max_frames - lo) * done / 0.5)
-                g_task = Task(
-                    min(lo, task.min_frames), max(lo, top), task.min_shapes, task.max_shapes
+    if start_step not in (0, pre) or end not in (pre, total):
+        raise ValueError(f"binding.train runs whole stages: steps 0-{pre} and {pre}-{total}")
+    stages = [("pretrain", pre)] if start_step == 0 and pre else []
+    if end == total and args.steps:
+        stages.append(("sft", args.steps))
+    t0 = time.time()
+    model.train()
+    for name, steps in stages:
+        rows = stage_rows(enc, args, task, name, pool)
+        per_step = (
+            args.caption_batch
+            if name == "pretrain" and args.pretrain_kind == "frame"
+            else args.batch
+        )
+        stage = SFTStageConfig(
+            learning_rate=args.lr,
+            max_steps=steps,
+            per_device_train_batch_size=per_step,
+            warmup_ratio=0.05,
+            lr_scheduler_type="cosine",
+            weight_decay=0.0,
+            max_grad_norm=1.0,
+            logging_steps=min(50, steps),
+            save_steps=10**9,
+        )
+        with tempfile.TemporaryDirectory(prefix=f"binding_{name}_") as out:
+            run_sft(model, enc.proc, dataset(rows), stage, Path(out), seed=args.seed, name=name)
+            for rec in read_log(Path(out) / "metrics.jsonl"):
+                offset = pre if name == "sft" else 0
+                log(
+                    {
+                        **rec,
+                        "step": rec.get("step", 0) + offset,
+                        "seconds": round(time.time() - t0, 1),
+                    }
                 )
-            convs, ims = grounding_batch(
-                enc, rng, g_task, args.batch, args.turns, pool, args.irrelevant_share
-            )
-            if args.mix_presence:  # keep the yes/no rows beside grounding (multi-task)
-                c2, i2 = presence_batch(enc, rng, task, max(1, args.batch // 4), args.turns)
-                convs, ims = convs + c2, ims + i2
-        batch = enc.batch(convs, [to_pil(x) if isinstance(x[0], np.ndarray) else x for x in ims])
-        for g in opt.param_groups:
-            g["lr"] = lr_at(step)
-        out = model(**batch)
-        out.loss.backward()
-        torch.nn.utils.clip_grad_norm_(params, 1.0)
-        opt.step()
-        opt.zero_grad(set_to_none=True)
-        loss = float(out.loss)
-        ema = loss if ema is None else 0.98 * ema + 0.02 * loss
-        if step % 50 == 0 or step == end - 1:
-            rec = {
-                "step": step,
-                "stage": "pretrain" if pre else "sft",
-                "loss": round(ema, 4),
-                "lr": lr_at(step),
-                "seconds": round(time.time() - t0, 1),
-            }
-            if step % args.probe_every == 0 and step:
-                if args.presence or (pre and args.pretrain_kind == "presence"):
-                    rec["probe"] = probe_accuracy(
-                        model, enc, pre_task if pre else task, "presence", 100
-                    )
-                elif pre and args.pretrain_kind == "frame":
-                    rec["probe"] = probe_accuracy(model, enc, task, "caption", 100)
-            log(rec)
-        if (
-            args.eval_every
-            and not pre
-            and step > args.pretrain_steps
-            and ((step - args.pretrain_steps) % args.eval_every == 0)
-        ):
-            m = evaluate(model, enc, args, task, limit=120)
-            log({"step": step, "eval": m, "seconds": round(time.time() - t0, 1)})
-            model.train()
     if state is not None:
-        state["opt"] = opt.state_dict()
+        state["opt"] = None
     return {"steps": end - start_step, "seconds": round(time.time() - t0, 1)}
 
 
-# -- evaluation ---------------------------------------------------------------------------
+# -- scoring: the library's backend ---------------------------------------------------------
+
+
+@contextmanager
+def backend(model, processor, batch_size: int = 16, max_new_tokens: int = 20):
+    """The `hf` score backend on (a saved copy of) `model`."""
+    from tvgcurate.model.backends.base import GenOptions, get_backend
+    from tvgcurate.model.loading import save_model
+
+    with tempfile.TemporaryDirectory(prefix="binding_model_") as d:
+        save_model(model, processor, Path(d))
+        yield get_backend(
+            "hf", Path(d), GenOptions(max_new_tokens=max_new_tokens, batch_size=batch_size)
+        )
+
+
+def probe_accuracy(model, enc: Encoder, task: Task, kind: str, count: int = 200) -> float:
+    """Greedy accuracy of the caption or presence answer on fresh examples (seed 4242)."""
+    from tvgcurate.model.inputs import ModelInput
+
+    rng = random.Random(4242)
+    if kind == "caption":
+        rows = caption_rows(enc, rng, task, count)
+        prompts = [(r["prompt"], r["images"], r["completion"]) for r in rows]
+    else:
+        rows = presence_rows(enc, rng, task, count, 1)
+        prompts = [(r["messages"][:1], r["images"], r["messages"][1:]) for r in rows]
+    inputs = [
+        ModelInput(str(i), p, ims, answer[0]["content"][0]["text"], [], "relevant", [], 0.0)
+        for i, (p, ims, answer) in enumerate(prompts)
+    ]
+    with backend(model, enc.proc, max_new_tokens=8) as b:
+        gens = b.generate(inputs)
+    return sum(g.texts[0].strip() == m.target for g, m in zip(gens, inputs)) / count
 
 
 def iou(p, g) -> float:
+    """IoU of two (start, end) windows (`tvgcurate.metrics.interval_iou`); 0 when either is None."""
     if p is None or g is None:
         return 0.0
-    inter = max(0.0, min(p[1], g[1]) - max(p[0], g[0]))
-    union = max(p[1], g[1]) - min(p[0], g[0])
-    return inter / union if union > 0 else 0.0
-
-
-def auc(pos: list[float], neg: list[float]) -> float:
-    """ROC-AUC by the rank statistic (ties count half)."""
-    if not pos or not neg:
-        return float("nan")
-    allv = sorted([(v, 1) for v in pos] + [(v, 0) for v in neg])
-    ranks, i = {}, 0
-    while i < len(allv):
-        j = i
-        while j < len(allv) and allv[j][0] == allv[i][0]:
-            j += 1
-        for k in range(i, j):
-            ranks[k] = (i + j + 1) / 2
-        i = j
-    rsum = sum(ranks[k] for k, (_, lab) in enumerate(allv) if lab == 1)
-    return (rsum - len(pos) * (len(pos) + 1) / 2) / (len(pos) * len(neg))
+    return float(interval_iou(np.asarray(p, dtype=float), np.asarray(g, dtype=float)))
 
 
 def heldout(task: Task, count: int) -> list[dict]:
@@ -466,75 +412,44 @@ def evaluate(model, enc: Encoder, args, task: Task, limit: int | None = None) ->
     return summarise(predict(model, enc, heldout(task, args.heldout)[:limit]))
 
 
-def predict(model, enc: Encoder, rows: list[dict]) -> list[dict]:
-    """Per row (n, frames, query, gt, k): the window decoded with the refusal suppressed, the
-    greedy answer and P(refusal) at the decision point."""
-    import torch
+def _window(a):
+    return None if (a is None or a.refused) else (min(a.start, a.end), max(a.start, a.end))
 
-    model.eval()
-    suppress = [enc.refuse_first]
+
+def predict(model, enc: Encoder, rows: list[dict]) -> list[dict]:
+    """Per row (n, frames, query, gt, k), from the `hf` backend: the window decoded with the
+    refusal suppressed, the greedy answer and the refusal score at the decision point."""
+    inputs = [enc.model_input(r, r["query"], r["gt"]) for r in rows]
+    with backend(model, enc.proc) as b:
+        gens = b.generate(inputs)
     recs = []
-    with torch.no_grad():
-        for i in range(0, len(rows), 16):
-            chunk = rows[i : i + 16]
-            convs = [
-                [{"role": "user", "content": enc.video_content(r["n"], r["query"])}] for r in chunk
-            ]
-            ims = [to_pil(r["frames"]) for r in chunk]
-            batch = enc.batch(convs, ims, train=False)
-            greedy = model.generate(**batch, max_new_tokens=20, do_sample=False)
-            # the decision point: the prompt plus "<answer>"
-            ids = batch["input_ids"]
-            opened = torch.cat([ids, torch.full((ids.shape[0], 1), enc.answer_open)], dim=1)
-            att = torch.cat(
-                [batch["attention_mask"], torch.ones(ids.shape[0], 1, dtype=torch.long)], 1
-            )
-            b2 = {**batch, "input_ids": opened, "attention_mask": att}
-            b2.pop("mm_token_type_ids", None)
-            if "mm_token_type_ids" in batch:
-                b2["mm_token_type_ids"] = torch.cat(
-                    [
-                        batch["mm_token_type_ids"],
-                        torch.zeros(ids.shape[0], 1, dtype=batch["mm_token_type_ids"].dtype),
-                    ],
-                    1,
-                )
-            logits = model(**b2).logits[:, -1].float()
-            logp = torch.log_softmax(logits, -1)
-            p_refuse = logp[:, enc.refuse_first].exp()
-            windows = model.generate(
-                **b2, max_new_tokens=18, do_sample=False, suppress_tokens=suppress
-            )
-            for j, r in enumerate(chunk):
-                gtext = enc.tok.decode(greedy[j, ids.shape[1] :], skip_special_tokens=True)
-                wtext = "<answer>" + enc.tok.decode(
-                    windows[j, opened.shape[1] :], skip_special_tokens=True
-                )
-                g, w = parse_answer(gtext), parse_answer(wtext)
-                recs.append(
-                    {
-                        "k": r["k"],
-                        "gt": r["gt"],
-                        "p_refuse": float(p_refuse[j]),
-                        "greedy_refused": bool(g and g.refused),
-                        "greedy_bad": g is None,
-                        "greedy": None
-                        if (g is None or g.refused)
-                        else (min(g.start, g.end), max(g.start, g.end)),
-                        "window": None
-                        if (w is None or w.refused)
-                        else (min(w.start, w.end), max(w.start, w.end)),
-                    }
-                )
+    for r, gen in zip(rows, gens, strict=True):
+        g, w = parse_answer(gen.texts[0]), parse_answer(gen.window_text)
+        recs.append(
+            {
+                "k": r["k"],
+                "gt": r["gt"],
+                "p_refuse": float(gen.refusal_score if gen.refusal_score is not None else 0.0),
+                "greedy_refused": bool(g and g.refused),
+                "greedy_bad": g is None,
+                "greedy": _window(g),
+                "window": _window(w),
+            }
+        )
     return recs
 
 
 def summarise(recs: list[dict]) -> dict:
+    """Fractions (not percent) per shape count; the refusal figures by `tvgcurate.metrics`."""
+
     def block(rs):
         rel = [r for r in rs if r["gt"] is not None]
         irr = [r for r in rs if r["gt"] is None]
         ious = [iou(r["window"], r["gt"]) for r in rel]
         gious = [iou(r["greedy"], r["gt"]) for r in rel]
+        scores = np.array([r["p_refuse"] for r in rs])
+        irrelevant = np.array([r["gt"] is None for r in rs])
+        auc = refusal_auc(scores, irrelevant)
         out = {
             "relevant": len(rel),
             "irrelevant": len(irr),
@@ -548,12 +463,14 @@ def summarise(recs: list[dict]) -> dict:
             "greedy_false_refusals": float(np.mean([r["greedy_refused"] for r in rel]))
             if rel
             else None,
-            "refusal_auc": auc([r["p_refuse"] for r in irr], [r["p_refuse"] for r in rel]),
+            "refusal_auc": float("nan") if auc is None else auc,
         }
         for frr in (0.05, 0.1):
             if rel and irr:
-                thr = float(np.quantile([r["p_refuse"] for r in rel], 1 - frr))
-                out[f"refusal_acc@frr{frr}"] = float(np.mean([r["p_refuse"] > thr for r in irr]))
+                thr = refusal_threshold_at_frr(scores, irrelevant, frr)
+                out[f"refusal_acc@frr{frr}"] = (
+                    refusal_accuracy_at_threshold(scores, irrelevant, thr) / 100
+                )
         return out
 
     res = {"all": block(recs)}
@@ -591,7 +508,6 @@ def main(argv=None) -> dict:
     p.add_argument("--pretrain-steps", type=int, default=0, help="caption steps first")
     p.add_argument("--pretrain-kind", choices=["frame", "stamp", "presence"], default="frame")
     p.add_argument("--pretrain-max-frames", type=int, default=0, help="short clips first (0: full)")
-    p.add_argument("--curriculum", action="store_true", help="grounding on short videos first")
     p.add_argument("--mix-presence", action="store_true", help="presence rows during SFT too")
     p.add_argument("--caption-batch", type=int, default=32)
     p.add_argument("--batch", type=int, default=8)
@@ -611,7 +527,6 @@ def main(argv=None) -> dict:
     p.add_argument("--word-tokens", action="store_true")
     p.add_argument("--query-first", action="store_true")
     p.add_argument("--presence", action="store_true", help="train yes/no presence instead")
-    p.add_argument("--probe-every", type=int, default=250)
     p.add_argument("--init-std", type=float, default=None, help="weight init std (None: 0.02)")
     p.add_argument("--tie", action="store_true", help="tie the output head to the embeddings")
     p.add_argument("--hidden", type=int, default=128)
@@ -619,7 +534,6 @@ def main(argv=None) -> dict:
     p.add_argument("--heads", type=int, default=4)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--heldout", type=int, default=300)
-    p.add_argument("--eval-every", type=int, default=0)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--save", action="store_true", help="save the model to OUT/model at the end")
     args = p.parse_args(argv)
@@ -639,10 +553,9 @@ def main(argv=None) -> dict:
         intermediate_size=2 * args.hidden,
         seed=args.seed,
         initializer_range=args.init_std,
+        words=list(WORDS) if args.word_tokens else [],
     )
     model, processor = build_tiny(cfg)
-    if args.word_tokens:
-        add_word_tokens(processor, model)
     if args.tie:
         model.lm_head.weight = model.get_input_embeddings().weight
     fmt = TimestampFormat.for_max_duration(args.max_frames)
@@ -671,7 +584,7 @@ def main(argv=None) -> dict:
     }
     (args.out / "RESULTS.json").write_text(json.dumps(result, indent=1))
     print(json.dumps(result["heldout"], indent=1))
-    if args.save:  # the start of benchmarks/binding_grpo.py
+    if args.save:  # the start of benchmarks.binding_grpo
         from tvgcurate.model.loading import save_model
 
         save_model(model, processor, args.out / "model")

@@ -15,7 +15,7 @@ The arms of issue 13's PIR table that start from one SFT checkpoint:
 Writes RESULTS.json (held-out before/after, the reward means over the first and last fifth
 of the steps) and metrics.jsonl (TRL's per-step logs, through the project's callback).
 
-    .venv/bin/python benchmarks/binding_grpo.py --model /tmp/bind/G/model --out /tmp/grpo/refusal
+    .venv/bin/python -m benchmarks.binding_grpo --model /tmp/bind/G/model --out /tmp/grpo/refusal
 """
 
 from __future__ import annotations
@@ -23,17 +23,17 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import binding as B  # noqa: E402
+from benchmarks import binding as B
 
 
 def prompt_rows(enc: B.Encoder, task: B.Task, count: int, share: float, seed: int) -> list[dict]:
-    """GRPO prompts: one query per fresh video, irrelevant (the absent shape) with p = share."""
+    """GRPO prompts (the library's grpo_row): one query per fresh video, irrelevant (the
+    absent shape) with p = share."""
+    from tvgcurate.model.data import grpo_row
+
     rng = random.Random(50_000 + seed)  # binding.py's held-out videos use seed 99991
     rows = []
     for _ in range(count):
@@ -41,16 +41,7 @@ def prompt_rows(enc: B.Encoder, task: B.Task, count: int, share: float, seed: in
         relevant = [(q, w) for q, w in v["qa"] if w is not None]
         absent = [(q, w) for q, w in v["qa"] if w is None]
         q, w = rng.choice(absent) if absent and rng.random() < share else rng.choice(relevant)
-        rows.append(
-            {
-                "prompt": [{"role": "user", "content": enc.video_content(v["n"], q)}],
-                "images": B.to_pil(v["frames"]),
-                "sample_id": f"g{len(rows)}",
-                "gt_windows": [] if w is None else [[float(w[0]), float(w[1])]],
-                "relevance": "irrelevant" if w is None else "relevant",
-                "duration_s": float(v["n"]),
-            }
-        )
+        rows.append({**grpo_row(enc.model_input(v, q, w)), "sample_id": f"g{len(rows)}"})
     return rows
 
 

@@ -1,6 +1,6 @@
 """The PIR-GRPO table and reward curves of `binding_grpo.py` runs.
 
-    .venv/bin/python benchmarks/binding_grpo_report.py /tmp/grpo/refusal_0.3 /tmp/grpo/norefusal_0.3 --out docs/learning/grpo
+    .venv/bin/python -m benchmarks.binding_grpo_report /tmp/grpo/refusal_0.3 /tmp/grpo/norefusal_0.3 --out results/learning/harness/pir-grpo/from-share0.3
 
 Prints one markdown row per run (rewards, irrelevant share; held-out before -> after:
 R1@0.5 and mIoU on the relevant rows, refusal AUC and refusal accuracy at FRR 0.1 on the

@@ -1,7 +1,7 @@
 """Benchmark: `demo-data` generation speed (target: 12 default videos well under 30 s on a
 loaded 2-core machine) and the throughput of the renderer at a larger size.
 
-    .venv/bin/python benchmarks/demo_data.py [--runs 3]
+    .venv/bin/python -m benchmarks.demo_data [--runs 3]
 
 Prints median wall time per configuration, frames rendered per second, and the ratio to
 the 30 s target.
@@ -11,15 +11,13 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+from tvgcurate.demo.data import DemoConfig, generate
 
-from tvgcurate.demo.data import DemoConfig, generate  # noqa: E402
+REPO = Path(__file__).resolve().parents[1]
 
 CASES = {
     "default 12 videos 320x240@24, plant errors": dict(num_videos=12, plant_errors=True),

@@ -2,8 +2,8 @@
 executor and with `process` (2 workers by default), on N distinct synthetic queries and the
 MiniLM encoder, medians over repeats, and the ratio process / local.
 
-    .venv/bin/python benchmarks/embeddings.py                 # 20,000 texts, 3 repeats
-    .venv/bin/python benchmarks/embeddings.py --texts 200 --repeats 1   # smoke
+    .venv/bin/python -m benchmarks.embeddings                 # 20,000 texts, 3 repeats
+    .venv/bin/python -m benchmarks.embeddings --texts 200 --repeats 1   # smoke
 
 Every run starts from an empty workspace (nothing cached) and is timed end to end, as a
 user's command sees it: `local` loads the model in this process (a fresh MiniLMEncoder
@@ -20,12 +20,9 @@ import json
 import random
 import shutil
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 _VOCAB = (
     "person man woman child dog cat opens closes picks holds puts throws door window "

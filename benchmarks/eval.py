@@ -10,7 +10,7 @@ annotator) in its Pool. Prints the median times, the ratio (target: ours >= 10x 
 MR and HL together) and checks that every number is identical (and equal to the
 reference's published output).
 
-    .venv/bin/python benchmarks/eval.py [--runs 5] [--workers 8]
+    .venv/bin/python -m benchmarks.eval [--runs 5] [--workers 8]
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ import datetime as dt
 import json
 import multiprocessing as mp
 import statistics
-import sys
 import time
 from collections import defaultdict
 from functools import partial
@@ -29,21 +28,20 @@ from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-
-from tvgcurate.evaluation import (  # noqa: E402
+from tvgcurate.evaluation import (
     EvalConfig,
     evaluate_loaded,
     load_gt_jsonl,
     load_predictions_jsonl,
     run_eval,
 )
-from tvgcurate.evaluation.highlight import (  # noqa: E402
+from tvgcurate.evaluation.highlight import (
     add_highlight,
     load_gt_saliency,
     load_pred_saliency,
 )
+
+REPO = Path(__file__).resolve().parents[1]
 
 DATA = REPO.parent / "shared" / "data"
 PREDS = DATA / "moment_detr_eval" / "sample_val_preds.jsonl"

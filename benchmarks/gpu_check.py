@@ -33,7 +33,7 @@ wheels here, into a git-ignored folder carried with the run (about 10 MB)::
 add their wheels.) The one command, run in the repository root on the GPU machine
 (device tool: carry [".bench/wheels"], timeout 600)::
 
-    pip install -q --no-deps .bench/wheels/*.whl && python benchmarks/gpu_check.py --out $OUT
+    pip install -q --no-deps .bench/wheels/*.whl && python -m benchmarks.gpu_check --out $OUT
 """
 
 from __future__ import annotations
@@ -47,7 +47,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 
 # docs/training.md estimates for the same shapes (one GPU, unsharded bf16 state)
 ESTIMATES = {
@@ -198,9 +197,10 @@ def main(argv=None) -> int:
     except NoCuda as exc:
         return int(exc.code)
     import torch
-    from train_startup import make_workspace
 
     import tvgcurate.model.sft as sft_mod
+    import tvgcurate.model.trainers as trainers
+    from benchmarks.train_startup import make_workspace
     from tvgcurate.model.config import GRPOStageConfig, SFTStageConfig
     from tvgcurate.model.data import SkipLog, stream_dataset
     from tvgcurate.model.grpo import run_grpo
@@ -226,13 +226,13 @@ def main(argv=None) -> int:
     print(f"{dev}: {report['params_b']} B params initialised in {report['init_s']} s", flush=True)
 
     timer = StepTimer()
-    original = sft_mod.finish_setup
+    original = trainers.finish_setup
 
     def finish_setup(trainer, *a, **k):
         original(trainer, *a, **k)
         trainer.add_callback(timer.callback())
 
-    sft_mod.finish_setup = finish_setup
+    trainers.finish_setup = finish_setup  # run_trainer looks it up at call time
     common = dict(
         bf16=True,
         gradient_checkpointing=True,

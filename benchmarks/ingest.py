@@ -1,6 +1,6 @@
 """Ingest speed and memory on a 1,000,000-row QVH-line file, beside pyarrow and pandas.
 
-Usage: .venv/bin/python benchmarks/ingest.py [--rows 1000000] [--repeats 3]
+Usage: .venv/bin/python -m benchmarks.ingest [--rows 1000000] [--repeats 3]
 
 Each contender runs in its own process (so peak RSS is its own), `--repeats` times; the
 script prints the median wall time and peak RSS of each, and the ratios the issue sets:

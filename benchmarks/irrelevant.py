@@ -1,7 +1,7 @@
 """build-irrelevant figures: embedding vs a plain encode, blocked pairing vs dense n x n.
 
-    .venv/bin/python benchmarks/irrelevant.py            # all phases, one table
-    .venv/bin/python benchmarks/irrelevant.py --reembed  # redo the ~10 min embedding phase
+    .venv/bin/python -m benchmarks.irrelevant            # all phases, one table
+    .venv/bin/python -m benchmarks.irrelevant --reembed  # redo the ~10 min embedding phase
 
 Input: the real queries in ../shared/data (QVHighlights train/val/test, Charades-STA
 train/test, ActivityNet val; ~44k). Each phase runs in its own subprocess, so its peak

@@ -1,6 +1,6 @@
 """Write docs/irrelevant.md: build-irrelevant on real Charades-STA train, plus the benchmark.
 
-    .venv/bin/python benchmarks/irrelevant_report.py
+    .venv/bin/python -m benchmarks.irrelevant_report
 
 Runs the real tool (`tvgcurate ingest`, then `tvgcurate build-irrelevant` with all three
 strategies) on ../shared/data/lighthouse/charades_train_release.jsonl in a workspace under
@@ -12,6 +12,7 @@ true queries, so a reader can judge). Benchmark figures come from
 
 from __future__ import annotations
 
+import argparse
 import datetime as _dt
 import json
 import os
@@ -45,7 +46,8 @@ def md(text: str) -> str:
     return text.replace("|", "\\|")
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    argparse.ArgumentParser(description=__doc__.split("\n")[0]).parse_args(argv)
     from tvgcurate.workspace import Workspace
 
     if WS.exists():

@@ -1,8 +1,8 @@
 """Benchmark `tvgcurate keyframes` (SAA) against PySceneDetect and a decode-only floor.
 
 Usage:
-    .venv/bin/python benchmarks/keyframes.py            # 20 videos, 60 s, 640x360, 30 fps
-    .venv/bin/python benchmarks/keyframes.py --quick    # 4 videos, 2 runs
+    .venv/bin/python -m benchmarks.keyframes            # 20 videos, 60 s, 640x360, 30 fps
+    .venv/bin/python -m benchmarks.keyframes --quick    # 4 videos, 2 runs
 
 Videos come from `tvgcurate demo-data` (known cuts in ground_truth.json) and are cached
 under .bench/keyframes/ (git-ignored). Each method runs over the same files, one after the
@@ -85,10 +85,9 @@ def make_workspace(root: Path, media: Path, gt: dict):
         }
         for v in gt["videos"]
     ]
-    ws.write("videos", pa.Table.from_pylist(rows))
-    manifest = ws.manifest()
-    manifest["media_root"] = str(media.resolve())
-    ws._save_manifest(manifest)
+    with ws.transaction() as tx:  # the videos and where their files are, as ingest records
+        tx.write("videos", pa.Table.from_pylist(rows))
+        tx.set_meta("media_root", str(media.resolve()))
     return ws
 
 

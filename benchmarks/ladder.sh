@@ -27,7 +27,7 @@ for v in BASE_PRETRAIN SIDE_PRETRAIN SIDE_SFT SIDE_SFT_TEXTURED; do
 done
 mkdir -p "$OUT"
 t0=$(date +%s)
-L() { "$PY" benchmarks/learning.py --task-root "$OUT/tasks" "$@"; }
+L() { "$PY" -m benchmarks.learning --task-root "$OUT/tasks" "$@"; }
 # one core per lane where taskset exists: about 5% faster than letting the two processes roam
 if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then pin() { taskset -c "$1" "${@:2}"; }
 else pin() { "${@:2}"; }; fi
@@ -71,6 +71,6 @@ wait $p0 || rc=$?
 wait $p2 || rc=$?
 echo "lanes finished in $(( $(date +%s) - t0 )) s (rc $rc); logs in $OUT/lane0.log, $OUT/lane2.log"
 [ "$rc" = 0 ] || exit "$rc"
-"$PY" benchmarks/learning.py --out "$OUT/merged" \
+"$PY" -m benchmarks.learning --out "$OUT/merged" \
   --merge "$OUT/multi_s0" "$OUT/multi_s2" "$OUT/one_s0" "$OUT/textured_s2"
 echo "ladder in $(( $(date +%s) - t0 )) s: $OUT/merged/RESULTS.json"

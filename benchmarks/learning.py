@@ -25,9 +25,9 @@ after SFT and after GRPO, split by the number of shapes in the video.
 Budgets are optimiser steps (machines differ about 5x in speed); wall time is printed beside
 them; float32 on CPU. Every figure is percent (x100, as `tvgcurate.metrics`), the AUC too.
 
-    .venv/bin/python benchmarks/learning.py --out /tmp/tvg_ladder --ladder --seeds 0,1
-    .venv/bin/python benchmarks/learning.py --out /tmp/tvg_pir --rung multi --pir
-    .venv/bin/python benchmarks/learning.py --out /tmp/tvg_quick --quick --rung multi  # smoke
+    .venv/bin/python -m benchmarks.learning --out /tmp/tvg_ladder --ladder --seeds 0,1
+    .venv/bin/python -m benchmarks.learning --out /tmp/tvg_pir --rung multi --pir
+    .venv/bin/python -m benchmarks.learning --out /tmp/tvg_quick --quick --rung multi  # smoke
 
 With `--ladder` the headline rung (multi) runs every seed of `--seeds` and the other rungs
 the first; with `--rung X` that rung runs them all. `--pir` (headline rung, first seed):
@@ -67,12 +67,11 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+from tvgcurate.demo.data import DemoConfig, phrase, video_spec
+from tvgcurate.demo.render import COLOURS, DIRECTIONS, SHAPES, render_video
+from tvgcurate.workspace import Workspace
 
-from tvgcurate.demo.data import DemoConfig, phrase, video_spec  # noqa: E402
-from tvgcurate.demo.render import COLOURS, DIRECTIONS, SHAPES, render_video  # noqa: E402
-from tvgcurate.workspace import Workspace  # noqa: E402
+REPO = Path(__file__).resolve().parents[1]
 
 RECIPE = REPO / "recipes/tiny-cpu.yaml"
 TASK_FILE = "task.json"
@@ -110,6 +109,18 @@ RUNGS = {
     ),
 }
 HEADLINE = "multi"
+
+
+def flat_background(scene, width: int, height: int) -> np.ndarray:
+    """A plain rung's background: the scene's colour under demo-data's gradient, no texture
+    (the `flat` look; demo-data itself always draws one of its TEXTURES)."""
+    rng = np.random.default_rng(scene.seed)  # the same draws as tvgcurate.demo.render's
+    y = np.linspace(-1, 1, height)[:, None]
+    x = np.linspace(-1, 1, width)[None, :]
+    angle = rng.uniform(0, 2 * np.pi)
+    grad = 1.0 + 0.18 * (np.cos(angle) * x + np.sin(angle) * y)
+    img = np.asarray(scene.rgb, dtype=np.float32)[None, None, :] * grad[..., None]
+    return np.clip(img, 0, 255).astype(np.uint8)
 
 
 def build_task(
@@ -177,7 +188,10 @@ def build_task(
             spec.shapes = [_whole_seconds(t, spec.duration) for t in spec.shapes]
         path = media / f"{vid}.mp4"
         if not path.exists():
-            render_video(spec, path)
+            bgs = None  # demo-data's textures; the plain rungs' scene is flat
+            if r.plain:
+                bgs = [flat_background(sc, spec.width, spec.height) for sc in spec.scenes]
+            render_video(spec, path, backgrounds=bgs)
         split = "train" if i < n_train else "val"
         info[vid] = {"shapes": len(spec.shapes), "cuts": len(spec.cuts)}
         videos.append(
@@ -322,7 +336,7 @@ def block(rows: list[dict], gts: dict[str, list]) -> dict:
 
 def measure(rows: list[dict], samples: list[dict], shapes: dict[str, int]) -> dict:
     """{'all': columns, '1 shapes'/'2 shapes'/...: the same by the video's shape count}."""
-    from tvgcurate.model.inputs import gt_windows
+    from tvgcurate.schemas.sample import gt_windows
 
     by_id = {s["sample_id"]: s for s in samples}
     gts = {sid: gt_windows(s) for sid, s in by_id.items()}

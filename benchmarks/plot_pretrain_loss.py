@@ -1,15 +1,15 @@
 """Plot pretraining loss curves (50-step means) from `tvgcurate train` metrics.jsonl files.
 
-    .venv/bin/python benchmarks/plot_pretrain_loss.py OUT.png LABEL=RUN/pretrain/metrics.jsonl ...
+    .venv/bin/python -m benchmarks.plot_pretrain_loss OUT.png LABEL=RUN/pretrain/metrics.jsonl ...
 
 docs/learning.md's plateau figure: which pretraining runs leave the base-rate plateau.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import statistics
-import sys
 from pathlib import Path
 
 
@@ -19,9 +19,14 @@ def curve(path: Path, every: int = 50) -> list[float]:
     return [statistics.mean(loss[i : i + every]) for i in range(0, len(loss), every)]
 
 
-def main(argv: list[str]) -> int:
-    if len(argv) < 2 or any("=" not in a for a in argv[1:]):
-        raise SystemExit(__doc__)
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("out", help="the figure (PNG)")
+    p.add_argument("runs", nargs="+", metavar="LABEL=METRICS", help="a run's metrics.jsonl")
+    args = p.parse_args(argv)
+    if any("=" not in a for a in args.runs):
+        p.error("each run is LABEL=RUN/pretrain/metrics.jsonl")
+    argv = [args.out, *args.runs]
     import matplotlib
 
     matplotlib.use("Agg")
@@ -40,4 +45,4 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1:]))
+    raise SystemExit(main())

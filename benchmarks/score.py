@@ -1,7 +1,7 @@
 """`tvgcurate score` at scale on CPU: samples/s for the local and process executors, and a
 real SIGKILL halfway then a rerun (samples scored twice; rerun time against a fresh run).
 
-    .venv/bin/python benchmarks/score.py --videos 50 --repeats 1
+    .venv/bin/python -m benchmarks.score --videos 50 --repeats 1
 
 Uses the model tests' grounding workspace generator (two samples per video) and a random
 `tiny` checkpoint; prints medians and ratios (figures in docs/scaling.md).
@@ -18,8 +18,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
 def run(ws, ckpt, run_id, **kw):

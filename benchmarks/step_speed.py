@@ -24,8 +24,8 @@ per step over `--steps` steps per variant (after 2 warm-up steps), the collator'
 tokens per row, and each variant's speed-up over `before`. The variants take turns, a step
 each, so that a drift of the (shared) machine falls on all of them alike.
 
-    .venv/bin/python benchmarks/step_speed.py                # about 4 minutes on 2 cores
-    .venv/bin/python benchmarks/step_speed.py --steps 20 --json docs/learning/speed.json
+    .venv/bin/python -m benchmarks.step_speed                # about 4 minutes on 2 cores
+    .venv/bin/python -m benchmarks.step_speed --steps 20 --json results/learning/step-speed/step_speed.json
 """
 
 from __future__ import annotations
@@ -33,12 +33,10 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import sys
 import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
 RECIPE = REPO / "recipes/tiny-cpu.yaml"
 VARIANTS = {  # name -> (prompt words, vectorised mask, vision attention in one call,
     #                     integer rope positions and batched image processor)
@@ -65,12 +63,12 @@ def task(root: Path, videos: int):
 def rows_for(ws, cfg, kind: str, n: int) -> list[dict]:
     from tvgcurate.model.data import mix, sft_rows
     from tvgcurate.model.inputs import build_inputs
-    from tvgcurate.model.pretrain import pretrain_rows
+    from tvgcurate.model.pretrain import PretrainTask, pretrain_rows
 
     samples = [s for s in ws.read("samples").to_pylist() if s["split"] == "train"]
     inputs = build_inputs(ws, cfg.inputs, samples=samples).inputs
     if kind == "pretrain":
-        rows = pretrain_rows(inputs, cfg.pretrain.task(), 0)
+        rows = pretrain_rows(inputs, PretrainTask(**cfg.pretrain.task_fields()), 0)
     else:
         rows = sft_rows(mix(inputs, 0.44, 0), cfg.sft.turns, 0)
     return rows[:n]
@@ -89,12 +87,12 @@ def setup(ws, kind: str, variant: tuple[bool, bool, bool, bool], steps: int, bat
     from tvgcurate.model.data import to_dataset
     from tvgcurate.model.loading import load_model
     from tvgcurate.model.sft import sft_args
-    from tvgcurate.model.train import _with_query_words
+    from tvgcurate.model.train import with_query_words
 
     words, fast_mask, one_call, fast_inputs = variant
     sets = ["report_to=[]", "torch_dtype=float32", f"tiny.prompt_words={str(words).lower()}"]
     cfg = build_config(RECIPE, sets, workspace=ws.root, output=Path("/tmp/unused"), model="tiny")
-    cfg = _with_query_words(cfg, ws)
+    cfg = with_query_words(cfg, ws)
     data = to_dataset(rows_for(ws, cfg, kind, batch * (steps + 2)))
     torch.manual_seed(0)
     model, proc = load_model("tiny", cfg.tiny, "float32")

@@ -1,9 +1,9 @@
 """Training start-up and memory: today's in-memory inputs against streamed ones (issue 15).
 
 Usage:
-    .venv/bin/python benchmarks/train_startup.py                      # 10,000 samples, 2,500 videos
-    .venv/bin/python benchmarks/train_startup.py --samples 1000 --videos 250   # smaller
-    .venv/bin/python benchmarks/train_startup.py --modes stream --steps 50
+    .venv/bin/python -m benchmarks.train_startup                      # 10,000 samples, 2,500 videos
+    .venv/bin/python -m benchmarks.train_startup --samples 1000 --videos 250   # smaller
+    .venv/bin/python -m benchmarks.train_startup --modes stream --steps 50
 
 The workspace is generated (not checked in) under .bench/train_startup/: `--samples`
 samples over `--videos` videos, `--frames` cached SAA frames per video (`--px` square, one
@@ -137,7 +137,7 @@ def make_workspace(
 
 def run_one(ws: Path, out: Path, mode: str, steps: int) -> dict:
     """One tiny SFT run in this process; returns the figures (called in a subprocess)."""
-    import tvgcurate.model.sft as sft
+    import tvgcurate.model.trainers as sft  # where the trainers are set up
     from tvgcurate.model.config import build_config
     from tvgcurate.model.train import train
 

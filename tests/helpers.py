@@ -230,17 +230,3 @@ def oracle_predictions(gt: dict, run_id: str = "oracle", jitter: float = 0.5) ->
             }
         )
     return pa.Table.from_pylist(rows)
-
-
-def load_benchmark(name: str, module: str | None = None):
-    """benchmarks/<name>.py imported as a module (registered as `module`, default <name>_bench),
-    so tests call its functions and main() directly."""
-    import sys
-
-    module = module or f"{name}_bench"
-    path = Path(__file__).resolve().parents[1] / "benchmarks" / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(module, path)
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[module] = mod
-    spec.loader.exec_module(mod)
-    return mod

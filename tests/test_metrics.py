@@ -229,6 +229,45 @@ def test_refusal_metrics_undefined_ratios_are_none():
     assert r["accuracy"] == 100.0 and r["false_refusal_rate"] == 0.0
 
 
+def test_refusal_aware_metrics_on_a_hand_computed_mixed_set():
+    rel, irr = np.array([[0.0, 10.0]]), np.zeros((0, 2))
+    m = evaluate(
+        [
+            np.array([[0.0, 8.0, 1.0]]),  # relevant, answered, IoU 0.8
+            np.array([[5.0, 10.0, 1.0]]),  # relevant, answered, IoU 0.5
+            np.array([[0.0, 10.0, 1.0]]),  # relevant, refused (window ignored): a miss
+            np.zeros((0, 3)),  # irrelevant, refused: a hit at every m
+            np.array([[1.0, 2.0, 1.0]]),  # irrelevant, answered: a miss
+        ],
+        [rel, rel, rel, irr, irr],
+        refused=[False, False, True, False, False],
+    )
+    ra = m["extra"]["refusal_aware"]
+    # hits: @0.3 and @0.5 queries 1, 2, 4 (3 of 5); @0.7 queries 1, 4 (2 of 5)
+    assert (ra["RA-IoU@0.3"], ra["RA-IoU@0.5"], ra["RA-IoU@0.7"]) == (60.0, 60.0, 40.0)
+    # positive = relevant (answered): TP 2 (q1, q2), FP 1 (q5), FN 1 (q3), TN 1 (q4)
+    assert ra["relevance_precision"] == 66.67 and ra["relevance_recall"] == 66.67
+    assert ra["relevance_f1"] == 66.67 and ra["relevance_accuracy"] == 60.0
+
+
+def test_refusal_aware_f1_and_undefined_ratios():
+    # 3 relevant answered (2 right), 1 relevant refused, 2 irrelevant refused:
+    # precision 3/3, recall 3/4, F1 = 2 * 1 * 0.75 / 1.75 = 0.857142...
+    refused = np.array([False, False, False, True, True, True])
+    irrelevant = np.array([False, False, False, False, True, True])
+    ious = np.array([0.9, 0.6, 0.1, 0.0, 0.0, 0.0])
+    ra = metrics.refusal_aware_metrics(refused, irrelevant, ious)
+    assert ra["relevance_precision"] == 100.0 and ra["relevance_recall"] == 75.0
+    assert ra["relevance_f1"] == 85.71 and ra["relevance_accuracy"] == 83.33
+    # hits: @0.3 q1, q2, q5, q6 = 4/6; @0.7 q1, q5, q6 = 3/6
+    assert ra["RA-IoU@0.3"] == 66.67 and ra["RA-IoU@0.7"] == 50.0
+    none = metrics.refusal_aware_metrics(np.array([True]), np.array([True]), np.zeros(1))
+    assert none["relevance_precision"] is None and none["relevance_recall"] is None
+    assert none["relevance_f1"] is None and none["RA-IoU@0.5"] == 100.0
+    empty = metrics.refusal_aware_metrics(np.zeros(0, bool), np.zeros(0, bool), np.zeros(0))
+    assert empty["RA-IoU@0.3"] is None and empty["relevance_accuracy"] is None
+
+
 def test_buckets_keep_only_their_windows_and_empty_buckets_are_none():
     # one query with a short and a long GT window; the prediction hits the long one
     gt = [np.array([[0.0, 4.0], [40.0, 100.0]])]

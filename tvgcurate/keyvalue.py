@@ -2,6 +2,12 @@
 
 >>> parse(["sft.max_steps=10", "name=x", "flags=[1, 2]"], flag="--set")
 {'sft.max_steps': 10, 'name': 'x', 'flags': [1, 2]}
+
+A dotted KEY reaches into nested mappings (`apply`, `assign`), checked against the
+dataclasses the mappings will become (a field that is a dict takes any keys below it):
+
+>>> apply({"sft": {"max_steps": 3}}, ["sft.peft.r=4", "seed=1"])
+{'sft': {'max_steps': 3, 'peft': {'r': 4}}, 'seed': 1}
 >>> parse(["newlines=space"], typed=False)
 {'newlines': 'space'}
 >>> convert("off", bool), convert("3", int | None), convert("a, b", tuple)
@@ -10,6 +16,8 @@
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import types
 import typing
 from collections.abc import Iterable
@@ -82,4 +90,72 @@ def parse(
         if dashes_to_underscores:
             key = key.replace("-", "_")
         out[key] = value(raw) if typed else raw
+    return out
+
+
+def _optional_arg(hint: Any) -> Any:
+    """`X` of `X | None` (any other hint as it is)."""
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(hint) if a is not type(None)]
+        if len(args) == 1:
+            return args[0]
+    return hint
+
+
+def _below(schema: Any, part: str, path: str, key: str, flag: str) -> tuple[bool, Any]:
+    """(whether `part` may hold keys, the schema below it) of field `part` of `schema` (a
+    dataclass; None: any keys). An unknown field is a one-line error naming the key."""
+    if schema is None:
+        return True, None
+    fields = {f.name for f in dataclasses.fields(schema)}
+    if part not in fields:
+        where = f" in '{path}'" if path else ""
+        raise TvgError(f"{flag} {key}: unknown key '{part}'{where}; valid: "
+                       f"{', '.join(sorted(fields))}")  # fmt: skip
+    hint = _optional_arg(typing.get_type_hints(schema)[part])
+    if dataclasses.is_dataclass(hint):
+        return True, hint
+    origin = typing.get_origin(hint) or hint
+    return (isinstance(origin, type) and issubclass(origin, dict)), None
+
+
+def assign(data: dict, key: str, val: Any, schema: Any = None, flag: str = "--set") -> None:
+    """Set `val` at the dotted `key` of the nested dicts `data` (in place), making the
+    mappings on the way. `schema`: the dataclass `data` becomes; each part of the key must be
+    a field of the dataclass at its level, and only a field that is a dataclass or a dict
+    has keys below it. A wrong key is a one-line error naming it and the valid ones."""
+    parts = [p.strip() for p in str(key).split(".")]
+    if not all(parts):
+        raise TvgError(f"{flag} {key}: an empty part in the key (write e.g. sft.peft.r)")
+    node, path = data, ""
+    for i, part in enumerate(parts):
+        nested, below = _below(schema, part, path, key, flag)
+        path = f"{path}.{part}" if path else part
+        if i == len(parts) - 1:
+            node[part] = val
+            return
+        if not nested:
+            raise TvgError(f"{flag} {key}: '{path}' is a value, not a section; it has no "
+                           f"key '{parts[i + 1]}'")  # fmt: skip
+        child = node.get(part)
+        if child is None:
+            child = node[part] = {}
+        elif not isinstance(child, dict):
+            raise TvgError(f"{flag} {key}: '{path}' is {child!r}, not a mapping")
+        node, schema = child, below
+
+
+def apply(
+    data: dict | None,
+    items: Iterable[str] | None,
+    schema: Any = None,
+    flag: str = "--set",
+    example: str = "KEY=VALUE",
+) -> dict:
+    """A copy of `data` with "dotted.key=value" items applied in order (values as in
+    `parse`; keys as in `assign`)."""
+    out = copy.deepcopy(dict(data or {}))
+    for item in items or []:
+        key, raw = split(item, flag, example)
+        assign(out, key, value(raw), schema, flag)
     return out

@@ -1,5 +1,5 @@
 """The active-learning loop: train → score → audit → relabel push → annotate → pull, one
-round at a time (DESIGN.md section 2).
+round at a time (docs/dev/architecture.md §1).
 
 Each step calls the library function its command calls (`train`, `score`, `audit`, `relabel
 push`, `relabel pull`) and returns what it made (versions, run ids, counts). The loop's
@@ -43,6 +43,16 @@ class LoopConfig:
     workspace: Path = field(metadata={"help": "Workspace directory."})
     rounds: int = field(default=1, metadata={"help": "Rounds to run (in all, done ones count)."})
     budget: int = field(default=20, metadata={"help": "Samples relabelled per round (top-K)."})
+    budget_seconds: float | None = field(
+        default=None,
+        metadata={"help": "Relabel budget in seconds of video a person watches: the audit's "
+                  "top rows until their durations sum to this (instead of --budget rows)."},
+    )  # fmt: skip
+    folds: int = field(
+        default=1,
+        metadata={"help": "Out of fold: K models, each trained on the training split minus one "
+                  "fold (by video), each scoring its fold (1: the model scores its own rows)."},
+    )  # fmt: skip
     labelstudio: str | None = field(
         default=None, metadata={"help": "Label Studio URL (key from LABEL_STUDIO_API_KEY)."}
     )
@@ -102,6 +112,10 @@ class LoopConfig:
             raise TvgError("--budget must be >= 1")
         if self.num_samples < 1:
             raise TvgError("--num-samples must be >= 1")
+        if self.folds < 1:
+            raise TvgError("--folds must be >= 1 (2 or more: out-of-fold scores)")
+        if self.budget_seconds is not None and self.budget_seconds <= 0:
+            raise TvgError("--budget-seconds must be > 0")
         if self.offline is not None and self.rounds > 1:
             raise TvgError("--offline runs one round (nothing comes back to pull)")
         if self.offline is None:
@@ -164,29 +178,56 @@ def _train(r: Round) -> dict:
         for stage in ("sft", "grpo"):
             sets.append(f"{stage}.max_steps={cfg.train_steps}")
     samples = _version(Workspace(cfg.workspace), "samples")
-    tcfg = build_config(
-        cfg.recipe or _default_recipe(), sets, workspace=cfg.workspace, output=r.run_dir,
-        model=cfg.model, stage=cfg.stage, seed=cfg.seed, train_split=cfg.train_split,
-    )  # fmt: skip
-    res = r.results["train"] = train(tcfg)
-    return {"samples_version": samples, "run_dir": str(r.run_dir), "final": str(res.final),
-            "stages": {k: {"steps": v["steps"], "train_loss": v["train_loss"]}
-                       for k, v in res.stages.items()}}  # fmt: skip
+
+    def one(output: Path, fold: str | None) -> dict:
+        # every round and every fold starts from --model (the pretrained base), as the
+        # in-sample round does: a fold model never saw its fold's rows, in no round
+        tcfg = build_config(
+            cfg.recipe or _default_recipe(), sets, workspace=cfg.workspace, output=output,
+            model=cfg.model, stage=cfg.stage, seed=cfg.seed, train_split=cfg.train_split,
+        )  # fmt: skip
+        res = r.results["train"] = train(tcfg, fold=fold, fold_seed=cfg.seed)  # the last
+        return {"final": str(res.final), "stages": {
+            k: {"steps": v["steps"], "train_loss": v["train_loss"], "rows": v.get("rows")}
+            for k, v in res.stages.items()}}  # fmt: skip
+
+    out = {"samples_version": samples, "run_dir": str(r.run_dir)}
+    if cfg.folds == 1:
+        return {**out, **one(r.run_dir, None)}
+    out["folds"] = [one(fold_dir(r, i), f"{i}/{cfg.folds}") for i in range(cfg.folds)]
+    return out
+
+
+def fold_dir(r: Round, i: int) -> Path:
+    """The run directory of fold i's model in round r."""
+    return r.run_dir / f"fold-{i}"
 
 
 @STEPS.register("score")
 def _score(r: Round) -> dict:
-    from tvgcurate.model.score import ScoreConfig, headline, score
+    from tvgcurate.model.score import ScoreConfig, headline, score, summarize
+    from tvgcurate.schemas.sample import gt_windows
+    from tvgcurate.workspace import Workspace
 
-    res = score(
-        ScoreConfig(
-            workspace=r.cfg.workspace, checkpoint=r.run_dir, split=None,
-            num_samples=r.cfg.num_samples, run_id=r.run_id, seed=r.cfg.seed,
-        )
-    )  # fmt: skip
+    cfg = r.cfg
+    common = dict(workspace=cfg.workspace, split=None, num_samples=cfg.num_samples,
+                  run_id=r.run_id, seed=cfg.seed, progress=False)  # fmt: skip
+    if cfg.folds == 1:
+        res = score(ScoreConfig(checkpoint=r.run_dir, **common))
+        metrics, version, rows = res.metrics, res.version, len(res.rows)
+    else:  # each fold's model scores the fold it did not see; one run_id, fold per row
+        rows_all: list[dict] = []
+        for i in range(cfg.folds):
+            res = score(ScoreConfig(checkpoint=fold_dir(r, i), fold=f"{i}/{cfg.folds}",
+                                    fold_seed=cfg.seed, **common))  # fmt: skip
+            rows_all += res.rows
+        samples = Workspace(cfg.workspace).read("samples").to_pylist()
+        gts = {s["sample_id"]: gt_windows(s) for s in samples}
+        metrics, version, rows = summarize(rows_all, gts), res.version, len(rows_all)
     r.results["score"] = res
-    h = headline(res.metrics)
-    return {"run_id": res.run_id, "predictions_version": res.version,
+    h = headline(metrics)
+    return {"run_id": r.run_id, "predictions_version": version, "rows": rows,
+            "folds": cfg.folds if cfg.folds > 1 else None,
             "metrics": {k: h.get(k) for k in ("R1@0.5", "mIoU", "refusal_acc_irrelevant")}}  # fmt: skip
 
 
@@ -211,20 +252,58 @@ def _audit(r: Round) -> dict:
 def _push(r: Round) -> dict:
     from tvgcurate.labeling.media import MediaSource
     from tvgcurate.labeling.push import PushConfig, push
+    from tvgcurate.labeling.select import select_ids
+    from tvgcurate.workspace import Workspace
 
     cfg = r.cfg
     media = MediaSource(media_root=cfg.media_root) if cfg.media_root else None
+    samples = Workspace(cfg.workspace).read("samples")
+    if cfg.budget_seconds is None:
+        ids = select_ids(samples, f"audit:top={cfg.budget}", Workspace(cfg.workspace))
+    else:  # the audit's ranking, cut where the videos to watch reach the budget
+        ranked = select_ids(samples, f"audit:top={samples.num_rows}", Workspace(cfg.workspace))
+        ids = take_seconds(ranked, seconds_to_watch(samples), cfg.budget_seconds)
+    id_file = r.run_dir / "relabel.ids"
+    id_file.parent.mkdir(parents=True, exist_ok=True)
+    id_file.write_text("".join(f"{i}\n" for i in ids))
     res = push(
         PushConfig(
-            workspace=cfg.workspace, project=r.project, select=f"audit:top={cfg.budget}",
+            workspace=cfg.workspace, project=r.project, select=f"ids={id_file}",
             media=media, url=cfg.labelstudio or "", api_key=cfg.api_key,
             with_predictions=r.run_id, out=cfg.offline,
         )
     )  # fmt: skip
     r.results["push"] = res
+    watch = seconds_to_watch(samples)
     return {"project": r.project, "project_id": res.project_id, "selected": res.selected,
             "sent": res.sent, "already_sent": res.already_sent,
+            "seconds": round(sum(watch.get(i, 0.0) for i in ids), 2),
             "files": [str(f) for f in res.files]}  # fmt: skip
+
+
+def seconds_to_watch(samples) -> dict[str, float]:
+    """sample_id -> the seconds of video a person watches to relabel it (its duration)."""
+    rows = samples.select(["sample_id", "duration_s"]).to_pylist()
+    return {r["sample_id"]: float(r["duration_s"] or 0.0) for r in rows}
+
+
+def take_seconds(ranked: list[str], seconds: dict[str, float], budget_s: float) -> list[str]:
+    """The longest prefix of `ranked` whose durations sum to at most `budget_s` (at least
+    the first row, so a budget shorter than one video still relabels something).
+
+    >>> take_seconds(["a", "b", "c"], {"a": 10, "b": 30, "c": 5}, 39)
+    ['a']
+    >>> take_seconds(["a", "b", "c"], {"a": 10, "b": 30, "c": 5}, 45)
+    ['a', 'b', 'c']
+    """
+    out, total = [], 0.0
+    for sid in ranked:
+        d = seconds.get(sid, 0.0)
+        if out and total + d > budget_s + 1e-9:
+            break
+        out.append(sid)
+        total += d
+    return out
 
 
 @STEPS.register("annotate")
@@ -276,8 +355,12 @@ def _pull(r: Round) -> dict:
     pulled, decided = r.results["pull"] = bring_back(pcfg, ccfg)
     ws = Workspace(cfg.workspace)
     counts = {s: len(decided.by_status(s)) for s in ("accepted", "disagree", "unclear", "too_few")}
+    changed = len(decided.changed)
+    watched = r.step("push").get("seconds")
     return {"labels_version": pulled.labels_version or _version(ws, "labels"),
-            "samples_version": decided.samples_version, "consensus": counts}  # fmt: skip
+            "samples_version": decided.samples_version, "consensus": counts,
+            "changed": changed, "seconds_per_change":
+                round(watched / changed, 2) if watched and changed else None}  # fmt: skip
 
 
 OFFLINE_STEPS = ("train", "score", "audit", "push")

@@ -15,8 +15,10 @@ Moment-retrieval numbers are exactly those of the reference QVHighlights evaluat
   still have one; "full" keeps everything.
 - Reported x100, rounded to 2 decimals.
 
-Beyond the reference: R1@0.3, mIoU (mean IoU of the first window, x100), and refusal
-precision / recall / accuracy / false-refusal rate. Where the reference is undefined we
+Beyond the reference: R1@0.3, mIoU (mean IoU of the first window, x100), refusal
+precision / recall / accuracy / false-refusal rate, and the refusal-aware numbers over all
+queries (RA-IoU@0.3/0.5/0.7 of RA-RFT; relevance accuracy / precision / recall / F1 with
+"relevant" (answered) as the positive class, as RaTSG and RA-RFT count them). Where the reference is undefined we
 choose (see docs/metrics.md): a query without any predicted window (or a refusal) scores
 IoU 0 and AP 0 instead of crashing; irrelevant queries (no GT window) take part in the
 refusal metrics only; the IoU of two windows whose union is empty is 0 (the reference's
@@ -341,6 +343,63 @@ def refusal_score_metrics(
     return out
 
 
+RA_THRESHOLDS: tuple[float, ...] = (0.3, 0.5, 0.7)
+"""IoU thresholds of the refusal-aware RA-IoU@m (RA-RFT's)."""
+
+
+def refusal_aware_metrics(
+    refused: np.ndarray,
+    irrelevant: np.ndarray,
+    ious: np.ndarray,
+    thresholds: Sequence[float] = RA_THRESHOLDS,
+) -> dict[str, float | int | None]:
+    """Grounding and refusal together, over every query of a mixed set (x100, 2 decimals).
+
+    * ``RA-IoU@m`` (RA-RFT): share of all queries that are a hit, where an irrelevant query
+      is a hit when refused and a relevant one when answered (not refused) with top-1 IoU
+      >= m.
+    * ``relevance_*`` (RaTSG / RA-RFT): answer-or-refuse as a classifier whose **positive
+      class is "relevant" (answered)**: precision = relevant among answered, recall =
+      answered among relevant, F1 their harmonic mean, accuracy = right decisions / queries.
+
+    ``ious``: each query's top-1 IoU (0 for refused or irrelevant queries is fine: not read).
+    None where a ratio is undefined (no query; nothing answered; no relevant query).
+
+    >>> m = refusal_aware_metrics(np.array([False, False, True, False]),
+    ...                           np.array([False, False, True, True]),
+    ...                           np.array([0.8, 0.4, 0.0, 0.0]))
+    >>> m["RA-IoU@0.3"], m["RA-IoU@0.5"], m["relevance_precision"], m["relevance_f1"]
+    (75.0, 50.0, 66.67, 80.0)
+    """
+    refused = np.asarray(refused, dtype=bool)
+    irrelevant = np.asarray(irrelevant, dtype=bool)
+    ious = np.asarray(ious, dtype=float)
+    n = len(refused)
+    relevant, answered = ~irrelevant, ~refused
+    out: dict[str, float | int | None] = {}
+    for m in thresholds:
+        hit = (irrelevant & refused) | (relevant & answered & (ious >= m))
+        out[f"RA-IoU@{m:g}"] = percent(float(hit.mean())) if n else None
+    tp = int((answered & relevant).sum())
+    fp = int((answered & irrelevant).sum())
+    fn = int((refused & relevant).sum())
+    tn = int((refused & irrelevant).sum())
+    prec = tp / (tp + fp) if tp + fp else None
+    rec = tp / (tp + fn) if tp + fn else None
+    f1 = None
+    if prec is not None and rec is not None:
+        f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
+    out.update(
+        {
+            "relevance_accuracy": percent((tp + tn) / n) if n else None,
+            "relevance_precision": percent(prec),
+            "relevance_recall": percent(rec),
+            "relevance_f1": percent(f1),
+        }
+    )
+    return out
+
+
 # -- the whole report --------------------------------------------------------------------
 
 
@@ -435,6 +494,47 @@ def evaluate(
         "num_relevant": int(rel.sum()),
         "num_irrelevant": int(irrelevant.sum()),
         "refusal": refusal_metrics(refused_arr, irrelevant),
+        "refusal_aware": refusal_aware_metrics(
+            refused_arr, irrelevant, top1_iou(pred, pred_valid, gt, gt_valid)
+        ),
         "buckets": {name: b["extra"] for name, b in buckets.items()},
     }
     return out
+
+
+# -- what a relabelling changed (rows with `windows` and the `prev_windows` before it) --------
+def _window_pairs(row: dict) -> tuple[list[tuple[float, float]], list[tuple[float, float]]]:
+    new = sorted((w["start"], w["end"]) for w in row.get("windows") or [])
+    old = sorted((w["start"], w["end"]) for w in row.get("prev_windows") or [])
+    return new, old
+
+
+def windows_differ(row: dict, tol: float = 1e-6) -> bool:
+    """Whether a row's `windows` differ from its `prev_windows` (in time order, by more than
+    `tol` seconds, or in number)."""
+    new, old = _window_pairs(row)
+    if len(new) != len(old):
+        return True
+    return any(abs(a - c) > tol or abs(b - d) > tol for (a, b), (c, d) in zip(new, old))
+
+
+def boundary_shift(rows: Sequence[dict]) -> dict:
+    """How far the boundaries of `windows` moved from `prev_windows`, in seconds: pairs,
+    mean, p50, p90, max. Windows are paired in time order, in rows where both sides have the
+    same (non-zero) count."""
+    shifts = []
+    for r in rows:
+        new, old = _window_pairs(r)
+        if new and len(new) == len(old):
+            for (s1, e1), (s0, e0) in zip(new, old):
+                shifts += [abs(s1 - s0), abs(e1 - e0)]
+    arr = np.asarray(shifts, dtype=float)
+    if not arr.size:
+        return {"pairs": 0, "mean_s": 0.0, "p50_s": 0.0, "p90_s": 0.0, "max_s": 0.0}
+    return {
+        "pairs": int(arr.size // 2),
+        "mean_s": float(arr.mean()),
+        "p50_s": float(np.percentile(arr, 50)),
+        "p90_s": float(np.percentile(arr, 90)),
+        "max_s": float(arr.max()),
+    }

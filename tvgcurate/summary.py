@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
 from rich.console import Console
-from rich.table import Table
+from rich.table import Column, Table
 
 from tvgcurate.workspace import Workspace
 
@@ -19,11 +20,18 @@ def _duration_stats(col: pa.ChunkedArray) -> str:
     return f"{q[0]:.1f} / {q[1]:.1f} / {q[2]:.1f}"
 
 
-def render_summary(root: Path, console: Console) -> None:
+def _num(header: str) -> Column:
+    return Column(header, justify="right", no_wrap=True)
+
+
+def render_summary(root: Path, console: Console, table: Callable[..., Table] | None = None) -> None:
+    """Print the workspace's tables and its samples by source / split / relevance. `table`
+    makes each table from headers or rich `Column`s and a title: the CLI passes
+    `tvgcurate.cli.console.table` (one-line cells cut with "…" to fit the console); rich's
+    `Table` when None."""
+    table = table or Table
     ws = Workspace(root)
-    tables = Table(title=f"workspace {root}")
-    for col in ("table", "version", "rows", "made by"):
-        tables.add_column(col, overflow="fold")
+    tables = table("table", "version", _num("rows"), "made by", title=f"workspace {root}")
     for name in ws.tables():
         tv = ws.current(name)
         if tv is not None:
@@ -47,16 +55,11 @@ def render_summary(root: Path, console: Console) -> None:
             )
             .sort_by([("source", "ascending"), ("split", "ascending"), ("relevance", "ascending")])
         )
-        out = Table(title="samples by source / split / relevance")
-        for col in (
-            "source",
-            "split",
-            "relevance",
-            "samples",
-            "videos",
-            "duration s (min / median / max)",
-        ):
-            out.add_column(col)
+        out = table(
+            "source", "split", "relevance", _num("samples"), _num("videos"),
+            _num("duration s min/med/max"),
+            title="samples by source / split / relevance",
+        )  # fmt: skip
         for row in groups.to_pylist():
             dur = "-"
             if row["duration_s_min"] is not None:

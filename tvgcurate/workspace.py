@@ -1,4 +1,4 @@
-"""The versioned workspace: Parquet tables with a manifest (DESIGN.md section 3).
+"""The versioned workspace: Parquet tables with a manifest (docs/dev/architecture.md §3).
 
 Layout::
 

@@ -1,6 +1,5 @@
 """benchmarks/gpu_check.py: fails fast and clearly where CUDA is absent."""
 
-import importlib.util
 import subprocess
 import sys
 import time
@@ -8,14 +7,13 @@ from pathlib import Path
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "gpu_check.py"
+REPO = Path(__file__).resolve().parents[2]
 
 
 def load():
-    spec = importlib.util.spec_from_file_location("gpu_check", SCRIPT)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    from benchmarks import gpu_check
+
+    return gpu_check
 
 
 def test_without_cuda_it_exits_2_with_a_clear_message(capsys):
@@ -35,12 +33,14 @@ def test_the_command_line_exits_2_too():
 
     if torch.cuda.is_available():
         pytest.skip("a GPU is present")
-    p = subprocess.run([sys.executable, str(SCRIPT)], capture_output=True, text=True)
+    p = subprocess.run(
+        [sys.executable, "-m", "benchmarks.gpu_check"], cwd=REPO, capture_output=True, text=True
+    )
     assert p.returncode == 2 and "CUDA is not available" in p.stderr
 
 
 def test_the_docstring_names_the_command_and_the_wheels():
     doc = load().__doc__
-    assert "python benchmarks/gpu_check.py" in doc
+    assert "python -m benchmarks.gpu_check" in doc
     for wheel in ("trl==", "datasets==", "pip download"):
         assert wheel in doc

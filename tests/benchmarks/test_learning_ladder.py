@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import load_benchmark
+from benchmarks import learning as learning_bench
 
 LINES = (
     "whole video",
@@ -20,7 +20,7 @@ LINES = (
 
 
 def load():
-    return load_benchmark("learning")
+    return learning_bench
 
 
 @pytest.mark.slow

@@ -6,11 +6,11 @@ import json
 
 import pytest
 
-from tests.helpers import load_benchmark
+from benchmarks import step_speed
 
 
 def load():
-    return load_benchmark("step_speed")
+    return step_speed
 
 
 @pytest.mark.slow

@@ -1,9 +1,11 @@
-"""`tvgcurate audit` through the CLI (CliRunner): summary, JSON, errors, and relabel after it."""
+"""`tvgcurate audit` through the CLI (CliRunner): summary, JSON, errors, relabel after it, and
+a summary readable at 80 columns."""
 
 from __future__ import annotations
 
 import json
 
+import pytest
 from typer.testing import CliRunner
 
 from tests.helpers import ingest_demo
@@ -62,3 +64,33 @@ def test_audit_cli_errors(tmp_path):
     assert res.exit_code == 2 and "tvgcurate score" in res.output
     res = runner.invoke(app, ["audit", "-w", str(ws), "--list"])
     assert res.exit_code == 0 and "max_share" in res.output
+
+
+def test_audit_summary_fits_80_columns_and_never_breaks_an_id(tmp_path):
+    """At COLUMNS=80 every line fits, and every sample id printed is whole (or cut with an
+    ellipsis at a cell's end): never broken across two lines. The summary says how the
+    evidence was weighed."""
+    ws = make_ws(tmp_path)
+    res = runner.invoke(app, ["audit", "-w", str(ws), "--encoder", "hashing", "--no-progress"],
+                        env={"COLUMNS": "80"})  # fmt: skip
+    assert res.exit_code == 0, res.output
+    from tvgcurate.workspace import Workspace
+
+    ids = Workspace(ws).read("samples").column("sample_id").to_pylist()
+    lines = res.output.splitlines()
+    assert max(len(line) for line in lines) <= 80, res.output
+    assert "evidence: a flag adds ln((1-f)/f)" in res.output and "strongest " in res.output
+    whole = cut = 0
+    for line in lines:
+        for token in line.replace("│", " ").replace("┃", " ").split():
+            if ":" not in token or token.startswith(("http", "v1")):
+                continue
+            word = token.rstrip(",")
+            if word in ids:
+                whole += 1
+            elif word.endswith("…"):
+                assert any(i.startswith(word[:-1]) for i in ids), (word, res.output)
+                cut += 1
+            elif any(i.startswith(word) or i.endswith(word) for i in ids):
+                pytest.fail(f"sample id broken across lines: {word!r}\n{res.output}")
+    assert whole >= 5  # the examples column and the worst-first table show ids

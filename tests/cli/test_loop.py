@@ -98,3 +98,47 @@ def test_two_rounds_against_label_studio_with_a_crash(ls_server, tmp_path, monke
     log = CliRunner().invoke(app, ["log", "-w", str(ws.root)])
     assert log.exit_code == 0 and "active-learning rounds" in log.output
     assert json.dumps(state)  # plain JSON in the manifest
+
+
+def test_two_out_of_fold_rounds_with_a_budget_in_seconds(ls_server, tmp_path, monkeypatch):
+    """`loop --folds 2 --budget-seconds S`: two models per round, each trained without one
+    fold of videos and scoring that fold; one predictions run in which every row names the
+    fold that scored it; the relabel budget is seconds of video to watch."""
+    from tvgcurate.curation.keyframes.run import KeyframesConfig, run_keyframes
+    from tvgcurate.demo.data import DemoConfig, generate
+    from tvgcurate.folds import assign, fold_of
+
+    monkeypatch.setenv("LABEL_STUDIO_API_KEY", ls_server.token)
+    demo = ls_server.media_root / "loop-folds"
+    generate(DemoConfig(out=demo, num_videos=6, seed=2, width=96, height=64, fps=8,
+                        min_duration=6, max_duration=8, min_shapes=2, max_shapes=2))  # fmt: skip
+    ws = ingest_demo(demo, tmp_path / "ws")
+    run_keyframes(KeyframesConfig(workspace=ws.root, budget_tokens=64, min_tokens=4,
+                                  max_tokens=16, progress=False))  # fmt: skip
+    samples = ws.read("samples").to_pylist()
+    train_videos = [s["video_id"] for s in samples if s["split"] == "train"]
+    # a seed whose two folds both hold training videos (each fold model needs rows)
+    seed = next(i for i in range(50) if len(set(assign(train_videos, 2, i).values())) == 2)
+    script = tmp_path / "annotate.py"
+    script.write_text(ANNOTATOR % {"gt": str(demo / "ground_truth.json"),
+                                   "crash": str(tmp_path / "no-crash")})  # fmt: skip
+    args = ["loop", "-w", ws.root, "--rounds", 2, "--folds", 2, "--budget-seconds", 15,
+            "--labelstudio", ls_server.url, "--annotator", script, "--media-root",
+            demo / "videos", "--train-steps", 1, "--num-samples", 2, "--encoder", "hashing",
+            "--runs", tmp_path / "runs", "--poll", 1, "--wait-timeout", 60, "--seed", seed,
+            "--project", "loop-folds"]  # fmt: skip
+    res = CliRunner().invoke(app, [str(a) for a in args])
+    assert res.exit_code == 0, res.output
+    state = Workspace(ws.root).meta("loop")
+    r1, r2 = state["rounds"]
+    assert r1["done"] and r2["done"]
+    for rec in (r1, r2):
+        assert len(rec["steps"]["train"]["folds"]) == 2
+        assert 0 < rec["steps"]["push"]["seconds"] <= 15 or rec["steps"]["push"]["sent"] == 1
+    w = Workspace(ws.root)
+    preds = w.read("predictions", r2["steps"]["score"]["predictions_version"]).to_pylist()
+    mine = [p for p in preds if p["run_id"] == r2["run_id"]]
+    now = {s["sample_id"]: s for s in w.read("samples").to_pylist()}
+    assert len(mine) == len(now)  # every row scored once
+    assert all(p["fold"] == fold_of(now[p["sample_id"]]["video_id"], 2, seed) for p in mine)
+    assert r2["steps"]["train"]["samples_version"] == r1["steps"]["pull"]["samples_version"]

@@ -43,7 +43,7 @@ def test_at_least_the_known_commands_are_covered():
 
 
 PLUGIN_OPTIONS = [
-    ("keyframes", "executor", "tvgcurate.curation.executors.base", "EXECUTORS"),
+    ("keyframes", "executor", "tvgcurate.executors.base", "EXECUTORS"),
     ("keyframes", "policy", "tvgcurate.curation.keyframes.budget", "POLICIES"),
     ("keyframes", "decoder", "tvgcurate.curation.keyframes.decode", "DECODERS"),
     ("keyframes", "detector", "tvgcurate.curation.keyframes.boundaries", "DETECTORS"),

@@ -11,7 +11,7 @@ import pyarrow.compute as pc
 import pytest
 
 from tests.helpers import sample_rows, samples_workspace
-from tvgcurate.curation import executors
+from tvgcurate import executors
 from tvgcurate.curation.embeddings import (
     EmbeddingError,
     EmbeddingRunConfig,

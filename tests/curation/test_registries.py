@@ -7,13 +7,13 @@ import pytest
 
 from tvgcurate.curation.audit import CHECKS
 from tvgcurate.curation.embeddings import ENCODERS
-from tvgcurate.curation.executors import EXECUTORS, Executor
 from tvgcurate.curation.ingest.base import READERS, SourceFile
 from tvgcurate.curation.irrelevant import STRATEGIES, IrrelevantConfig
 from tvgcurate.curation.keyframes.boundaries import DETECTORS
 from tvgcurate.curation.keyframes.budget import POLICIES
 from tvgcurate.curation.keyframes.decode import DECODERS, DecodeError
 from tvgcurate.errors import InputError
+from tvgcurate.executors import EXECUTORS, Executor
 from tvgcurate.registry import UnknownChoiceError
 
 REGISTRIES = [CHECKS, ENCODERS, EXECUTORS, READERS, STRATEGIES, DETECTORS, POLICIES, DECODERS]

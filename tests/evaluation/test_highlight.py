@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 
 import numpy as np
@@ -11,23 +10,21 @@ import pytest
 from tvgcurate.evaluation import EvalConfig, run_eval
 from tvgcurate.evaluation.highlight import gt_clip_scores, highlight_metrics
 
-
-@functools.cache
-def _reference():
-    """benchmarks/eval.py: the reference evaluator's algorithm, written once for both."""
-    import importlib.util
-    from pathlib import Path
-
-    path = Path(__file__).resolve().parents[2] / "benchmarks" / "eval.py"
-    spec = importlib.util.spec_from_file_location("eval_bench", path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+# -- the reference's algorithm, loop by loop (moment_detr standalone_eval), for cross-checks --
 
 
 def ref_get_ap(y_true, y_predict):
-    """The reference's get_ap (interpolate=True, point_11=False), on scikit-learn."""
-    return _reference().ref_get_ap(y_true, y_predict)
+    """The reference's get_ap (interpolate=True, point_11=False), on scikit-learn: precision
+    made monotone from the lowest threshold up, averaged where the recall changes."""
+    from sklearn.metrics import precision_recall_curve
+
+    if len(set(y_true)) == 1:
+        return 0 if y_true[0] == 0 else 1
+    precision, recall, _ = precision_recall_curve(y_true, y_predict)
+    recall = recall.astype(np.float32)
+    for i in range(1, len(precision)):
+        precision[i] = max(precision[i - 1], precision[i])
+    return np.mean(precision[np.where(np.diff(recall))])
 
 
 def ref_hl(preds, gts, minimum):

@@ -1,5 +1,5 @@
 """FiftyOne's database cannot run here (mongod needs libcrypto.so.1.1, absent on Debian 12;
-see STACK.md), so the export is checked against the on-disk layout its FiftyOneDataset
+see docs/dev/stack.md), so the export is checked against the on-disk layout its FiftyOneDataset
 importer reads (legacy JSON form: metadata.json without `version`, samples.json, frames/),
 and the support arithmetic against its TemporalDetection.from_timestamps convention."""
 

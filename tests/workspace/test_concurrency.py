@@ -1,4 +1,4 @@
-"""Optimistic concurrency (DESIGN.md section 3): a commit whose inputs moved is refused or,
+"""Optimistic concurrency (docs/dev/architecture.md §3): a commit whose inputs moved is refused or,
 for a replayable change, rebased; lineage records the version actually read."""
 
 from __future__ import annotations

@@ -5,9 +5,9 @@ from __future__ import annotations
 from tvgcurate.cli.app import app
 from tvgcurate.cli.options import ConfigOptions, WorkspaceOpt
 from tvgcurate.curation.embeddings import ENCODERS, EmbeddingRunConfig
-from tvgcurate.curation.executors import EXECUTORS
 from tvgcurate.curation.irrelevant.config import IrrelevantConfig
 from tvgcurate.curation.irrelevant.registry import STRATEGIES
+from tvgcurate.executors import EXECUTORS
 
 IRR = ConfigOptions(
     "build-irrelevant",

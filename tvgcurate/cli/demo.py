@@ -31,7 +31,7 @@ def demo(
     """The whole active-learning loop on generated data: demo data, ingest, keyframes,
     build-irrelevant, train tiny (a few steps), score, audit (+ HTML report), relabel to
     offline Label Studio files (or a server with --labelstudio-url), and where it all lies."""
-    from tvgcurate.cli.console import console
+    from tvgcurate.cli.console import console, table
     from tvgcurate.demo.loop import run_demo
 
-    run_demo(DEMO.build(locals()), console)
+    run_demo(DEMO.build(locals()), console, table)

@@ -16,25 +16,26 @@ from tvgcurate.cli.options import SplitOpt
     "eval",
     epilog=(
         "Examples: tvgcurate eval --predictions preds.jsonl --gt highlight_val_release.jsonl "
-        "--out metrics.json  |  tvgcurate eval --predictions sft-run1 --gt ws --split val"
+        "--out metrics.json  |  tvgcurate eval --predictions sft-run1 --gt ws --split val  |  "
+        "tvgcurate eval --compare a.json b.json"
     ),
 )
 def eval_(
     predictions: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--predictions",
             "-p",
             help="Reference-format jsonl (qid, pred_relevant_windows), or a run id in the "
             "workspace's predictions table.",
         ),
-    ],
+    ] = None,
     gt: Annotated[
-        Path,
+        Path | None,
         typer.Option(
             "--gt", help="QVHighlights-format jsonl (qid, relevant_windows), or a workspace."
         ),
-    ],
+    ] = None,
     split: SplitOpt = None,
     workspace: Annotated[
         Path | None,
@@ -54,41 +55,57 @@ def eval_(
             "scoring it as the reference does.",
         ),
     ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the metrics JSON (with the card) instead.")
+    ] = False,
+    compare: Annotated[
+        tuple[Path, Path] | None,
+        typer.Option(
+            "--compare",
+            help="Compare two --out files: metric differences beside the card fields that "
+            "differ, and whether the numbers are comparable.",
+        ),
+    ] = None,
 ) -> None:
-    """Evaluate moment retrieval exactly as the QVHighlights reference, plus R1@0.3, mIoU, refusals."""
+    """Evaluate moment retrieval exactly as the QVHighlights reference, plus R1@0.3, mIoU,
+    refusals and refusal-aware RA-IoU / relevance P/R/F1; the JSON carries the run's eval card."""
+    if compare is not None:
+        from tvgcurate.evaluation.compare import compare_files
+
+        _show_comparison(compare_files(*compare), as_json)
+        return
+    if predictions is None or gt is None:
+        raise typer.BadParameter("--predictions and --gt are required (or use --compare A B)")
     from tvgcurate.evaluation import EvalConfig, run_eval
 
     cfg = EvalConfig(
         predictions=predictions, gt=gt, workspace=workspace, split=split, out=out, strict=strict
     )
-    _show(run_eval(cfg), out)
+    result = run_eval(cfg)
+    if as_json:
+        import json
+
+        typer.echo(json.dumps(result, indent=2))
+        return
+    _show(result, out)
 
 
 def _show(result: dict, out: Path | None) -> None:
-    from rich.table import Table
-
-    from tvgcurate.cli.console import console
+    from tvgcurate.cli.console import console, num, table, wrap
 
     def cell(v: object) -> str:
         return "-" if v is None else f"{v:.2f}" if isinstance(v, float) else str(v)
 
     extra = result["extra"]
-    table = Table(title="moment retrieval (x100)")
-    for col in (
+    mr = table(
         "bucket",
-        "queries",
-        "mAP",
-        "mAP@0.5",
-        "mAP@0.75",
-        "R1@0.3",
-        "R1@0.5",
-        "R1@0.7",
-        "mIoU",
-    ):
-        table.add_column(col, justify="left" if col == "bucket" else "right")
+        *(num(c) for c in ("queries", "mAP", "mAP@0.5", "mAP@0.75", "R1@0.3", "R1@0.5",
+                           "R1@0.7", "mIoU")),
+        title="moment retrieval (x100)",
+    )  # fmt: skip
     for name in ("full", "short", "middle", "long"):
         b, x = result[name], extra["buckets"][name]
-        table.add_row(
+        mr.add_row(
             name,
             str(x["num_queries"]),
             *(cell(b["MR-mAP"][k]) for k in ("average", "0.5", "0.75")),
@@ -96,7 +113,7 @@ def _show(result: dict, out: Path | None) -> None:
             *(cell(b["MR-R1"][k]) for k in ("0.5", "0.7")),
             cell(x["mIoU"]),
         )
-    console.print(table)
+    console.print(mr)
     ref = extra["refusal"]
     console.print(
         f"queries {extra['num_queries']} (relevant {extra['num_relevant']}, irrelevant "
@@ -104,6 +121,23 @@ def _show(result: dict, out: Path | None) -> None:
         f"{cell(ref['recall'])}, accuracy {cell(ref['accuracy'])}, false-refusal rate "
         f"{cell(ref['false_refusal_rate'])}"
     )
+    ra = extra.get("refusal_aware")
+    if ra:
+        rt = table(
+            "metric", num("value"), wrap("meaning"), title="refusal-aware, all queries (x100)"
+        )
+        for m in ("0.3", "0.5", "0.7"):
+            rt.add_row(
+                f"RA-IoU@{m}", cell(ra[f"RA-IoU@{m}"]), f"refused if irrelevant, IoU>={m} if not"
+            )
+        for k, meaning in (
+            ("accuracy", "right answer-or-refuse decisions"),
+            ("precision", "relevant among answered"),
+            ("recall", "answered among relevant"),
+            ("f1", "positive class = relevant"),
+        ):
+            rt.add_row(f"relevance {k}", cell(ra[f"relevance_{k}"]), meaning)
+        console.print(rt)
     if extra["missing_predictions"] or extra["unmatched_predictions"]:
         console.print(
             f"[yellow]{extra['missing_predictions']} GT queries had no prediction (scored as "
@@ -128,14 +162,60 @@ def _show_highlight(result: dict, console) -> None:
     if not info.get("available"):
         console.print(f"highlight detection: not computed ({info.get('reason', 'no saliency')})")
         return
-    from rich.table import Table
+    from tvgcurate.cli.console import num, table
 
-    table = Table(title=f"highlights (x100), {info['num_queries']} q")
-    for col in ("min score", "HL-mAP", "HL-Hit1"):
-        table.add_column(col, justify="left" if col == "min score" else "right")
+    hl = table(
+        "min score",
+        num("HL-mAP"),
+        num("HL-Hit1"),
+        title=f"highlights (x100), {info['num_queries']} q",
+    )
     for key, values in result.items():
         if key.startswith("HL-min-"):
-            table.add_row(
+            hl.add_row(
                 key.removeprefix("HL-min-"), f"{values['HL-mAP']:.2f}", f"{values['HL-Hit1']:.2f}"
             )
-    console.print(table)
+    console.print(hl)
+
+
+def _show_comparison(cmp, as_json: bool) -> None:
+    """Metric differences, the card fields that differ, and the verdict."""
+    from tvgcurate.cli.console import console, num, table
+
+    if as_json:
+        import json
+
+        typer.echo(json.dumps(cmp.to_dict(), indent=2, default=str))
+        return
+
+    def cell(v: object) -> str:
+        return "-" if v is None else f"{v:+.2f}" if isinstance(v, float) else str(v)
+
+    diff = table(
+        "metric", num("A"), num("B"), num("B - A"), title=f"B - A  (A = {cmp.a}, B = {cmp.b})"
+    )
+    for name, a, b, d in cmp.metrics:
+        diff.add_row(name, *("-" if v is None else f"{v:g}" for v in (a, b)), cell(d))
+    console.print(diff)
+    if cmp.fields:
+        ft = table("field", "A", "B", "effect", title="card fields that differ")
+        for d in cmp.fields:
+            effect = {"incomparable": "INCOMPARABLE", "caution": "caution"}.get(d.level, "")
+            ft.add_row(d.name, _text(d.a), _text(d.b), effect)
+        console.print(ft)
+    for name in cmp.missing_card:
+        console.print(f"{name} has no eval card: what made its numbers is unknown")
+    verdict = cmp.verdict
+    if verdict == "incomparable":
+        console.print(
+            "[bold red]INCOMPARABLE[/]: " + "; ".join(cmp.reasons("incomparable")), soft_wrap=True
+        )
+    elif verdict == "caution":
+        why = cmp.reasons("caution") or ["a card is missing"]
+        console.print("[yellow]comparable with caution[/]: " + "; ".join(why), soft_wrap=True)
+    else:
+        console.print("comparable: the cards agree on everything that determines the numbers")
+
+
+def _text(v: object) -> str:
+    return "-" if v is None else str(v)

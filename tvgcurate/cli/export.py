@@ -46,7 +46,7 @@ def export(
     overwrite: bool = EXPORT.option("overwrite"),
 ) -> None:
     """Export samples (one split, one version) in a registered format."""
-    from tvgcurate.cli.console import console
+    from tvgcurate.cli.console import console, table
     from tvgcurate.exporters import export as run
 
     cfg = EXPORT.build(locals(), options=_parse_opts(opt))
@@ -60,5 +60,7 @@ def export(
         console.print(f"  {note}")
     if res.skipped:
         console.print(f"[yellow]{len(res.skipped)} sample(s) left out[/], e.g.:")
+        left_out = table("sample_id", "why")
         for sid, why in list(res.skipped.items())[:3]:
-            console.print(f"  {sid}: {why}")
+            left_out.add_row(sid, why)
+        console.print(left_out)

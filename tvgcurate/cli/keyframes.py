@@ -6,11 +6,11 @@ from pathlib import Path
 
 from tvgcurate.cli.app import app
 from tvgcurate.cli.options import ConfigOptions, WorkspaceOpt
-from tvgcurate.curation.executors.base import EXECUTORS
 from tvgcurate.curation.keyframes.boundaries import DETECTORS
 from tvgcurate.curation.keyframes.budget import POLICIES
 from tvgcurate.curation.keyframes.decode import DECODERS
 from tvgcurate.curation.keyframes.run import KeyframesConfig
+from tvgcurate.executors.base import EXECUTORS
 
 KF = ConfigOptions("keyframes", KeyframesConfig)
 

@@ -26,10 +26,8 @@ def log(
     ] = False,
 ) -> None:
     """List every table version with the command that made it."""
-    from rich import box
-    from rich.table import Table
-
-    from tvgcurate.cli.console import console
+    from tvgcurate.cli.console import console, num, wrap
+    from tvgcurate.cli.console import table as new_table
     from tvgcurate.workspace import Workspace
 
     ws = Workspace(workspace)
@@ -48,15 +46,12 @@ def log(
         room = max(LOG_WIDTH - used - 2 * len(cols), 16)  # padding and edges: 2 a column
         for r in rows:
             r[-1] = shorten_command(r[-1], room, workspace)
-    out = Table(
+    out = new_table(
+        "table", "version", num("rows"), num("parent"), "created",
+        wrap("command") if full else "command",
         title=f"versions in {workspace}",
-        box=box.SIMPLE_HEAD,
-        pad_edge=False,
-        padding=(0, 1),
-        collapse_padding=True,
-    )
-    for col in cols:
-        out.add_column(col, overflow="fold" if full else "ellipsis", no_wrap=not full)
+        min_width=None,  # 80 columns even when the title is longer
+    )  # fmt: skip
     for r in rows:
         out.add_row(*r)
     console.print(out)
@@ -64,17 +59,27 @@ def log(
     if table is None and ws.meta("loop"):
         from tvgcurate.loop import lineage
 
-        rounds = Table(title="active-learning rounds (tvgcurate loop)")
         cols = ("round", "state", "trained_on", "run_dir", "predictions", "audits", "trust",
                 "pushed", "labels", "samples")  # fmt: skip
-        for col in cols:
-            rounds.add_column(col, overflow="fold")
+        # table versions (trained on samples vN ... pulled into samples vM), the tasks sent
+        # and the run directory's last part
+        rounds = new_table(
+            num("round"), "state", num("train"), "run", num("preds"), num("audits"),
+            num("trust"), num("sent"), num("labels"), num("samples"),
+            title="active-learning rounds (tvgcurate loop)",
+        )  # fmt: skip
         for line in lineage(ws.meta("loop")["rounds"]):
-            rounds.add_row(*("-" if line[c] is None else str(line[c]) for c in cols))
+            if line["run_dir"]:
+                line["run_dir"] = Path(line["run_dir"]).name
+            rounds.add_row(*(_cell(line[c]) for c in cols))
         console.print(rounds)
 
 
 LOG_WIDTH = 80
+
+
+def _cell(value: object) -> str:
+    return "-" if value is None else f"{value:.2f}" if isinstance(value, float) else str(value)
 
 
 def shorten_command(command: str, width: int, workspace: Path | None = None) -> str:

@@ -22,13 +22,17 @@ LOOP = ConfigOptions(
         "  export LABEL_STUDIO_API_KEY=...\n\n"
         "  tvgcurate loop -w ws --rounds 2 --budget 50 --labelstudio http://localhost:8080\n\n"
         "  tvgcurate loop -w ws --rounds 2 --budget 50 --labelstudio http://localhost:8080 "
-        "--annotator scripts/annotate_from_truth.py   # simulation"
+        "--annotator scripts/annotate_from_truth.py   # simulation\n\n"
+        "  tvgcurate loop -w ws --folds 4 --budget-seconds 600 --labelstudio "
+        "http://localhost:8080   # out-of-fold scores, 10 minutes of video to watch a round"
     ),
 )
 def loop(
     workspace: WorkspaceOpt,
     rounds: int = LOOP.option("rounds"),
     budget: int = LOOP.option("budget"),
+    budget_seconds: float | None = LOOP.option("budget_seconds"),
+    folds: int = LOOP.option("folds"),
     labelstudio: str | None = LOOP.option("labelstudio"),
     annotator: Path | None = LOOP.option("annotator"),
     project: str = LOOP.option("project"),
@@ -64,7 +68,7 @@ def loop(
 
     def show(number: int, step: str, rec: dict) -> None:
         keys = ("samples_version", "predictions_version", "audits_version", "sent",
-                "labels_version", "trust")  # fmt: skip
+                "seconds", "labels_version", "changed", "seconds_per_change", "trust")  # fmt: skip
         bits = [f"{k}={rec[k]}" for k in keys if rec.get(k) is not None]
         console.print(f"round {number} {step}: done in {rec['seconds']:.0f} s " + " ".join(bits))
 

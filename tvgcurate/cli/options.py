@@ -118,6 +118,12 @@ class ConfigOptions:
                 default = list(default)
         return typer.Option(default, *decls, help=text, **kw)
 
+    def override(self, name: str, *decls: str, prefix: str = "", suffix: str = "", **kw: Any):
+        """An option for field `name` that overrides a recipe: its default is None (not
+        given: the recipe's value, else the field's default), its help the field's between
+        `prefix` and `suffix`. The command passes the typed value on as it is."""
+        return self.option(name, *decls, help=prefix + self.help(name) + suffix, default=None, **kw)
+
     def settable(self) -> list[str]:
         """Fields a user sets from the command line."""
         return [n for n in self.fields if n not in self.skip]

@@ -196,17 +196,14 @@ def stats(
     as_json: JsonOpt = False,
 ) -> None:
     """Show what relabelling changed: windows, queries, boundary shifts, relevance."""
-    from rich.table import Table
-
+    from tvgcurate.cli.console import num, table
     from tvgcurate.labeling.stats import relabel_stats
 
     s = relabel_stats(STATS.build(locals()))
     if as_json:
         console.print_json(json.dumps(s))
         return
-    t = Table(title="relabel: what changed", show_header=True)
-    t.add_column("measure")
-    t.add_column("value", justify="right")
+    t = table("measure", num("value"), title="relabel: what changed")
     b = s["boundary_shift"]
     for k, v in [
         ("samples", s["samples"]), ("relabelled", s["relabelled"]), ("changed", s["changed"]),

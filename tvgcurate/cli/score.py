@@ -9,7 +9,7 @@ import typer
 
 from tvgcurate.cli.app import app
 from tvgcurate.cli.options import ConfigOptions, WorkspaceOpt
-from tvgcurate.curation.executors.base import EXECUTORS
+from tvgcurate.executors.base import EXECUTORS
 from tvgcurate.model.backends.base import BACKENDS
 from tvgcurate.model.score import ScoreConfig
 
@@ -50,6 +50,8 @@ def score(
     rank: int | None = SC.option("rank"),
     world_size: int | None = SC.option("world_size"),
     wait_s: float = SC.option("wait_s"),
+    fold: str | None = SC.option("fold"),
+    fold_seed: int = SC.option("fold_seed"),
     threads: Annotated[
         int | None, typer.Option(help="torch threads (1 is fastest on a busy shared CPU).")
     ] = None,
@@ -65,9 +67,7 @@ def score(
     resumes); under `accelerate launch` each rank takes every world_size-th shard."""
     import json
 
-    from rich.table import Table
-
-    from tvgcurate.cli.console import console
+    from tvgcurate.cli.console import console, num, table
     from tvgcurate.model.score import headline
     from tvgcurate.model.score import score as run_score
 
@@ -81,12 +81,10 @@ def score(
     if as_json:
         console.print_json(json.dumps(res.metrics))
         return
-    table = Table(title=f"run {res.run_id}: predictions v{res.version}")
-    table.add_column("metric")
-    table.add_column("value", justify="right")
+    out = table("metric", num("value"), title=f"run {res.run_id}: predictions v{res.version}")
     for k, v in headline(res.metrics).items():
-        table.add_row(k, "-" if v is None else str(v))
-    console.print(table)
+        out.add_row(k, "-" if v is None else str(v))
+    console.print(out)
     sh = res.metrics["extra"].get("shards", {})
     if sh:
         console.print(f"{sh['computed']} shard(s) computed, {sh['skipped']} reused")

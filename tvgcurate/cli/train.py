@@ -26,10 +26,12 @@ TRAIN = ConfigOptions(
         "grpo": _RECIPE,
     },
 )
-# the stage shortcuts: help from the stage configs, applied to every stage run (None = recipe's)
+# the stage shortcuts: help from the stage configs, typed values set on every stage run (or
+# on GRPO) on top of the recipe and --set; None keeps the recipe's (config.flag_overrides)
 STAGE = ConfigOptions("train", SFTStageConfig, register=False)
 GRPO = ConfigOptions("train", GRPOStageConfig, register=False)
-_EACH = " Applies to each stage run; overrides the recipe."
+_EACH = dict(suffix=" Applies to each stage run; overrides the recipe.")
+_GRPO = dict(prefix="GRPO: ")
 
 
 @app.command(
@@ -44,25 +46,21 @@ def train(
     model: str = TRAIN.option("model"),
     stage: str = TRAIN.option("stage"),
     recipe: Path | None = typer.Option(None, help="YAML recipe with defaults (see recipes/)."),
-    max_steps: int | None = STAGE.option(
-        "max_steps", help=STAGE.help("max_steps") + _EACH, default=None
-    ),
-    learning_rate: float | None = STAGE.option(
-        "learning_rate", help=STAGE.help("learning_rate") + _EACH, default=None
-    ),
-    num_generations: int | None = GRPO.option(
-        "num_generations", help="GRPO: " + GRPO.help("num_generations"), default=None
-    ),
-    loss_type: str | None = GRPO.option(
-        "loss_type", help="GRPO: " + GRPO.help("loss_type"), default=None
-    ),
-    beta: float | None = GRPO.option("beta", help="GRPO: " + GRPO.help("beta"), default=None),
-    irrelevant_share: float | None = STAGE.option(
-        "irrelevant_share", help=STAGE.help("irrelevant_share") + _EACH, default=None
-    ),
+    max_steps: int | None = STAGE.override("max_steps", **_EACH),
+    learning_rate: float | None = STAGE.override("learning_rate", **_EACH),
+    num_generations: int | None = GRPO.override("num_generations", **_GRPO),
+    loss_type: str | None = GRPO.override("loss_type", **_GRPO),
+    beta: float | None = GRPO.override("beta", **_GRPO),
+    irrelevant_share: float | None = STAGE.override("irrelevant_share", **_EACH),
     train_split: str | None = TRAIN.option("train_split", default=None),
     seed: int | None = TRAIN.option("seed", default=None),
     resume: bool = TRAIN.option("resume"),
+    fold: str | None = typer.Option(
+        None,
+        help="i/K: train on the training split minus fold i of K (by video), to score that "
+        "fold out of fold with `tvgcurate score --fold i/K`.",
+    ),
+    fold_seed: int = typer.Option(0, help="Seed of the fold assignment (give score the same)."),
     launch_config: Path | None = typer.Option(
         None,
         help="Print the `accelerate launch` command for this accelerate config "
@@ -74,7 +72,8 @@ def train(
     set_: list[str] | None = typer.Option(
         None,
         "--set",
-        help="Override any recipe key: --set sft.learning_rate=1e-4 --set grpo.trl_args.epsilon=0.2",
+        help="Override any config key, by its dotted path: --set sft.learning_rate=1e-4 "
+        "--set sft.peft.r=4 --set grpo.trl_args.epsilon=0.2",
     ),
 ) -> None:
     """Train Tempo-R0 on the workspace's samples: SFT on ETA answers (irrelevant rows refuse),
@@ -101,7 +100,8 @@ def train(
 
     cfg = build_config(
         recipe,
-        flag_overrides(stage, set_, **flags),
+        set_,
+        flag_overrides(stage, **flags),  # typed values, applied after --set
         workspace=workspace,
         output=output,
         model=model,
@@ -110,7 +110,7 @@ def train(
         seed=seed,
         resume=resume or None,
     )
-    res = run_train(cfg, console=console)
+    res = run_train(cfg, console=console, fold=fold, fold_seed=fold_seed)
     for name, s in res.stages.items():
         console.print(
             f"{name}: {s['steps']} steps in {s['seconds']:.0f}s on {s['rows']} rows "

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from tvgcurate.curation.embeddings import Encoder, get_encoder
+from tvgcurate.curation.embeddings_encoders import Encoder, get_encoder
 
 SHARD_SCHEMA = pa.schema(
     [

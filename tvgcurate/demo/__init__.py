@@ -8,5 +8,5 @@ loop and the scoring of an audit against the planted errors.
 - `evaluate`: per-check precision/recall against planted errors, precision@k;
 - `loop`: `tvgcurate demo`, the whole loop one step after another.
 
-No stage imports this package (DESIGN.md section 2); it calls the stages and exporters.
+No stage imports this package (docs/dev/architecture.md §2); it calls the stages and exporters.
 """

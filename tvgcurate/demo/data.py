@@ -531,6 +531,11 @@ def _ground_truth(cfg: DemoConfig, videos: list[DemoVideo], anns: list[Annotatio
                 "query": a.query,
                 "windows": a.windows,
                 "shape": {"shape": t.shape, "colour": t.colour, "start": t.start, "end": t.end},
+                "occurrences": [  # every interval the queried shape is on screen
+                    [o.start, o.end]
+                    for o in v.spec.shapes
+                    if (o.shape, o.colour) == (t.shape, t.colour)
+                ],
                 "planted": a.kind,
             }
         )

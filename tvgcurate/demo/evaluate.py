@@ -1,5 +1,7 @@
 """How well an audit finds known errors: per-check precision/recall against planted errors
-(`demo-data --plant-errors` records them in ground_truth.json) and precision@k of the ranking.
+(`demo-data --plant-errors` records them in ground_truth.json), precision@k of the ranking
+(`curation.audit.ranking.precision_curve`, the one implementation) and an oracle predictions
+table that stands in for a model that is right wherever the labels are.
 
     >>> precision_at_k(["a", "b", "c", "d"], {"a", "c"}, 2)
     0.5
@@ -29,6 +31,7 @@ KIND_CHECKS: dict[str, tuple[str, ...]] = {
     "duplicate_query": ("duplicate_query",),
     "split_leak": ("split_leak",),
     "boundary_shift": ("boundary_precision", "iou_disagreement"),
+    "repeated_event": ("multiple_occurrence",),
 }
 
 
@@ -79,10 +82,32 @@ def planted_scores(audits: pa.Table, planted: list[dict]) -> list[CheckScore]:
 
 
 def precision_at_k(ranked: list[str], positives: set[str], k: int) -> float:
-    """Share of the first k ranked ids that are positives."""
-    if k <= 0:
-        return 0.0
-    return sum(1 for s in ranked[:k] if s in positives) / k
+    """Share of the first k ranked ids that are positives (`ranking.precision_curve` at k)."""
+    from tvgcurate.curation.audit.ranking import precision_curve
+
+    return precision_curve(ranked, positives, [k])[0]
+
+
+def oracle_predictions(gt: dict, run_id: str = "oracle", jitter: float = 0.5) -> pa.Table:
+    """Predictions of a model that knows what is in each video (from `ground_truth.json`):
+    every query is answered with the true interval of the shape it names, nudged by `jitter`
+    s, so it agrees with every correct label and disagrees with a wrong one."""
+    rows = []
+    for i, q in enumerate(gt["queries"]):
+        sh = q["shape"]
+        d = jitter * (1 if i % 2 else -1)
+        rows.append(
+            {
+                "run_id": run_id,
+                "sample_id": q["sample_id"],
+                "windows": [
+                    {"start": max(0.0, sh["start"] + d), "end": sh["end"] + d, "score": 1.0}
+                ],
+                "refused": False,
+                "raw_text": f"<answer>{sh['start']:06.1f} to {sh['end']:06.1f}</answer>",
+            }
+        )
+    return pa.Table.from_pylist(rows)
 
 
 def markdown_table(scores: list[CheckScore]) -> str:

@@ -72,6 +72,8 @@ class DemoContext:
     run_id: str | None = None
     round: Any = None  # tvgcurate.loop.Round of the last steps
     loop_state: dict | None = None
+    # makes the tables printed (tvgcurate.summary.render_summary says how); rich's when None
+    table: Callable[..., Any] | None = None
 
     def workspace_file(self, table: str) -> Path:
         from tvgcurate.workspace import Workspace
@@ -124,7 +126,7 @@ def _ingest(ctx: DemoContext) -> None:
 def _info(ctx: DemoContext) -> None:
     from tvgcurate.summary import render_summary
 
-    render_summary(ctx.workspace, ctx.console)
+    render_summary(ctx.workspace, ctx.console, ctx.table)
 
 
 @STEPS.register("keyframes (SAA)")
@@ -222,14 +224,19 @@ def _audit(ctx: DemoContext) -> None:
     from tvgcurate.curation.audit.report import write_audit_report
 
     _step(ctx, "audit")
+    from rich.table import Column, Table
+
     res = ctx.round.results["audit"]
-    for s in res.summaries:
-        if s.flagged:
-            ctx.console.print(
-                f"  {s.check:<24} {s.flagged:>4} of {s.measured:<5} e.g. {', '.join(s.examples[:2])}",
-                emoji=False,
-                markup=False,
-            )
+    flagged = [s for s in res.summaries if s.flagged]
+    if flagged:
+        num = dict(justify="right", no_wrap=True)
+        out = (ctx.table or Table)(
+            "check", Column("flagged", **num), Column("of", **num), "e.g.",
+            title="audit: rows flagged",
+        )  # fmt: skip
+        for s in flagged:
+            out.add_row(s.check, str(s.flagged), str(s.measured), ", ".join(s.examples[:2]))
+        ctx.console.print(out)
     gt = ctx.data / "ground_truth.json"
     planted = None
     if gt.exists() and ctx.cfg.plant_errors:
@@ -286,7 +293,10 @@ def _relabel(ctx: DemoContext) -> None:
         ctx.outputs["Label Studio files (config XML, tasks.json)"] = out
 
 
-def run_demo(cfg: DemoLoopConfig, console: Console | None = None) -> DemoContext:
+def run_demo(
+    cfg: DemoLoopConfig, console: Console | None = None, table: Callable[..., Any] | None = None
+) -> DemoContext:
+    """Run every step; `table` makes the tables printed (the CLI passes its own)."""
     import os
 
     # The loop shows its own progress; the Hugging Face libraries' bars would interleave.
@@ -294,7 +304,9 @@ def run_demo(cfg: DemoLoopConfig, console: Console | None = None) -> DemoContext
         os.environ.setdefault(var, "1")
     console = console or Console(emoji=False)
     out = Path(cfg.out)
-    ctx = DemoContext(cfg=cfg, console=console, data=out / "data", workspace=out / "workspace")
+    ctx = DemoContext(
+        cfg=cfg, console=console, data=out / "data", workspace=out / "workspace", table=table
+    )
     t0 = time.perf_counter()
     steps = STEPS.items()
     for i, (name, fn) in enumerate(steps, start=1):

@@ -219,6 +219,37 @@ def _split_leak(ctx: Ctx, a, rng):
     return new, f"video {ctx.videos[a.video].video_id} of split {a.split} also annotated in {other}"
 
 
+@kind("repeated_event")
+def _repeated(ctx: Ctx, a, rng):
+    """The queried shape comes back in a second, separated interval of the video while the
+    label keeps one window: every query of that shape is planted (they all name it)."""
+    v = ctx.videos[a.video]
+    twins = [o for o in ctx.anns if o.video == a.video and o.shape == a.shape]
+    if not all(_clean(o) for o in twins):
+        return None
+    tr = v.spec.shapes[a.shape]
+    g, gap, dur = _grid(a), 2.0, v.spec.duration
+    length = tr.end - tr.start
+    options = []
+    for k in range(int(dur / g) + 1):
+        s2 = k * g
+        room = (tr.start - gap - s2) if s2 < tr.start else (dur - s2)
+        if s2 >= tr.start and s2 < tr.end + gap:
+            continue
+        size = min(length, g * math.floor(room / g + 1e-9))
+        if size >= 2.0:
+            options.append((s2, s2 + size))
+    if not options:
+        return None
+    s2, e2 = options[int(rng.integers(len(options)))]
+    v.spec.shapes.append(replace(tr, start=float(s2), end=float(e2)))
+    detail = f"{tr.colour} {tr.shape} also appears at [{s2:g}, {e2:g}]; label has [{tr.start:g}, {tr.end:g}] only"
+    for o in twins:
+        if o is not a:
+            o.kind, o.detail = "repeated_event", detail
+    return detail
+
+
 def _clean(a) -> bool:
     return a.kind is None and not a.reserved
 
@@ -276,3 +307,124 @@ def plant(videos: list, anns: list, rate: float, rng: np.random.Generator) -> No
             progressed |= _try(repeatable[int(i)], ctx, rng)
         if not progressed:
             break
+
+
+# -- label noise on a samples table (benchmarks/active_learning.py, the loop's experiments) --
+#
+# Errors no rule check sees, planted on `samples` rows (dicts) in place. Each kind takes the
+# row, its windows, the clean rows of its video and a random.Random, and returns the planted
+# (windows, relevance), or None when it does not fit the row.
+
+NOISE: Registry[Callable] = Registry("label noise kind")
+
+
+def _noise(name: str):
+    def deco(fn):
+        NOISE.add(name, fn)
+        return fn
+
+    return deco
+
+
+def _relevant(r: dict) -> bool:
+    return (r.get("relevance") or "relevant") == "relevant"
+
+
+@_noise("moved")
+def _n_moved(r, before, same_video, rng):
+    """The window moved by 30-60% of its length, still inside the video."""
+    dur = float(r.get("duration_s") or 0.0)
+    if not (_relevant(r) and before and dur > 0):
+        return None
+    s, e = before[0]
+    length = e - s
+    shift = rng.uniform(0.3, 0.6) * length * rng.choice((-1, 1))
+    ns = min(max(0.0, s + shift), max(0.0, dur - length))
+    if abs(ns - s) < 0.3 * length - 1e-6:  # clamped at an edge: try the other way
+        ns = min(max(0.0, s - shift), max(0.0, dur - length))
+    return ([(ns, ns + length)], "relevant") if abs(ns - s) >= 0.3 * length - 1e-6 else None
+
+
+@_noise("swapped")
+def _n_swapped(r, before, same_video, rng):
+    """The window of another query of the same video (a query/moment swap)."""
+    if not (_relevant(r) and before):
+        return None
+    others = [[(w["start"], w["end"]) for w in o["windows"]] for o in same_video
+              if _relevant(o) and o.get("windows")]  # fmt: skip
+    others = [o for o in others if o != before]
+    return (rng.choice(others), "relevant") if others else None
+
+
+@_noise("false_positive")
+def _n_false_positive(r, before, same_video, rng):
+    """An absent query (irrelevant) labelled relevant with some window."""
+    dur = float(r.get("duration_s") or 0.0)
+    if _relevant(r) or dur <= 0:
+        return None
+    length = rng.uniform(0.15, 0.4) * dur
+    s = rng.uniform(0.0, dur - length)
+    return [(s, s + length)], "relevant"
+
+
+@_noise("present_absent")
+def _n_present_absent(r, before, same_video, rng):
+    """A present query labelled absent: a relevant row made irrelevant, its windows removed
+    (a bad PIR pair)."""
+    return ([], "irrelevant") if _relevant(r) and before else None
+
+
+@_noise("boundary")
+def _n_boundary(r, before, same_video, rng):
+    """A small boundary error: one end moved by 20-40% of the window's length (the window
+    shifted or stretched/shrunk), inside the video."""
+    dur = float(r.get("duration_s") or 0.0)
+    if not (_relevant(r) and before and dur > 0):
+        return None
+    s, e = before[0]
+    d = rng.uniform(0.2, 0.4) * (e - s)
+    options = [(s + a, e + b) for a, b in ((d, 0), (-d, 0), (0, d), (0, -d), (d, d), (-d, -d))]
+    options = [(a, b) for a, b in options if 0.0 <= a < b <= dur]
+    return ([rng.choice(options)], "relevant") if options else None
+
+
+def plant_noise_rows(
+    rows: list[dict], share: float, seed: int, kinds: tuple[str, ...] | None = None,
+    split: str = "train",
+) -> list[dict]:  # fmt: skip
+    """Corrupt `share` of the rows of `split` in place, the kinds in turn (the first that fits
+    a row); returns [{sample_id, kind, before, after, relevance_before, relevance_after}].
+    Rows of other splits stay clean."""
+    import random
+
+    kinds = tuple(kinds or NOISE.names())
+    for k in kinds:
+        NOISE.get(k)
+    rng = random.Random(seed)
+    by_video: dict[str, list[dict]] = {}
+    for r in rows:  # the clean labels (copies): a swap takes another query's true window
+        by_video.setdefault(r["video_id"], []).append(dict(r, windows=list(r["windows"] or [])))
+    pool = [r for r in rows if r.get("split") == split]
+    rng.shuffle(pool)
+    target = max(1, round(share * len(pool)))
+    planted: list[dict] = []
+    for r in pool:
+        if len(planted) >= target:
+            break
+        before = [(w["start"], w["end"]) for w in r["windows"] or []]
+        got, kind = None, None
+        for j in range(len(kinds)):
+            kind = kinds[(len(planted) + j) % len(kinds)]
+            got = NOISE.get(kind)(r, before, by_video[r["video_id"]], rng)
+            if got is not None:
+                break
+        if got is None:
+            continue
+        after, relevance = got
+        planted.append({"sample_id": r["sample_id"], "kind": kind, "before": before,
+                        "after": [(float(a), float(b)) for a, b in after],
+                        "relevance_before": r.get("relevance") or "relevant",
+                        "relevance_after": relevance})  # fmt: skip
+        r["windows"] = [{"start": float(a), "end": float(b)} for a, b in after]
+        r["relevance"] = relevance
+    return planted

@@ -166,9 +166,7 @@ def background(scene: Scene, width: int, height: int) -> np.ndarray:
     grad = 1.0 + 0.18 * (np.cos(angle) * x + np.sin(angle) * y)
     period = rng.uniform(0.15, 0.35)
     t = scene.texture
-    if t == "flat":  # not in TEXTURES: only asked for by name (benchmarks/learning.py --plain)
-        pat = np.zeros((height, width))
-    elif t == "stripes":
+    if t == "stripes":
         pat = np.sign(np.sin(np.pi * y / period)) + 0 * x
     elif t == "vstripes":
         pat = np.sign(np.sin(np.pi * x / period)) + 0 * y
@@ -282,13 +280,15 @@ def render_video(
     preset: str = "ultrafast",
     gop: int | None = None,
     threads: int = 0,
+    backgrounds: list[np.ndarray] | None = None,
 ) -> Path:
     """Render `spec` to an H.264 MP4 at `path` (written to a temp file, then renamed).
 
     Frames are drawn straight into yuv420p planes (backgrounds converted once per scene), so
     no per-frame colour conversion is needed. gop defaults to 2 s of frames; threads=0 lets
-    x264 choose. Output is deterministic for a spec and thread count. Needs an even width
-    and a height that is a multiple of 4.
+    x264 choose. `backgrounds`: one (H, W, 3) uint8 image per scene instead of `background`'s
+    (as `draw_frame` takes them). Output is deterministic for a spec and thread count. Needs
+    an even width and a height that is a multiple of 4.
     """
     import av
 
@@ -298,7 +298,11 @@ def render_video(
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    bgs = [_to_yuv_planes(background(s, w, h)) for s in spec.scenes]
+    if backgrounds is None:
+        backgrounds = [background(s, w, h) for s in spec.scenes]
+    if len(backgrounds) != len(spec.scenes):
+        raise ValueError(f"{len(backgrounds)} backgrounds for {len(spec.scenes)} scenes")
+    bgs = [_to_yuv_planes(b) for b in backgrounds]
     sprites = [_YuvSprite(t) for t in spec.shapes]
     starts = [s.start for s in spec.scenes]
     buf = np.empty((h * 3 // 2, w), dtype=np.uint8)

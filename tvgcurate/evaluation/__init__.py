@@ -7,7 +7,7 @@ Inputs, each from a file or a workspace:
   ``predictions`` table (``run_id``, ``sample_id``, ``windows``, ``refused``);
 - ground truth: a QVHighlights-format jsonl (``qid``, ``relevant_windows``; an empty list
   marks an irrelevant query) or a workspace's ``samples`` table (optionally one split;
-  ``relevance == "irrelevant"`` rows count as having no window).
+  irrelevant and partial rows count as having no window).
 
 A prediction finds its GT query by key: the qid as text, or the workspace ``sample_id``; a
 native qid also finds the workspace sample whose ``source_qid`` it is, and a sample id

@@ -15,6 +15,7 @@ import pyarrow.compute as pc
 
 from tvgcurate.errors import InputError, TvgError
 from tvgcurate.evaluation.config import EvalConfig
+from tvgcurate.schemas.sample import expects_refusal
 from tvgcurate.workspace import Workspace
 
 __all__ = [
@@ -216,7 +217,8 @@ def _check_rows(
 
 
 def load_gt_workspace(ws: Workspace, split: str | None = None) -> GroundTruth:
-    """The ``samples`` table (one split, if given) as ground truth keyed by ``sample_id``."""
+    """The ``samples`` table (one split, if given) as ground truth keyed by ``sample_id``;
+    irrelevant and partial rows (`tvgcurate.schemas.sample.expects_refusal`) have no window."""
     table = _numbered(ws.read("samples"))
     where = str(ws.path_of("samples")) if ws.has("samples") else f"{ws.root} samples"
     if table.num_rows == 0:
@@ -234,9 +236,9 @@ def load_gt_workspace(ws: Workspace, split: str | None = None) -> GroundTruth:
     ids = table.column("sample_id").to_pylist()
     arrays = _window_lists(table.column("windows"), ("start", "end"))
     _check_rows(arrays, where, "windows", table, ids)
-    if "relevance" in table.column_names:
+    if "relevance" in table.column_names:  # a refusal target has no ground-truth window
         for i, rel in enumerate(table.column("relevance").to_pylist()):
-            if rel == "irrelevant":
+            if expects_refusal(rel):
                 arrays[i] = arrays[i][:0]
     windows: dict[str, np.ndarray] = {}
     for i, sid in enumerate(ids):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from tvgcurate.errors import TvgError
@@ -22,6 +23,7 @@ from tvgcurate.exporters.base import (
     register,
 )
 from tvgcurate.registry import Registry
+from tvgcurate.schemas.sample import RELEVANCE_VALUES, WITH_WINDOWS, expects_refusal
 from tvgcurate.workspace import Workspace
 
 
@@ -58,7 +60,7 @@ class ExportConfig:
         exporter = EXPORTERS.get(self.format)  # an unknown name lists the formats
         parse_options(exporter.Options, self.options, self.format)  # fail before any work
         asks_irrelevant = self.include_irrelevant or any(
-            r != "relevant" for r in (self.relevance or [])
+            expects_refusal(r) for r in (self.relevance or [])
         )
         if asks_irrelevant and not exporter.carries_irrelevant:
             raise TvgError(
@@ -101,16 +103,18 @@ def export(cfg: ExportConfig) -> ExportResult:
     if cfg.source:
         samples = samples.filter(pc.equal(samples.column("source"), cfg.source))
     exporter = EXPORTERS[cfg.format]()
-    if cfg.relevance:
+    if cfg.relevance:  # what was asked for, nothing else
         samples = samples.filter(
             pc.is_in(samples.column("relevance"), pc.cast(cfg.relevance, "string"))
         )
-    elif not cfg.include_irrelevant:
-        samples = samples.filter(pc.equal(samples.column("relevance"), "relevant"))
+    left_out = ""
+    if not cfg.relevance and not cfg.include_irrelevant:  # the rows with ground-truth windows
+        samples, left_out = _drop_refusal_rows(samples, cfg.format, exporter)
     if samples.num_rows == 0:
         raise TvgError(
             f"nothing to export: no samples match (split={cfg.split}, source={cfg.source}, "
             f"relevance={cfg.relevance or ('any' if cfg.include_irrelevant else 'relevant')})"
+            + (f"; {left_out}" if left_out else "")
         )
     ctx = ExportContext(
         workspace=cfg.workspace,
@@ -135,8 +139,33 @@ def export(cfg: ExportConfig) -> ExportResult:
         files=ctx.sidecar_files,
         skipped=dict(ctx.skipped),
         samples_version=ctx.samples_version,
-        notes=list(ctx.notes),
+        notes=([left_out] if left_out else []) + list(ctx.notes),
     )
+
+
+def _drop_refusal_rows(samples: pa.Table, fmt: str, exporter: Exporter) -> tuple[pa.Table, str]:
+    """The rows with ground-truth windows (`has_windows`: relevant, or no relevance recorded),
+    and a note of what was left out: the count per relevance value and the flag that keeps
+    them ("" when nothing was)."""
+    rel = samples.column("relevance")
+    keep = pc.or_(pc.is_null(rel), pc.is_in(rel, pc.cast(WITH_WINDOWS, "string")))
+    dropped = pc.filter(rel, pc.invert(keep))
+    if len(dropped) == 0:
+        return samples, ""
+    counts = {str(v["values"]): v["counts"] for v in pc.value_counts(dropped).to_pylist()}
+    order = [r for r in RELEVANCE_VALUES if r in counts] + sorted(
+        set(counts) - set(RELEVANCE_VALUES)
+    )
+    kinds = ", ".join(f"{counts[r]} {r}" for r in order)
+    if exporter.carries_irrelevant:
+        how = "pass --include-irrelevant to keep them"
+    else:
+        how = (
+            f"format {fmt!r} cannot carry them (it has no empty window); export as "
+            "qvhighlights, hf, trl or sharegpt with --include-irrelevant to keep them"
+        )
+    note = f"left out {len(dropped)} row(s) the model must refuse ({kinds}); {how}"
+    return samples.filter(keep), note
 
 
 __all__ = [

@@ -1,5 +1,10 @@
 """QVHighlights native jsonl (qid, query, duration, vid, relevant_clip_ids, saliency_scores,
-relevant_windows). Ingesting a native file and exporting it again gives the same records."""
+relevant_windows). Ingesting a native file and exporting it again gives the same records.
+
+The format has no relevance: `relevant_windows` is the row's ground truth
+(`tvgcurate.schemas.sample.gt_windows` order aside), so an irrelevant or partial row
+(`--include-irrelevant`) is written with ``[]``, the query the model must refuse, as
+`tvgcurate eval` reads the workspace."""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ import pyarrow as pa
 
 from tvgcurate.exporters.base import ExportContext, Exporter, register
 from tvgcurate.exporters.numbers import plain, qid_value
+from tvgcurate.schemas.sample import has_windows
 
 
 def native_qid(row: dict) -> int | str:
@@ -39,7 +45,8 @@ def qvh_record(row: dict) -> dict:
     if row.get("saliency") is not None:
         rec["saliency_scores"] = row["saliency"]
     if row.get("windows") is not None:
-        rec["relevant_windows"] = [[plain(w["start"]), plain(w["end"])] for w in row["windows"]]
+        wins = row["windows"] if has_windows(row) else []  # stored order: an exact round trip
+        rec["relevant_windows"] = [[plain(w["start"]), plain(w["end"])] for w in wins]
     return rec
 
 
@@ -60,6 +67,7 @@ class QVHighlightsExporter(Exporter):
                 "relevant_clip_ids",
                 "saliency",
                 "windows",
+                "relevance",
             )
             if c in samples.column_names
         ]

@@ -31,6 +31,7 @@ from tvgcurate.exporters.base import (
     video_path,
     with_videos,
 )
+from tvgcurate.schemas.sample import gt_windows
 from tvgcurate.workspace import Workspace
 
 
@@ -66,7 +67,7 @@ class TimeR1Exporter(Exporter):
         several = 0
         rows = sorted(samples.to_pylist(), key=lambda r: r["sample_id"])
         for s, v in with_videos(videos, rows, ctx):
-            wins = sorted((w["start"], w["end"]) for w in (s["windows"] or []))
+            wins = gt_windows(s)  # sorted by start; none for a refusal target
             if not wins:
                 ctx.skipped[s["sample_id"]] = "no window"
                 continue

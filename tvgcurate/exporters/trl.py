@@ -9,7 +9,7 @@ the prompt with the query. Columns (layout `prompt-completion`, the default):
 - `completion`: `[{"role": "assistant", "content": [{"type": "text", "text": ETA answer}]}]`
 - `images`: the frames as a list of Image features, in the order of the image parts, each
   at its SAA-budgeted size (height x width, multiples of 28)
-- what the rewards read: `gt_windows` (list of [start, end], empty for irrelevant rows),
+- what the rewards read: `gt_windows` (list of [start, end], empty for irrelevant/partial rows),
   `relevance`, `duration_s`; and `solution` (the ETA answer text), `sample_id`, `video_id`,
   `source`, `frame_timestamps`.
 
@@ -105,7 +105,7 @@ DESCRIPTIONS = {
     "messages": "user turn + assistant turn",
     "images": "SAA frames at their budgeted sizes, in the order of the image parts",
     "sample_id": "workspace sample id",
-    "gt_windows": "ground truth [start, end] in seconds (empty for irrelevant rows); read by the IoU rewards",
+    "gt_windows": "ground truth [start, end] in seconds (empty for irrelevant/partial rows); read by the IoU rewards",
     "relevance": "relevant \\| irrelevant \\| partial; read by the refusal reward",
     "duration_s": "video duration; read by the IoU rewards",
     "solution": "the ETA answer text",

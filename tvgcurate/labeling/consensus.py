@@ -209,6 +209,7 @@ class ConsensusResult:
     stale: int = 0
     samples_version: int | None = None
     report: Path | None = None
+    changed: list[str] = field(default_factory=list)  # accepted, and the label is not the same
 
     def by_status(self, status: str) -> list[Decision]:
         return [d for d in self.decisions if d.status == status]
@@ -221,6 +222,20 @@ def _stale_clip_fields(row: dict, windows: list[tuple[float, float]]) -> dict:
         abs(a - c) < 1e-9 and abs(b - d) < 1e-9 for (a, b), (c, d) in zip(old, sorted(windows))
     )
     return {} if same else {"relevant_clip_ids": None, "saliency": None}
+
+
+def _label_changed(row: dict, d: Decision) -> bool:
+    """Whether an accepted decision changes the row's relevance, windows or query."""
+    old = sorted((w["start"], w["end"]) for w in row.get("windows") or [])
+    new = sorted(d.windows)
+    same_windows = len(old) == len(new) and all(
+        abs(a - c) < 1e-6 and abs(b - e) < 1e-6 for (a, b), (c, e) in zip(old, new)
+    )
+    return (
+        VERDICT_TO_RELEVANCE[d.verdict or "relevant"] != (row.get("relevance") or "relevant")
+        or not same_windows
+        or bool(d.query and d.query != row.get("query"))
+    )
 
 
 def _with_extra_columns(table: pa.Table) -> pa.Table:
@@ -257,6 +272,8 @@ def apply_consensus(cfg: ConsensusConfig) -> ConsensusResult:
         d = decide(sid, vs, cfg)
         result.decisions.append(d)
         if d.status == "accepted":
+            if _label_changed(row, d):
+                result.changed.append(sid)
             rows[i] = {
                 **row,
                 "prev_windows": row.get("windows") or [],

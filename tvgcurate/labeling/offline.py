@@ -22,6 +22,7 @@ import pyarrow as pa
 
 from tvgcurate.labeling import config as lc
 from tvgcurate.labeling.frames import seconds_to_range
+from tvgcurate.schemas.sample import stored_windows
 
 CONFIG_FILE = "labeling-config.xml"
 TASKS_FILE = "tasks.json"
@@ -43,15 +44,6 @@ def _rows(table: pa.Table | Iterable[Mapping[str, Any]]) -> list[dict]:
     return [dict(r) for r in table]
 
 
-def _windows(ws: Any) -> list[tuple[float, float]]:
-    out = []
-    for w in ws or []:
-        if w is None or w.get("start") is None or w.get("end") is None:
-            continue
-        out.append((float(w["start"]), float(w["end"])))
-    return out
-
-
 def sample_hash(sample: Mapping[str, Any]) -> str:
     """A short content hash of what a task shows; a changed sample gets a new task."""
     payload = {
@@ -59,7 +51,7 @@ def sample_hash(sample: Mapping[str, Any]) -> str:
         "video_id": sample.get("video_id"),
         "query": sample.get("query"),
         "relevance": sample.get("relevance"),
-        "windows": [[round(s, 6), round(e, 6)] for s, e in _windows(sample.get("windows"))],
+        "windows": [[round(s, 6), round(e, 6)] for s, e in stored_windows(sample)],
     }
     blob = json.dumps(payload, sort_keys=True, ensure_ascii=False).encode("utf-8")
     return hashlib.sha256(blob).hexdigest()[:16]
@@ -93,9 +85,7 @@ def verdict_result(code: str, rid: str) -> dict:
 
 
 def _current_prediction(sample: dict, fps: float, model_version: str) -> dict:
-    result = [
-        region(s, e, fps, f"cur{i}") for i, (s, e) in enumerate(_windows(sample.get("windows")))
-    ]
+    result = [region(s, e, fps, f"cur{i}") for i, (s, e) in enumerate(stored_windows(sample))]
     relevance = sample.get("relevance")
     if relevance in lc.VERDICT_CHOICE:
         result.append(verdict_result(relevance, "curverdict"))

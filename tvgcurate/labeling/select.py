@@ -22,6 +22,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from tvgcurate.curation.audit.ranking import ranked_ids
 from tvgcurate.errors import TvgError
 from tvgcurate.registry import Registry
 
@@ -38,8 +39,6 @@ def selector(name: str) -> Callable[[Selector], Selector]:
 
 def rank_samples(audits: pa.Table) -> list[str]:
     """Sample ids, worst first: the audit's ranking (`curation.audit.ranking.ranked_ids`)."""
-    from tvgcurate.curation.audit.ranking import ranked_ids
-
     return ranked_ids(audits)
 
 

@@ -12,9 +12,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from tvgcurate.errors import TvgError
+from tvgcurate.metrics import boundary_shift, windows_differ
 from tvgcurate.workspace import Workspace
 
 
@@ -25,39 +24,6 @@ class StatsConfig:
         default=None, metadata={"help": "Samples version (default: current)."}
     )
     round: str | None = field(default=None, metadata={"help": "Only this relabel round."})
-
-
-def _pairs(rows: list[dict]) -> list[float]:
-    shifts = []
-    for r in rows:
-        new = sorted((w["start"], w["end"]) for w in r.get("windows") or [])
-        old = sorted((w["start"], w["end"]) for w in r.get("prev_windows") or [])
-        if new and len(new) == len(old):
-            for (s1, e1), (s0, e0) in zip(new, old):
-                shifts += [abs(s1 - s0), abs(e1 - e0)]
-    return shifts
-
-
-def shift_summary(rows: list[dict]) -> dict:
-    """How far the paired boundaries moved, in seconds: count, mean, p50, p90, max."""
-    shifts = np.asarray(_pairs(rows), dtype=float)
-    if not shifts.size:
-        return {"pairs": 0, "mean_s": 0.0, "p50_s": 0.0, "p90_s": 0.0, "max_s": 0.0}
-    return {
-        "pairs": int(shifts.size // 2),
-        "mean_s": float(shifts.mean()),
-        "p50_s": float(np.percentile(shifts, 50)),
-        "p90_s": float(np.percentile(shifts, 90)),
-        "max_s": float(shifts.max()),
-    }
-
-
-def _windows_differ(r: dict, tol: float = 1e-6) -> bool:
-    new = sorted((w["start"], w["end"]) for w in r.get("windows") or [])
-    old = sorted((w["start"], w["end"]) for w in r.get("prev_windows") or [])
-    if len(new) != len(old):
-        return True
-    return any(abs(a - c) > tol or abs(b - d) > tol for (a, b), (c, d) in zip(new, old))
 
 
 def relabel_stats(cfg: StatsConfig) -> dict:
@@ -76,11 +42,11 @@ def relabel_stats(cfg: StatsConfig) -> dict:
     changed = [
         r
         for r in rows
-        if _windows_differ(r)
+        if windows_differ(r)
         or r["query"] != r["prev_query"]
         or r["relevance"] != r["prev_relevance"]
     ]
-    moved = shift_summary(rows)
+    moved = boundary_shift(rows)
     relevance = Counter(
         f"{r['prev_relevance']}->{r['relevance']}"
         for r in rows
@@ -90,7 +56,7 @@ def relabel_stats(cfg: StatsConfig) -> dict:
         "samples": table.num_rows,
         "relabelled": len(rows),
         "changed": len(changed),
-        "windows_changed": sum(1 for r in rows if _windows_differ(r)),
+        "windows_changed": sum(1 for r in rows if windows_differ(r)),
         "queries_rewritten": sum(1 for r in rows if r["query"] != r["prev_query"]),
         "relevance_changed": dict(sorted(relevance.items())),
         "boundary_shift": moved,

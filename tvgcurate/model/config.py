@@ -8,9 +8,16 @@ A recipe is YAML with one section per dataclass::
     sft:    {learning_rate: 5.0e-4, max_steps: 300}
     grpo:   {num_generations: 8, rewards: [format, iou, refusal], loss_type: dapo}
 
-Precedence: dataclass defaults < recipe < `--set section.key=value` and named CLI flags.
+Precedence: dataclass defaults < recipe < `--set key.path=value` < named CLI flags. A `--set`
+key is a dotted path into the config, nested sections included (`sft.peft.r=4`,
+`grpo.trl_args.epsilon=0.2`); CLI flags reach the config as typed values, not as text.
 Unknown keys are errors that list the valid ones. Any TRL option without a field here goes
 in `trl_args` of its stage and is passed to SFTConfig / GRPOConfig untouched.
+
+The configs import no implementation: what they validate against (the keys of a `peft`
+section, the reward names, the pretraining row kinds) is declared here. `lora` imports its
+check from here; `rewards` and `pretrain` keep their registry and constants, and
+tests/model/test_config.py checks that they agree with these names.
 """
 
 from __future__ import annotations
@@ -22,7 +29,9 @@ from pathlib import Path
 from typing import Any
 
 from tvgcurate.errors import TvgError
-from tvgcurate.keyvalue import split
+from tvgcurate.keyvalue import apply as kv_apply
+from tvgcurate.keyvalue import assign
+from tvgcurate.keyvalue import value as yaml_value
 from tvgcurate.model.inputs import InputConfig
 from tvgcurate.model.tiny import TinyConfig
 
@@ -37,8 +46,29 @@ STAGE_PLAN = {
 }
 
 
+# the rewards of `tvgcurate.model.rewards.REWARDS` a GRPO stage may name
+REWARD_NAMES = ("format", "iou", "iou_v2", "refusal")
+# the row kinds of `tvgcurate.model.pretrain` (pretrain.KINDS)
+PRETRAIN_KINDS = ("presence", "caption")
+# the keys of a stage's `peft` section (tvgcurate.model.lora)
+PEFT_KEYS = frozenset({"r", "alpha", "dropout", "target_modules", "bias", "modules_to_save"})
+
+
 class ConfigError(TvgError):
     """A recipe or override is invalid."""
+
+
+def check_peft(spec: dict) -> None:
+    """Raise ValueError for an unusable `peft` section (no peft import)."""
+    if not isinstance(spec, dict):
+        raise ValueError("a mapping {r, alpha, dropout, target_modules}")
+    unknown = sorted(set(spec) - PEFT_KEYS)
+    if unknown:
+        raise ValueError(f"unknown key(s) {unknown}; valid: {sorted(PEFT_KEYS)}")
+    if int(spec.get("r", 16)) < 1:
+        raise ValueError("r must be >= 1 (e.g. 16)")
+    if not 0.0 <= float(spec.get("dropout", 0.0)) < 1.0:
+        raise ValueError("dropout must be in [0, 1)")
 
 
 @dataclass
@@ -105,8 +135,6 @@ class StageConfig:
 
     def __post_init__(self):
         if self.peft is not None:
-            from tvgcurate.model.lora import check_peft
-
             try:
                 check_peft(self.peft)
             except ValueError as exc:
@@ -141,15 +169,26 @@ class PretrainStageConfig(StageConfig):
         metadata={"help": "presence: questions per clip in one multi-turn row (1: one each)."},
     )
 
-    def task(self):
-        from tvgcurate.model.pretrain import PretrainTask
-
-        try:
-            return PretrainTask(
-                list(self.kinds), self.clip_frames, self.rows_per_sample, self.contrast, self.turns
+    def __post_init__(self):
+        super().__post_init__()
+        kinds = list(self.kinds)
+        unknown = [k for k in kinds if k not in PRETRAIN_KINDS]
+        if unknown or not kinds:
+            raise ConfigError(
+                f"pretrain: kinds must be among {', '.join(PRETRAIN_KINDS)}, got {self.kinds}"
             )
-        except ValueError as exc:
-            raise ConfigError(f"pretrain: {exc}") from None
+        if self.clip_frames < 1 or self.rows_per_sample < 1 or self.turns < 1:
+            raise ConfigError("pretrain: clip_frames, rows_per_sample and turns must be >= 1")
+
+    def task_fields(self) -> dict[str, Any]:
+        """The fields of `tvgcurate.model.pretrain.PretrainTask` (PretrainTask(**these))."""
+        return {
+            "kinds": list(self.kinds),
+            "clip_frames": self.clip_frames,
+            "rows_per_sample": self.rows_per_sample,
+            "contrast": self.contrast,
+            "turns": self.turns,
+        }
 
 
 @dataclass
@@ -192,7 +231,7 @@ class GRPOStageConfig(StageConfig):
     scale_rewards: str = field(default="group", metadata={"help": "group | batch | none."})
     rewards: list[str] = field(
         default_factory=lambda: ["format", "iou", "refusal"],
-        metadata={"help": "Reward functions from tvgcurate.model.rewards.REWARDS."},
+        metadata={"help": f"Reward functions: {', '.join(REWARD_NAMES)} (model.rewards)."},
     )
     reward_weights: list[float] | None = field(
         default=None, metadata={"help": "One weight per reward (default: all 1)."}
@@ -207,11 +246,9 @@ class GRPOStageConfig(StageConfig):
 
     def __post_init__(self):
         super().__post_init__()
-        from tvgcurate.model.rewards import REWARDS
-
-        unknown = [r for r in self.rewards if r not in REWARDS]
+        unknown = [r for r in self.rewards if r not in REWARD_NAMES]
         if unknown:
-            raise ConfigError(f"unknown reward(s) {unknown}; known: {sorted(REWARDS)}")
+            raise ConfigError(f"unknown reward(s) {unknown}; known: {sorted(REWARD_NAMES)}")
         if self.reward_weights is not None and len(self.reward_weights) != len(self.rewards):
             raise ConfigError(
                 f"reward_weights has {len(self.reward_weights)} values for {len(self.rewards)} rewards"
@@ -349,31 +386,34 @@ def load_recipe(path: str | Path) -> dict:
 
 def parse_value(text: str):
     """A `--set` value as YAML (numbers, booleans, lists, null), else the string."""
-    from tvgcurate.keyvalue import value
+    return yaml_value(text)
 
-    return value(text)
+
+SET_EXAMPLE = "sft.learning_rate=1e-4"
 
 
 def apply_sets(data: dict, sets: list[str]) -> dict:
-    """Apply `section.key=value` overrides to recipe data (new dict)."""
-    out = {k: (dict(v) if isinstance(v, dict) else v) for k, v in data.items()}
-    for item in sets:
-        if "=" not in item:
-            raise ConfigError(
-                f"--set {item!r}: expected KEY=VALUE, e.g. --set sft.learning_rate=1e-4"
-            )
-        key, value = split(item, "--set", "sft.learning_rate=1e-4")
-        parts = key.strip().split(".")
-        if len(parts) == 1:
-            out[parts[0]] = parse_value(value)
-        elif len(parts) == 2 and parts[0] in SECTIONS:
-            out.setdefault(parts[0], {})[parts[1]] = parse_value(value)
-        elif len(parts) == 3 and parts[1] == "trl_args" and parts[0] in ("pretrain", "sft", "grpo"):
-            sec = out.setdefault(parts[0], {})
-            sec.setdefault("trl_args", {})[parts[2]] = parse_value(value)
-        else:
-            raise ConfigError(f"--set {key}: use KEY, SECTION.KEY ({', '.join(SECTIONS)})")
-    return out
+    """Apply `--set` items to recipe data (a new dict). A key is a dotted path into the
+    config (`seed`, `sft.max_steps`, `sft.peft.r`, `grpo.trl_args.epsilon`): every part names
+    a field of the dataclass at its level, and a dict field (`peft`, `trl_args`) takes any
+    keys below it. A key that does not exist is a one-line error naming it."""
+    try:
+        return kv_apply(data, sets, TrainConfig, "--set", SET_EXAMPLE)
+    except ConfigError:
+        raise
+    except TvgError as exc:
+        raise ConfigError(str(exc)) from None
+
+
+def apply_values(data: dict, values: dict[str, Any] | None) -> dict:
+    """Apply typed values at dotted keys (the train command's flags) to recipe data, in
+    place: no string and no YAML in between."""
+    for key, val in (values or {}).items():
+        try:
+            assign(data, key, val, TrainConfig, "--" + key.rsplit(".", 1)[-1].replace("_", "-"))
+        except TvgError as exc:
+            raise ConfigError(str(exc)) from None
+    return data
 
 
 # flags of `tvgcurate train` that set a key of each trained stage / of the grpo stage
@@ -381,32 +421,37 @@ STAGE_FLAGS = ("max_steps", "learning_rate", "irrelevant_share")
 GRPO_FLAGS = ("num_generations", "loss_type", "beta")
 
 
-def flag_overrides(stage: str, sets: list[str] | None = None, **flags: Any) -> list[str]:
-    """`--set` strings for the train command's shortcut flags (None = not given), after `sets`.
+def flag_overrides(stage: str, **flags: Any) -> dict[str, Any]:
+    """The dotted keys and typed values of the train command's shortcut flags (None = not
+    given): a stage flag sets the key of every stage that `stage` runs.
 
     >>> flag_overrides("both", max_steps=5, beta=0.1)
-    ['sft.max_steps=5', 'grpo.max_steps=5', 'grpo.beta=0.1']
+    {'sft.max_steps': 5, 'grpo.max_steps': 5, 'grpo.beta': 0.1}
     """
     unknown = sorted(set(flags) - set(STAGE_FLAGS) - set(GRPO_FLAGS))
     if unknown:
         raise ConfigError(f"unknown train flag(s) {unknown}")
-    out = list(sets or [])
+    out: dict[str, Any] = {}
     stages = STAGE_PLAN.get(stage, (stage,))
     for name in STAGE_FLAGS:
         if flags.get(name) is not None:
-            out += [f"{s}.{name}={flags[name]}" for s in stages if s in SECTIONS]
+            out.update({f"{s}.{name}": flags[name] for s in stages if s in SECTIONS})
     for name in GRPO_FLAGS:
         if flags.get(name) is not None:
-            out.append(f"grpo.{name}={flags[name]}")
+            out[f"grpo.{name}"] = flags[name]
     return out
 
 
 def build_config(
-    recipe: str | Path | None = None, sets: list[str] | None = None, **top: Any
+    recipe: str | Path | None = None,
+    sets: list[str] | None = None,
+    values: dict[str, Any] | None = None,
+    **top: Any,
 ) -> TrainConfig:
-    """A TrainConfig from a recipe, `--set` overrides and top-level values (None = not given)."""
+    """A TrainConfig from a recipe, `--set` items, typed `values` at dotted keys (e.g.
+    `flag_overrides`) and top-level values (None = not given), later ones winning."""
     data = load_recipe(recipe) if recipe else {}
-    data = apply_sets(data, sets or [])
+    data = apply_values(apply_sets(data, sets or []), values)
     for k, v in top.items():
         if v is not None:
             data[k] = v

@@ -7,9 +7,10 @@ of GRPO is re-implemented here. The one addition is a logged metric: the mean ov
 groups of the variance of the total reward inside a group (`group_reward_var`), the
 quantity whose collapse to zero stops GRPO from learning.
 
-Two pitfalls handled here (STACK.md): the tokenizer pads on the left before the trainer is
-built, and with beta > 0 the policy is first saved to a local directory, since TRL rebuilds
-the reference model from `config._name_or_path`.
+The plumbing shared with SFT (arguments, callbacks, resuming, saving) is
+`tvgcurate.model.trainers`. Two pitfalls handled here (docs/dev/stack.md): the tokenizer pads
+on the left before the trainer is built, and with beta > 0 the policy is first saved to a
+local directory, since TRL rebuilds the reference model from `config._name_or_path`.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 
 from tvgcurate.model.config import GRPOStageConfig
 from tvgcurate.model.rewards import make_reward, reward_params
-from tvgcurate.model.sft import common_args, run_trainer
+from tvgcurate.model.trainers import common_args, make_trainer, run_trainer
 
 
 def reward_functions(stage: GRPOStageConfig) -> list:
@@ -77,8 +78,6 @@ def run_grpo(
     console=None,
 ):
     """Train `model` with GRPO; returns (trainer, TrainOutput)."""
-    from tvgcurate.model.lora import peft_kwargs
-
     processor.tokenizer.padding_side = "left"
     if stage.beta > 0 and not Path(getattr(model.config, "_name_or_path", "") or "").is_dir():
         # TRL rebuilds the reference model from config._name_or_path: it must be a directory
@@ -87,12 +86,13 @@ def run_grpo(
         ref = save_model(model, processor, out / "reference")
         model.config._name_or_path = str(ref)
     args = grpo_args(stage, out, seed=seed, report_to=report_to, resume=resume)
-    trainer = _trainer_class()(
-        model=model,
+    trainer = make_trainer(
+        _trainer_class(),
+        model,
+        processor,
+        dataset,
+        stage,
+        args,
         reward_funcs=reward_functions(stage),
-        args=args,
-        train_dataset=dataset,
-        processing_class=processor,
-        **peft_kwargs(model, stage.peft),  # LoRA through TRL's peft_config
     )
     return run_trainer(trainer, out, "grpo", stage, console, resume)

@@ -7,7 +7,7 @@ frames of a `tiny` training batch that loop is about 35 ms, a tenth of the step 
 (SAA frames are drawn at their token budget's size), the same operations run once on the
 stacked array; anything else takes transformers' own loop. The pixel values are identical,
 bit for bit (tests/model/test_image_batch.py). transformers' fast processor would batch too,
-but it needs torchvision, which this stack cannot install (STACK.md).
+but it needs torchvision, which this stack cannot install (docs/dev/stack.md).
 """
 
 from __future__ import annotations

@@ -25,6 +25,7 @@ from tvgcurate.errors import WorkspaceError
 from tvgcurate.model.decode import FrameSource, decode_frames
 from tvgcurate.model.eta import REFUSAL, TimestampFormat
 from tvgcurate.model.select_frames import select_frames, uniform_keyframes, usable
+from tvgcurate.schemas.sample import gt_windows
 
 DEFAULT_PROMPT = (
     "Query: {query}\n"
@@ -95,7 +96,7 @@ class ModelInput:
     target: str  # ETA answer or refusal
     timestamps: list[float]
     relevance: str
-    gt_windows: list[list[float]]  # [] for irrelevant/partial rows
+    gt_windows: list[list[float]]  # schemas.sample.gt_windows: [] for irrelevant/partial rows
     duration_s: float
     video_id: str = ""  # the samples of one video show the same frames
 
@@ -107,14 +108,6 @@ def target_answer(sample: dict, fmt: TimestampFormat) -> str:
         return REFUSAL
     s, e = windows[0]
     return fmt.answer(s, e)
-
-
-def gt_windows(sample: dict) -> list[list[float]]:
-    """Ground-truth windows of a relevant sample, sorted by start; [] for irrelevant/partial."""
-    if (sample.get("relevance") or "relevant") != "relevant":
-        return []
-    ws = [[float(w["start"]), float(w["end"])] for w in (sample.get("windows") or [])]
-    return sorted(ws)
 
 
 def build_input(

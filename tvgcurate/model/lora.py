@@ -21,21 +21,21 @@ import json
 import shutil
 from pathlib import Path
 
-KEYS = {"r", "alpha", "dropout", "target_modules", "bias", "modules_to_save"}
+from tvgcurate.model.config import PEFT_KEYS as KEYS
+from tvgcurate.model.config import STAGE_PLAN, check_peft
+from tvgcurate.model.loading import ADAPTER_FILE, BASE_FILE, load_adapter, save_model
+
+__all__ = [
+    "DEFAULT_TARGETS",
+    "KEYS",
+    "after_stage",
+    "check_peft",
+    "lora_config",
+    "peft_kwargs",
+    "run_base",
+]
+
 DEFAULT_TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj"]
-
-
-def check_peft(spec: dict) -> None:
-    """Raise ValueError for an unusable `peft` section (no peft import)."""
-    if not isinstance(spec, dict):
-        raise ValueError("a mapping {r, alpha, dropout, target_modules}")
-    unknown = sorted(set(spec) - KEYS)
-    if unknown:
-        raise ValueError(f"unknown key(s) {unknown}; valid: {sorted(KEYS)}")
-    if int(spec.get("r", 16)) < 1:
-        raise ValueError("r must be >= 1 (e.g. 16)")
-    if not 0.0 <= float(spec.get("dropout", 0.0)) < 1.0:
-        raise ValueError("dropout must be in [0, 1)")
 
 
 def lora_config(spec: dict | None):
@@ -65,9 +65,6 @@ def peft_kwargs(model, spec: dict | None) -> dict:
 
 def run_base(cfg, model, processor, out: Path, meta: dict) -> Path | None:
     """The base model directory of the run's first adapter (None without LoRA)."""
-    from tvgcurate.model.config import STAGE_PLAN
-    from tvgcurate.model.loading import save_model
-
     if not any(getattr(cfg, s).peft for s in STAGE_PLAN[cfg.stage]):
         return None
     if str(cfg.model) != "tiny":
@@ -84,8 +81,6 @@ def after_stage(
 
     `reuse` (a stage finished in an earlier run, on resume): keep a merged model that is
     already saved instead of merging again."""
-    from tvgcurate.model.loading import ADAPTER_FILE, BASE_FILE, load_adapter, save_model
-
     if not stage.peft or not (final / ADAPTER_FILE).exists():
         return final, final
     (final / BASE_FILE).write_text(json.dumps({"base": str(base)}, indent=2) + "\n")

@@ -9,9 +9,9 @@ Two kinds of rows, both from ModelInputs (the same ETA frames and stamps as SFT)
 
 - ``presence``: a clip of at most `clip_frames` consecutive frames, then "Is this shown:
   <query>?". The answer is "yes" when a frame of the clip lies inside one of a relevant
-  sample's windows, else "no" (irrelevant and partial samples: always "no"). It is the
-  image-text matching a VLM learns in pretraining, and it trains the binding of the query's
-  words to the frames that grounding and refusal need.
+  sample's windows (`ModelInput.gt_windows`), else "no" (irrelevant and partial samples
+  have none: always "no"). It is the image-text matching a VLM learns in pretraining, and
+  it trains the binding of the query's words to the frames that grounding and refusal need.
 - ``caption``: one frame inside a relevant sample's window, then "What is shown?", answered
   with the sample's query: frames to words.
 
@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 
 from tvgcurate.model.data import conversation, prompt_completion, query_of
 from tvgcurate.model.inputs import ModelInput
+from tvgcurate.schemas.sample import expects_refusal
 
 KINDS = ("presence", "caption")
 PRESENCE_PROMPT = "Is this shown: {query}? Answer yes or no."
@@ -90,14 +91,9 @@ def _clip(m: ModelInput, start: int, length: int, question: str) -> tuple[list[d
     return [{"role": "user", "content": content}], m.images[start : start + length]
 
 
-def _windows(m: ModelInput) -> list:
-    return m.gt_windows if m.relevance == "relevant" else []
-
-
 def _shown(m: ModelInput, times: Sequence[float]) -> bool:
     """Whether a frame at one of `times` lies inside one of m's windows (its "yes")."""
-    windows = _windows(m)
-    return any(_inside(t, windows) for t in times)
+    return any(_inside(t, m.gt_windows) for t in times)
 
 
 def _yes_no(shown: bool) -> str:
@@ -143,7 +139,7 @@ def presence_rows(
 def caption_rows(
     m: ModelInput, task: PretrainTask, rng: random.Random, siblings: Sequence[ModelInput] = ()
 ) -> list[dict]:
-    if m.relevance != "relevant":
+    if expects_refusal(m.relevance):
         return []
     inside = [i for i, t in enumerate(m.timestamps) if _inside(t, m.gt_windows)]
     out = []

@@ -1,6 +1,6 @@
 """Tokenizer and processor without a hub and without torchvision.
 
-Two small, tested pieces (STACK.md explains why they exist):
+Two small, tested pieces (docs/dev/stack.md explains why they exist):
 
 * `build_tokenizer()` - a byte-level `Qwen2Tokenizer` built from a vocabulary dict: the 256
   byte tokens (no merges), the Qwen special tokens, a few ETA tags as single tokens, and a

@@ -3,10 +3,12 @@
 TRL's GRPOTrainer calls each one with the generated completions and every extra dataset
 column as a keyword argument. The columns these functions read:
 
-* ``gt_windows``: list of ``[start, end]`` in seconds; empty for irrelevant rows (never None:
-  Arrow/datasets columns must not hold None for TRL, STACK.md);
-* ``relevance``: ``relevant`` | ``irrelevant`` | ``partial`` (``partial`` is treated as irrelevant:
-  the model should refuse a query that only partly happens);
+* ``gt_windows``: list of ``[start, end]`` in seconds (`tvgcurate.schemas.sample.gt_windows`);
+  empty for irrelevant and partial rows (never None: Arrow/datasets columns must not hold
+  None for TRL, docs/dev/stack.md);
+* ``relevance``: ``relevant`` | ``irrelevant`` | ``partial``; a row the model must refuse is
+  `tvgcurate.schemas.sample.expects_refusal` (irrelevant and partial: a query that only
+  partly happens is refused);
 * ``duration_s``: the video's duration, used to clip predictions and by ``iou_v2``.
 
 ``None`` means "this reward does not apply to this row" (TRL ignores it in the weighted sum).
@@ -20,8 +22,9 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from tvgcurate.metrics import interval_iou
-from tvgcurate.model.eta import Answer, parse_answer
+from tvgcurate.model.eta import parse_answer
 from tvgcurate.registry import Registry
+from tvgcurate.schemas.sample import answer_window, expects_refusal
 
 Reward = Callable[..., list]
 # name -> factory(**params) -> reward function
@@ -61,30 +64,16 @@ def completion_text(completion) -> str:
     return content or ""
 
 
-def is_relevant(relevance: str | None) -> bool:
-    return relevance is None or relevance == "relevant"
-
-
-def _iou(a: tuple[float, float], b: tuple[float, float]) -> float:
-    """Temporal IoU of two windows (tvgcurate.metrics' definition; empty union -> 0)."""
+def window_iou(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Temporal IoU of two (start, end) windows (tvgcurate.metrics' definition; empty union -> 0)."""
     return float(interval_iou(np.asarray(a[:2], dtype=float), np.asarray(b[:2], dtype=float)))
-
-
-def _clip(ans: Answer, duration: float | None) -> tuple[float, float] | None:
-    """The answer as a window inside [0, duration]; None when it is no valid window."""
-    if ans is None or ans.refused or ans.start > ans.end:
-        return None
-    s, e = max(0.0, ans.start), ans.end
-    if duration is not None and duration > 0:
-        s, e = min(s, duration), min(e, duration)
-    return s, e
 
 
 def _best(pred, gts) -> tuple[float, tuple[float, float]] | None:
     best = None
     for g in gts:
         g = (float(g[0]), float(g[1]))
-        v = _iou(pred, g)
+        v = window_iou(pred, g)
         if best is None or v > best[0]:
             best = (v, g)
     return best
@@ -131,12 +120,12 @@ def _iou_factory(shape: Callable[..., float] | None = None) -> Reward:
         out: list[float | None] = []
         for i in range(n):
             gts = gt_windows[i] or []
-            if not is_relevant(relevance[i]) or not gts:
+            if expects_refusal(relevance[i]) or not gts:
                 out.append(None)
                 continue
             d = duration_s[i]
             d = float(d) if d is not None and d > 0 else None
-            pred = _clip(parse_answer(completion_text(completions[i])), d)
+            pred = answer_window(parse_answer(completion_text(completions[i])), d)
             best = _best(pred, gts) if pred is not None else None
             if best is None:
                 out.append(0.0)
@@ -194,7 +183,7 @@ def make_refusal_reward(answer_score: float | None = None) -> Reward:
         for c, rel in zip(completions, relevance, strict=True):
             a = parse_answer(completion_text(c))
             refused = a is not None and a.refused
-            if not is_relevant(rel):
+            if expects_refusal(rel):
                 out.append(1.0 if refused else 0.0)
             elif refused:
                 out.append(0.0)

@@ -1,13 +1,11 @@
 """`tvgcurate score`: run a checkpoint over a split and write a `predictions` version.
 
 Greedy decoding gives one window per sample (score 1.0). With K > 1 samples per query the
-K answers are pooled: each distinct window is ranked by its mean IoU with the K answers
-(consensus), `refused` is the majority vote, and the disagreement is kept for the audit:
-
-* ``iou_spread`` = 1 - mean pairwise agreement of the K answers, where two windows agree by
-  their IoU, two refusals agree fully and a refusal or an unparseable answer agrees with
-  nothing else (0: all K agree; 1: no two agree); null for K = 1;
-* ``refusal_rate`` = share of the K answers that refuse.
+K answers are pooled (`tvgcurate.model.pool`): windows ranked by consensus, `refused` by
+majority vote, and their disagreement (``iou_spread``, ``refusal_rate``) kept for the audit.
+The rows are `tvgcurate.schemas.predictions.PREDICTIONS_TABLE`; the metrics read each
+sample's ground truth as `tvgcurate.schemas.sample.gt_windows` (a partial row is a refusal
+target, as in `tvgcurate eval`).
 
 Every row also has ``refusal_score``: the model's probability of the refusal against the
 best answer at the decision point (the prompt plus ``<answer>``; see
@@ -16,7 +14,7 @@ suppressed, so a sample whose greedy text refuses still has its best window (`re
 `raw_text` stay the greedy answer's).
 
 At scale: samples are planned from the tables (no frame decoded), cut into shards of
-``shard_size`` samples, and run through the curation executors (local, process, ray) with
+``shard_size`` samples, and run through the executors (local, process, ray) with
 completion markers in the workspace's scratch: a rerun after a crash skips finished shards,
 and the predictions version is written once, at the end, from the shard files (each sample
 exactly once). Under ``accelerate launch`` / torchrun (RANK, WORLD_SIZE) each rank runs the
@@ -31,11 +29,12 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, field
-from itertools import combinations
 from pathlib import Path
 
-from tvgcurate.model.eta import parse_answer
-from tvgcurate.model.rewards import _iou
+from tvgcurate.model.card import write_score_card
+from tvgcurate.model.pool import pool_answers
+from tvgcurate.schemas.predictions import PREDICTIONS_TABLE
+from tvgcurate.schemas.sample import gt_windows
 
 
 @dataclass
@@ -76,6 +75,12 @@ class ScoreConfig:
         default=86400.0, metadata={"help": "Rank 0: seconds to wait for the other ranks."}
     )
     write: bool = field(default=True, metadata={"help": "Write the predictions version."})
+    fold: str | None = field(
+        default=None,
+        metadata={"help": "i/K: score only fold i of K (by video, tvgcurate.folds); its rows "
+                  "get fold=i and replace only the run's rows of those samples."},
+    )  # fmt: skip
+    fold_seed: int = field(default=0, metadata={"help": "Seed of the fold assignment."})
 
     def __post_init__(self):
         from tvgcurate.errors import TvgError
@@ -89,7 +94,7 @@ class ScoreConfig:
             raise TvgError("--shard-size must be >= 1 (e.g. 64)")
         if self.workers is not None and self.workers < 1:
             raise TvgError("--workers must be >= 1")
-        from tvgcurate.curation.executors import EXECUTORS
+        from tvgcurate.executors import EXECUTORS
         from tvgcurate.model.backends import BACKENDS
 
         for flag, value, reg in (
@@ -108,54 +113,6 @@ class ScoreResult:
     seconds: float
     version: int | None = None
     report: object | None = None  # the executors' ShardReport
-
-
-def pool_answers(texts: list[str], duration: float | None = None) -> dict:
-    """Pool K answer texts into ranked windows, a refusal vote and the IoU spread.
-
-    >>> r = pool_answers(["<answer>1 to 3</answer>", "<answer>1 to 3</answer>", "<answer>none</answer>"])
-    >>> r["windows"], r["refused"], round(r["iou_spread"], 3), r["refusal_rate"]
-    ([{'start': 1.0, 'end': 3.0, 'score': 0.667}], False, 0.667, 0.333)
-    >>> pool_answers(["garbage", "garbage"])["iou_spread"]
-    1.0
-    """
-    parsed = [parse_answer(t) for t in texts]
-    wins: list = []  # (start, end) | "refused" | None (no valid answer)
-    for a in parsed:
-        if a is not None and a.refused:
-            wins.append("refused")
-        elif a is not None and a.start <= a.end:
-            s, e = max(0.0, a.start), a.end
-            if duration:
-                s, e = min(s, duration), min(e, duration)
-            wins.append((s, e))
-        else:
-            wins.append(None)
-    k = len(texts)
-    n_ref = wins.count("refused")
-    answered = [w for w in wins if isinstance(w, tuple)]
-    ranked = []
-    for w in dict.fromkeys(answered):  # distinct, first-seen order
-        score = sum(_iou(w, o) for o in answered) / k
-        ranked.append({"start": w[0], "end": w[1], "score": round(score, 3)})
-    ranked.sort(key=lambda r: -r["score"])
-    spread = None
-    if k > 1:
-        pairs = list(combinations(wins, 2))
-        spread = 1.0 - sum(_agreement(a, b) for a, b in pairs) / len(pairs)
-    return {
-        "windows": ranked,
-        "refused": n_ref > k / 2,
-        "iou_spread": spread,
-        "refusal_rate": round(n_ref / k, 3),
-    }
-
-
-def _agreement(a, b) -> float:
-    """IoU of two pooled answers; two refusals agree fully, anything invalid agrees with nothing."""
-    if isinstance(a, tuple) and isinstance(b, tuple):
-        return _iou(a, b)
-    return 1.0 if a == b == "refused" else 0.0
 
 
 def summarize(rows: list[dict], gts: dict[str, list]) -> dict:
@@ -224,17 +181,6 @@ def headline(m: dict) -> dict:
     }
 
 
-def best_window(text: str | None, duration: float | None = None) -> dict | None:
-    """The window of an answer text, ordered and clipped to [0, duration]; None otherwise."""
-    a = parse_answer(text)
-    if a is None or a.refused:
-        return None
-    s, e = sorted((max(0.0, a.start), max(0.0, a.end)))
-    if duration:
-        s, e = min(s, duration), min(e, duration)
-    return {"start": s, "end": e}
-
-
 def _plan_items(ws, in_cfg, samples, fmt):
     """(items: one per sample, in order, a plan or an error; the InputPlan)."""
     from tvgcurate.model.inputs import plan_inputs
@@ -253,7 +199,7 @@ def _plan_items(ws, in_cfg, samples, fmt):
 
 def _shards(items: list[dict], shard_size: int, batch_size: int) -> list[list[dict]]:
     """Shards of `shard_size` samples, each a list of batches ({"samples": [...]})."""
-    from tvgcurate.curation.executors import shard_items
+    from tvgcurate.executors import shard_items
 
     return [
         [{"samples": b} for b in shard_items(shard, batch_size)]
@@ -279,27 +225,59 @@ def _wait_for_ranks(scratch: Path, files: list[Path], owners: list[int], timeout
 def score(cfg: ScoreConfig, console=None) -> ScoreResult:
     """Predict every sample of the split over resumable shards, then write one predictions
     version (rank 0 only, after every rank's shards) and compute the metrics."""
-    import dataclasses
-
-    import pyarrow as pa
-
-    from tvgcurate.curation import executors
-    from tvgcurate.curation.executors.driver import shard_name
-    from tvgcurate.model.backends.base import GenOptions
-    from tvgcurate.model.eta import TimestampFormat
-    from tvgcurate.model.inputs import InputConfig, gt_windows
-    from tvgcurate.model.loading import model_identity, read_inputs_meta, resolve_checkpoint
-    from tvgcurate.model.score_stage import (
-        SHARD_SCHEMA,
-        ScoreStage,
-        dist_rank,
-        rank_shards,
-        stage_fields,
-    )
     from tvgcurate.workspace import Workspace
 
     t0 = time.perf_counter()
     ws = Workspace(cfg.workspace)
+    stage, samples, items, model_dir = _plan(ws, cfg)
+    scratch, files, report, rank = _run(ws, cfg, stage, items, model_dir)
+    if rank != 0:
+        return ScoreResult(stage.run_id, [], {}, time.perf_counter() - t0, None, report)
+    ordered = _collect(files, samples, scratch)
+    metrics = summarize(ordered, {s["sample_id"]: gt_windows(s) for s in samples})
+    metrics["extra"]["errors"] = sum(1 for r in ordered if r.get("error"))
+    metrics["extra"]["shards"] = {
+        "computed": report.computed,
+        "skipped": report.skipped,
+        "failed": report.failed,
+    }
+    if cfg.fold is not None:
+        ordered = [{**r, "fold": int(cfg.fold.split("/")[0])} for r in ordered]
+    version = _write(ws, ordered, stage.run_id, cfg.fold is not None) if cfg.write else None
+    write_score_card(ws, cfg, stage, items, ordered, samples, version)  # model/card.py
+    return ScoreResult(stage.run_id, ordered, metrics, time.perf_counter() - t0, version, report)
+
+
+def _select_samples(ws, cfg: ScoreConfig) -> list[dict]:
+    """The samples of the split (the first `limit`); none is an error."""
+    samples = ws.read("samples").to_pylist()
+    if cfg.split is not None:
+        samples = [s for s in samples if s.get("split") == cfg.split]
+    if cfg.fold is not None:
+        from tvgcurate.folds import in_fold, parse_fold
+
+        fold = parse_fold(cfg.fold)
+        samples = [s for s in samples if in_fold(s["video_id"], fold, cfg.fold_seed)]
+    if cfg.limit is not None:
+        samples = samples[: cfg.limit]
+    if not samples:
+        from tvgcurate.errors import WorkspaceError
+
+        raise WorkspaceError(f"{ws.root}: no samples in split {cfg.split!r}")
+    return samples
+
+
+def _plan(ws, cfg: ScoreConfig):
+    """(the ScoreStage the workers run, the samples, the items: one per sample, a plan or an
+    error, the model directory)."""
+    import dataclasses
+
+    from tvgcurate.model.backends.base import GenOptions
+    from tvgcurate.model.eta import TimestampFormat
+    from tvgcurate.model.inputs import InputConfig
+    from tvgcurate.model.loading import read_inputs_meta, resolve_checkpoint
+    from tvgcurate.model.score_stage import ScoreStage
+
     model_dir = resolve_checkpoint(cfg.checkpoint)
     meta = read_inputs_meta(model_dir)
     width = meta.pop("timestamp_width", None)
@@ -309,18 +287,8 @@ def score(cfg: ScoreConfig, console=None) -> ScoreResult:
         import torch
 
         torch.set_num_threads(cfg.torch_threads)
-
-    samples = ws.read("samples").to_pylist()
-    if cfg.split is not None:
-        samples = [s for s in samples if s.get("split") == cfg.split]
-    if cfg.limit is not None:
-        samples = samples[: cfg.limit]
-    if not samples:
-        from tvgcurate.errors import WorkspaceError
-
-        raise WorkspaceError(f"{ws.root}: no samples in split {cfg.split!r}")
+    samples = _select_samples(ws, cfg)
     items, plan = _plan_items(ws, in_cfg, samples, fmt)
-    run_id = cfg.run_id or _default_run_id(cfg, model_dir)
     videos = ws.read("videos", columns=["video_id", "path"]).to_pylist()
     src = plan.source
     gen = GenOptions(
@@ -332,12 +300,23 @@ def score(cfg: ScoreConfig, console=None) -> ScoreResult:
         gen=gen,
         inputs=dataclasses.asdict(in_cfg),
         timestamp_width=plan.fmt.width,
-        run_id=run_id,
+        run_id=cfg.run_id or _default_run_id(cfg, model_dir),
         media_root=str(src.media_root) if src.media_root else None,
         video_paths={v["video_id"]: v["path"] for v in videos},
         frames_path=str(ws.path_of("frames")) if src.store is not None else None,
         torch_threads=cfg.torch_threads,
     )
+    return stage, samples, items, model_dir
+
+
+def _run(ws, cfg: ScoreConfig, stage, items: list[dict], model_dir: Path):
+    """Run this rank's shards; rank 0 then waits for the others. (scratch dir, every shard's
+    file in order, the executors' ShardReport of this rank's shards, the rank)."""
+    from tvgcurate import executors
+    from tvgcurate.executors.driver import shard_name
+    from tvgcurate.model.loading import model_identity
+    from tvgcurate.model.score_stage import dist_rank, rank_shards, stage_fields
+
     tables = [ws.current(t) for t in ("samples", "keyframes", "frames") if ws.has(t)]
     key = executors.run_key(
         "score", stage_fields(stage), model_identity(model_dir), [t.sha256 for t in tables]
@@ -363,53 +342,55 @@ def score(cfg: ScoreConfig, console=None) -> ScoreResult:
     ]
     if world > 1:
         (scratch / f"rank-{rank}.finished").write_text(json.dumps({"failed": report.failed}))
-        if rank != 0:
-            return ScoreResult(run_id, [], {}, time.perf_counter() - t0, None, report)
-        missing = _wait_for_ranks(
-            scratch, files, [i % world for i in range(len(files))], cfg.wait_s
-        )
-        if missing:
-            from tvgcurate.errors import TvgError
+        if rank == 0:
+            missing = _wait_for_ranks(
+                scratch, files, [i % world for i in range(len(files))], cfg.wait_s
+            )
+            if missing:
+                from tvgcurate.errors import TvgError
 
-            raise TvgError(f"{len(missing)} shard(s) of other ranks not finished; rerun score")
+                raise TvgError(f"{len(missing)} shard(s) of other ranks not finished; rerun score")
+    return scratch, files, report, rank
+
+
+def _collect(files: list[Path], samples: list[dict], scratch: Path) -> list[dict]:
+    """The predictions rows from the shard files, in the samples' order (each exactly once)."""
+    from tvgcurate import executors
+
     rows: dict[str, dict] = {}
     for f in files:
         for r in next(executors.iter_shard_tables([f])).to_pylist():
             if r["sample_id"] in rows:
                 raise RuntimeError(f"sample {r['sample_id']} scored twice in {scratch}")
             rows[r["sample_id"]] = r
-    ordered = [rows[s["sample_id"]] for s in samples]
-    gts = {s["sample_id"]: gt_windows(s) for s in samples}
-    metrics = summarize(ordered, gts)
-    metrics["extra"]["errors"] = sum(1 for r in ordered if r.get("error"))
-    metrics["extra"]["shards"] = {
-        "computed": report.computed,
-        "skipped": report.skipped,
-        "failed": report.failed,
-    }
-    version = None
-    if cfg.write:
-        ours = pa.Table.from_pylist(ordered, schema=SHARD_SCHEMA)
+    return [rows[s["sample_id"]] for s in samples]
 
-        def merge(old: pa.Table) -> pa.Table:  # keyed by run_id: replayable on a newer version
-            import pyarrow.compute as pc
 
-            old = old.filter(pc.invert(pc.equal(old.column("run_id"), run_id)))
-            return (
-                pa.concat_tables([old, ours], promote_options="permissive")
-                if old.num_rows
-                else ours
-            )
+def _write(ws, ordered: list[dict], run_id: str, by_sample: bool = False) -> int:
+    """Write the predictions version: other runs' rows kept, this run's replaced (with
+    `by_sample`, a fold's: only this run's rows of these samples)."""
+    import pyarrow as pa
 
-        table = merge(ws.read("predictions")) if ws.has("predictions") else ours
-        version = ws.write(
-            "predictions",
-            table,
-            note=f"score run_id={run_id}",
-            reads=ws.inputs("samples", "predictions"),
-            rebase=merge,
-        ).version
-    return ScoreResult(run_id, ordered, metrics, time.perf_counter() - t0, version, report)
+    ours = pa.Table.from_pylist(ordered, schema=PREDICTIONS_TABLE)
+
+    def merge(old: pa.Table) -> pa.Table:  # keyed by run_id: replayable on a newer version
+        import pyarrow.compute as pc
+
+        mine = pc.equal(old.column("run_id"), run_id)
+        if by_sample:
+            ids = pa.array([r["sample_id"] for r in ordered], pa.string())
+            mine = pc.and_(mine, pc.is_in(old.column("sample_id"), value_set=ids))
+        old = old.filter(pc.invert(mine))
+        return pa.concat_tables([old, ours], promote_options="permissive") if old.num_rows else ours
+
+    table = merge(ws.read("predictions")) if ws.has("predictions") else ours
+    return ws.write(
+        "predictions",
+        table,
+        note=f"score run_id={run_id}",
+        reads=ws.inputs("samples", "predictions"),
+        rebase=merge,
+    ).version
 
 
 def _default_run_id(cfg: ScoreConfig, model_dir: Path) -> str:

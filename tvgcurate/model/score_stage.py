@@ -18,20 +18,11 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from tvgcurate import schemas
 from tvgcurate.model.backends.base import GenOptions
-
-SHARD_SCHEMA = pa.schema(
-    list(schemas.PREDICTIONS)
-    + [
-        pa.field("iou_spread", pa.float64()),
-        pa.field("refusal_rate", pa.float64()),
-        pa.field("num_samples", pa.int64()),
-        pa.field("samples_text", pa.list_(pa.string())),
-        pa.field("window_text", pa.string()),
-        pa.field("error", pa.string()),
-    ]
-)
+from tvgcurate.model.eta import TimestampFormat, parse_answer
+from tvgcurate.model.pool import pool_answers
+from tvgcurate.schemas.predictions import PREDICTIONS_TABLE
+from tvgcurate.schemas.sample import answer_window
 
 _BACKENDS: dict = {}  # per process: stage key -> backend (the model, loaded once)
 _SOURCES: dict = {}  # per process: stage key -> FrameSource
@@ -66,7 +57,6 @@ class ScoreStage:
         return len(item["samples"])
 
     def process(self, item: dict) -> pa.Table:
-        from tvgcurate.model.eta import TimestampFormat
         from tvgcurate.model.inputs import InputConfig, build_input
 
         cfg = InputConfig(**self.inputs)
@@ -88,23 +78,22 @@ class ScoreStage:
             for m, g in zip(built, self._backend().generate(built), strict=True):
                 rows[m.sample_id] = self.row(m, g)
         return pa.Table.from_pylist(
-            [rows[s["sample_id"]] for s in item["samples"]], schema=SHARD_SCHEMA
+            [rows[s["sample_id"]] for s in item["samples"]], schema=PREDICTIONS_TABLE
         )
 
     def on_error(self, item: dict, message: str) -> pa.Table:
         rows = [self.error_row(s["sample_id"], message) for s in item["samples"]]
-        return pa.Table.from_pylist(rows, schema=SHARD_SCHEMA)
+        return pa.Table.from_pylist(rows, schema=PREDICTIONS_TABLE)
 
     # -- rows ----------------------------------------------------------------------------
     def row(self, m, g) -> dict:
-        from tvgcurate.model.score import best_window, pool_answers
-
         pooled = pool_answers(g.texts, m.duration_s or None)
         windows = pooled["windows"]
-        best = best_window(g.window_text, m.duration_s or None)
+        best = answer_window(parse_answer(g.window_text), m.duration_s or None, order=True)
         if best is not None and (self.gen.num_samples == 1 or not windows):
             # the window decoded with the refusal suppressed, even when the greedy text refuses
-            windows = [{**best, "score": 1.0 if self.gen.num_samples == 1 else 0.0}]
+            score = 1.0 if self.gen.num_samples == 1 else 0.0
+            windows = [{"start": best[0], "end": best[1], "score": score}]
         return {
             "run_id": self.run_id,
             "sample_id": m.sample_id,

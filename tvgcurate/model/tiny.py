@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 
 @dataclass
 class TinyConfig:
-    """Sizes of the tiny Qwen2-VL (defaults: about 0.9M parameters; STACK.md measured 1.3M)."""
+    """Sizes of the tiny Qwen2-VL (defaults: about 0.9M parameters; 1.3M in docs/dev/stack.md)."""
 
     hidden_size: int = field(default=128, metadata={"help": "Text hidden size."})
     num_layers: int = field(default=4, metadata={"help": "Text decoder layers."})

@@ -1,4 +1,4 @@
-"""Arrow schemas of the workspace tables (DESIGN.md section 3) and their validation.
+"""Arrow schemas of the workspace tables (docs/dev/architecture.md §3) and their validation.
 
 Core columns are binding across stages and are never renamed; stages may add columns.
 """
@@ -7,12 +7,25 @@ from __future__ import annotations
 
 import pyarrow as pa
 
+# the sample vocabulary, re-exported (RELEVANCE_VALUES is defined there)
+from tvgcurate.schemas.sample import (  # noqa: F401
+    IRRELEVANT,
+    PARTIAL,
+    REFUSAL_TARGETS,
+    RELEVANCE_VALUES,
+    RELEVANT,
+    WITH_WINDOWS,
+    answer_window,
+    expects_refusal,
+    gt_windows,
+    has_windows,
+    stored_windows,
+)
+
 SCHEMA_VERSION = 1
 
 WINDOW = pa.struct([("start", pa.float64()), ("end", pa.float64())])
 WINDOWS = pa.list_(WINDOW)
-
-RELEVANCE_VALUES = ("relevant", "irrelevant", "partial")
 
 VIDEOS = pa.schema(
     [
@@ -95,6 +108,8 @@ PREDICTIONS = pa.schema(
         ("raw_text", pa.string()),
         # added (issue 15): P(refusal) against the best answer at the decision point, 0..1
         ("refusal_score", pa.float64()),
+        # out of fold (`score --fold i/K`): the fold that scored it, by video; null: in-sample
+        ("fold", pa.int64()),
     ]
 )
 

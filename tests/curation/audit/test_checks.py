@@ -81,28 +81,9 @@ def test_audit_writes_a_version_with_a_ranking(planted_audit, planted_ws):
 
 
 @pytest.mark.parametrize("name", list(CHECKS))
-def test_every_check_conforms(name):
+def test_every_check_conforms(name, conformance_ctx):
     """Scores in 0..1 (or None with an error), a bool flag, no exception on odd rows."""
-    rows = [
-        sample("a", windows=((2, 6),)),
-        sample("b", windows=((6, 2),), query="  "),
-        sample("c", windows=(), relevance="irrelevant", origin="synthetic:cross-video"),
-        sample("d", windows=((0, 30), (1, 2)), duration_s=None, relevant_clip_ids=[0, 1]),
-        sample("e", video="x_10.0_40.0", windows=((2, 6),), relevant_clip_ids=[1, 2]),
-    ]
-    preds = {
-        "a": {"windows": [{"start": 2.0, "end": 5.0, "score": 0.9}], "refused": False},
-        "c": {"windows": [], "refused": True, "iou_spread": 0.2, "refusal_rate": 0.75},
-        "d": {"windows": None, "refused": False, "error": "could not build"},
-    }
-    kf = Keyframes(np.arange(0, 30, 0.5), np.zeros(60), np.zeros(60, bool))
-    ctx = AuditContext(
-        rows,
-        videos={"v1": {"video_id": "v1", "duration_s": 30.0}},
-        predictions=preds,
-        embed=lambda texts: np.eye(len(texts), 8, dtype=np.float32),
-    )
-    ctx.__dict__["keyframes"] = {"v1": kf}
+    ctx = conformance_ctx
     check = CHECKS[name]()
     out = check.rows(ctx, "audit-x")
     assert out, f"{name} returned no rows on the tiny input"

@@ -64,6 +64,18 @@ def test_report_is_self_contained(report):
     assert report.ranked()[0] in text
 
 
+def test_report_shows_each_checks_measured_reliability(report):
+    """The weights are measured per audit, so the report says what they were: per check its
+    fire rate, the false-alarm rate f and the weight ln((1-f)/f), and the model evidence."""
+    text = report.report.read_text(encoding="utf-8")
+    assert "How the evidence was weighed" in text and "weight ln((1-f)/f)" in text
+    rel = report.reliability["iou_disagreement"]
+    row = (f"<tr><td>iou_disagreement</td><td class='n'>{rel.measured}</td>"
+           f"<td class='n'>{rel.fire_rate:.1%}</td><td class='n'>{rel.false_alarm:.2%}</td>")  # fmt: skip
+    assert row in text and f"<td class='n'>{rel.weight:.2f}</td>" in text
+    assert "model evidence: in-sample" in text  # the oracle table has no fold column
+
+
 def test_report_renders_in_headless_chromium(report, tmp_path):
     from PIL import Image
 

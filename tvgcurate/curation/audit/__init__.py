@@ -1,5 +1,5 @@
 """Audit a TVG dataset: checks as plug-ins, model/label disagreement, a combined priority
-and a static HTML report (DESIGN.md section 4; issue 7).
+and a static HTML report (docs/dev/architecture.md §4; issue 7).
 
 Checks live in the `CHECKS` registry (`base`), one module per family; the registry finds
 them by importing this package's modules on first read."""
@@ -16,7 +16,8 @@ from tvgcurate.curation.audit.base import (
     register_check,
     resolve_checks,
 )
-from tvgcurate.curation.audit.ranking import PRIORITY, RankingConfig, rank, ranked_ids
+from tvgcurate.curation.audit.ranking import PRIORITY, Ranking, RankingConfig, rank, ranked_ids
+from tvgcurate.curation.audit.reliability import Reliability
 from tvgcurate.curation.audit.run import AuditConfig, AuditResult, CheckSummary, run_audit
 
 __all__ = [
@@ -28,7 +29,9 @@ __all__ = [
     "Check",
     "CheckSummary",
     "Finding",
+    "Ranking",
     "RankingConfig",
+    "Reliability",
     "build_checks",
     "check_names",
     "rank",

@@ -4,7 +4,9 @@ A check is one small class (PySceneDetect's detector habit): ``score(ctx)`` meas
 sample it applies to and returns `Finding`s (a score in 0..1, lower = worse, plus the raw
 measurement); ``is_issue(finding)`` applies the thresholds of the check's config. The two
 are separate on purpose (cleanlab's habit): tuning a threshold never changes a score, and
-the ranking sees scores of samples that no threshold flagged.
+the ranking sees scores of samples that no threshold flagged. A check whose threshold
+follows the data (the model checks: a quantile of the model's own distribution) sets it in
+``calibrate(ctx, findings)``, called once with all its findings before any ``is_issue``.
 
     >>> from tvgcurate.curation.audit import CHECKS
     >>> CHECKS["whole_video"].Config().max_share
@@ -54,8 +56,9 @@ class Check:
     * ``requires``: workspace tables the check needs beyond `samples` (``videos``,
       ``keyframes``, ``predictions``); when one is missing the whole check is skipped, with
       the reason in the summary.
-    * ``weight``: how much a flag of this check is trusted in the combined priority (a
-      prior on its precision; 1.0 for rule violations that are wrong by definition).
+    * ``weight``: a multiplier on the evidence a flag of this check adds to the priority,
+      1.0 for every built-in check: how much a flag counts is *measured* on the audited rows
+      (`reliability`), never declared; ``--weight CHECK=W`` overrides it (0 mutes a check).
     """
 
     name: ClassVar[str]
@@ -103,15 +106,35 @@ class Check:
                 out.append(Finding(row["sample_id"], None, error=f"{type(exc).__name__}: {exc}"))
         return out
 
+    def calibrate(self, ctx, findings: list[Finding]) -> None:
+        """Set data-dependent thresholds from all of this check's findings (default: none)."""
+
     def is_issue(self, f: Finding) -> bool:
         """The threshold: default `score < config.below`."""
         return f.score is not None and f.score < self.config.below
+
+    def alarm(self, f: Finding) -> bool:
+        """Whether the finding crosses the check's fixed (configured) threshold: what the
+        ranking's false-alarm rate counts (`reliability`). The same as `is_issue` unless
+        `calibrate` narrows the flags to a tail of the data."""
+        return self.is_issue(f)
+
+    def alarm_row(self, row: dict) -> bool:
+        """`alarm` of an audit row (the ranking reads rows, not findings): the row's own
+        `is_issue` unless the check defines `alarm`, then that on the row's score and value."""
+        if row.get("error") or row.get("score") is None:
+            return False
+        if type(self).alarm is Check.alarm:
+            return bool(row["is_issue"])
+        f = Finding(row["sample_id"], row["score"], value=row.get("value"))
+        return bool(self.alarm(f))
 
     # -- hooks (no-ops by default) ---------------------------------------------------
     @classmethod
     def trust(cls, rows: list[dict]) -> float | None:
         """How far a model run can be trusted (0..1), from this check's audit rows; None:
-        this check says nothing about it. The ranking scales model checks' weights by it."""
+        this check says nothing about it. Reported beside the priority (in-sample fallback of
+        `ranking.measure_trust`); the weights themselves come from `reliability`."""
         return None
 
     def plot(self, rows: list[dict], dpi: int) -> str | None:
@@ -122,7 +145,9 @@ class Check:
     def rows(self, ctx, audit_id: str) -> list[dict]:
         """Audit rows (one per finding) in the audits table's column order."""
         out = []
-        for f in self.score(ctx):
+        findings = self.score(ctx)
+        self.calibrate(ctx, findings)
+        for f in findings:
             score = None if f.score is None else min(1.0, max(0.0, float(f.score)))
             out.append(
                 {

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from tvgcurate.curation.audit.base import Check, Finding, register_check
-from tvgcurate.curation.audit.context import Keyframes, is_relevant, windows_of
+from tvgcurate.curation.audit.context import Keyframes
+from tvgcurate.schemas.sample import has_windows, stored_windows
 
 
 @dataclass
@@ -58,7 +59,6 @@ class BoundaryPrecision(Check):
     family = "boundary"
     description = "an annotated boundary far from any content change or scene cut"
     requires = ("keyframes",)
-    weight = 0.5
     section = "Boundary shift"
     section_missing = "No keyframes table (run tvgcurate keyframes)."
     section_order = 2
@@ -70,7 +70,7 @@ class BoundaryPrecision(Check):
         return plot_boundaries(rows, self.config.max_distance_s, dpi)
 
     def applies(self, ctx, row):
-        return is_relevant(row) and bool(row.get("windows"))
+        return has_windows(row) and bool(row.get("windows"))
 
     def score(self, ctx):
         cache: dict[str, np.ndarray] = {}
@@ -87,7 +87,7 @@ class BoundaryPrecision(Check):
                 c = self.config
                 cache[vid] = events(kf, ctx.duration(row), c.min_step, c.step_window_s)
             ev = cache[vid]
-            w = windows_of(row)
+            w = stored_windows(row)
             start, end = min(min(x) for x in w), max(max(x) for x in w)
             d = {k: float(np.abs(ev - b).min()) for k, b in (("start", start), ("end", end))}
             worst = max(d.values())

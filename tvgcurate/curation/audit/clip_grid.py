@@ -6,8 +6,8 @@ import math
 from dataclasses import dataclass, field
 
 from tvgcurate.curation.audit.base import Check, Finding, register_check
-from tvgcurate.curation.audit.context import is_relevant, windows_of
 from tvgcurate.schemas.constants import QVHIGHLIGHTS
+from tvgcurate.schemas.sample import has_windows, stored_windows
 
 CLIP_S = 2.0
 
@@ -44,12 +44,12 @@ class ClipIdsMismatch(Check):
         return (
             row.get("source") == QVHIGHLIGHTS
             and row.get("relevant_clip_ids") is not None
-            and is_relevant(row)
+            and has_windows(row)
             and bool(row.get("windows"))
         )
 
     def score_one(self, ctx, row):
-        want = clip_ids(windows_of(row), ctx.duration(row))
+        want = clip_ids(stored_windows(row), ctx.duration(row))
         got = set(row["relevant_clip_ids"])
         union = want | got
         jac = len(want & got) / len(union) if union else 1.0

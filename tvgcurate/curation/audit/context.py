@@ -1,5 +1,10 @@
 """What checks read: the samples (as dicts), and, lazily, videos, keyframes, predictions and
-query embeddings. Built once per audit; checks never touch the workspace themselves."""
+query embeddings. Built once per audit; checks never touch the workspace themselves.
+
+A row's relevance and windows are read with `tvgcurate.schemas.sample`: window checks apply
+to rows that `has_windows` (relevant ones; a partial row is a refusal target, as in `score`
+and `eval`) and read `stored_windows`.
+"""
 
 from __future__ import annotations
 
@@ -10,16 +15,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-
-
-def windows_of(row: dict) -> list[tuple[float, float]]:
-    """A sample's (start, end) pairs as stored (possibly inverted or negative)."""
-    return [(float(w["start"]), float(w["end"])) for w in (row.get("windows") or [])]
-
-
-def is_relevant(row: dict) -> bool:
-    """A sample that should have windows (relevant or partial, not a PIR negative)."""
-    return (row.get("relevance") or "relevant") != "irrelevant"
 
 
 @dataclass

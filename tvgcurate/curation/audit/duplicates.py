@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from tvgcurate.curation.audit.base import Check, Finding, register_check
-from tvgcurate.curation.audit.context import is_relevant, windows_of
 from tvgcurate.metrics import pairwise_iou
+from tvgcurate.schemas.sample import has_windows, stored_windows
 
 _PUNCT = re.compile(r"[\s.,;:!?\"']+")
 
@@ -23,8 +23,8 @@ def normalise(q: str) -> str:
 
 def window_iou(a: dict, b: dict) -> float:
     """Best IoU between any window of sample a and any of sample b (0 when one has none)."""
-    wa = np.array([sorted(w) for w in windows_of(a)], dtype=float).reshape(-1, 2)
-    wb = np.array([sorted(w) for w in windows_of(b)], dtype=float).reshape(-1, 2)
+    wa = np.array([sorted(w) for w in stored_windows(a)], dtype=float).reshape(-1, 2)
+    wb = np.array([sorted(w) for w in stored_windows(b)], dtype=float).reshape(-1, 2)
     if not len(wa) or not len(wb):
         return 0.0
     return float(pairwise_iou(wa, wb).max())
@@ -33,7 +33,7 @@ def window_iou(a: dict, b: dict) -> float:
 def _groups(ctx):
     """Per video, the relevant samples with a non-empty query."""
     for vid, rows in ctx.by_video.items():
-        rows = [r for r in rows if is_relevant(r) and normalise(r.get("query"))]
+        rows = [r for r in rows if has_windows(r) and normalise(r.get("query"))]
         if len(rows) > 1:
             yield vid, rows
 
@@ -54,7 +54,6 @@ class DuplicateQuery(Check):
     name = "duplicate_query"
     family = "duplicates"
     description = "the same query twice in one video"
-    weight = 0.7
     Config = DuplicateConfig
 
     def is_issue(self, f):
@@ -133,7 +132,6 @@ class NearDuplicateQuery(Check):
     family = "duplicates"
     description = "a near-identical query of the same video points at a different window"
     requires = ("embeddings",)
-    weight = 0.5
     Config = NearDuplicateConfig
 
     def score(self, ctx):

@@ -16,7 +16,7 @@ class IssueSets:
 
 def issue_sets(table: pa.Table) -> IssueSets:
     """The sample ids flagged (`is_issue`) in an audits table, by kind of check."""
-    from tvgcurate.curation.audit import CHECKS
+    from tvgcurate.curation.audit.base import CHECKS
 
     flagged = table.filter(pc.fill_null(table.column("is_issue"), False))
     out = IssueSets()

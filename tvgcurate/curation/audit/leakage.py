@@ -29,7 +29,6 @@ class SplitLeak(Check):
     name = "split_leak"
     family = "leakage"
     description = "the same video in more than one split"
-    weight = 0.8
     Config = SplitLeakConfig
 
     def score(self, ctx):

@@ -7,7 +7,17 @@ group sees it).
 
 The refusal checks read P(refusal) from the run's `refusal_score` column (0..1) when it has
 one, else the share of K answers that refused (`refusal_rate`), else the greedy `refused`
-flag (`ranking.refusal_prob`).
+flag (`predictions.refusal_prob`).
+
+Thresholds that follow the model (cleanlab's per-class thresholds): a weak model (mean IoU
+0.5) disagrees with half of the correct labels, so a fixed IoU < 0.5 would flag half the
+clean rows. `iou_disagreement` and `iou_spread` therefore flag only the tail of the model's
+own distribution for the sample's class (its `source` dataset; all rows pooled when a class
+has fewer than `MIN_CLASS` rows): IoU below both `min_iou` and the `tail` quantile; spread
+above both `max_spread` and the `1 - tail` quantile. Their fixed thresholds still define
+the check's *alarm* (`Check.alarm`), which is what the ranking's false-alarm rate counts:
+a model that disagrees with 45% of the rows gets a weight near 0 however few of them it
+flags (`reliability`).
 """
 
 from __future__ import annotations
@@ -17,9 +27,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from tvgcurate.curation.audit.base import Check, Finding, register_check
-from tvgcurate.curation.audit.context import is_relevant, windows_of
-from tvgcurate.curation.audit.ranking import refusal_prob
-from tvgcurate.metrics import top1_iou
+from tvgcurate.curation.audit.predictions import refusal_prob, top_iou
+from tvgcurate.schemas.sample import expects_refusal, has_windows, stored_windows
+
+MIN_CLASS = 20  # rows a class needs for its own quantile (else the pooled one)
 
 
 class ModelCheck(Check):
@@ -38,14 +49,32 @@ class ModelCheck(Check):
         return self.pred(ctx, row) is not None
 
 
-def top_iou(pred_windows: list[dict], label: list[tuple[float, float]]) -> float:
-    """IoU of the first predicted window with the best-matching label window (metrics.top1_iou)."""
-    if not pred_windows or not label:
-        return 0.0
-    w = pred_windows[0]
-    p = np.array([[[w["start"], w["end"]]]], dtype=float)
-    g = np.array([[sorted(w) for w in label]], dtype=float)
-    return float(top1_iou(p, np.ones((1, 1), bool), g, np.ones((1, len(label)), bool))[0])
+def class_cuts(ctx, findings: list[Finding], q: float) -> dict[str, float]:
+    """sample_id -> the `q` quantile of the findings' values in the sample's class (its
+    `source`), pooled over all classes for a class with fewer than MIN_CLASS values; empty
+    when even the pool is smaller (then only the fixed threshold applies)."""
+    source = {r["sample_id"]: r.get("source") or "" for r in ctx.samples}
+    vals: dict[str, list[float]] = {}
+    for f in findings:
+        if f.value is not None and f.error is None:
+            vals.setdefault(source.get(f.sample_id, ""), []).append(float(f.value))
+    pooled = [v for vs in vals.values() for v in vs]
+    if len(pooled) < MIN_CLASS:
+        return {}
+    pool_cut = float(np.quantile(pooled, q))
+    cut = {c: float(np.quantile(vs, q)) if len(vs) >= MIN_CLASS else pool_cut
+           for c, vs in vals.items()}  # fmt: skip
+    return {f.sample_id: cut[source.get(f.sample_id, "")] for f in findings if f.value is not None}
+
+
+def _tail(help_side: str):
+    return field(
+        default=0.2,
+        metadata={
+            "help": f"Flag only the {help_side} this share of the model's own distribution in "
+            "the sample's class (source dataset); 1: the fixed threshold alone."
+        },
+    )
 
 
 @dataclass
@@ -54,13 +83,13 @@ class IoUConfig:
         default=0.5,
         metadata={"help": "Flag when the top prediction's IoU with the label is below."},
     )
+    tail: float = _tail("lowest")
 
 
 @register_check
 class IoUDisagreement(ModelCheck):
     name = "iou_disagreement"
     description = "the model's top window disagrees with the label (score = IoU)"
-    weight = 0.7
     Config = IoUConfig
     section = "Model/label agreement"
     section_missing = "No predictions run audited (pass --predictions RUN)."
@@ -81,21 +110,28 @@ class IoUDisagreement(ModelCheck):
     def applies(self, ctx, row):
         p = self.pred(ctx, row)
         return (
-            p is not None and is_relevant(row) and bool(row.get("windows")) and not p.get("refused")
+            p is not None and has_windows(row) and bool(row.get("windows")) and not p.get("refused")
         )
 
     def score_one(self, ctx, row):
         p = self.pred(ctx, row)
         wins = p.get("windows") or []
-        iou = top_iou(wins, windows_of(row))
+        iou = top_iou(wins, stored_windows(row))
         w0 = wins[0] if wins else None
         detail = (
             f"model [{w0['start']:g}, {w0['end']:g}] vs label IoU {iou:.2f}" if w0 else "no window"
         )
         return Finding(row["sample_id"], iou, detail, iou)
 
-    def is_issue(self, f):
+    def calibrate(self, ctx, findings):
+        self.cuts = class_cuts(ctx, findings, self.config.tail) if self.config.tail < 1 else {}
+
+    def alarm(self, f):
         return f.value is not None and f.value < self.config.min_iou
+
+    def is_issue(self, f):
+        cut = getattr(self, "cuts", {}).get(f.sample_id)
+        return self.alarm(f) and (cut is None or f.value <= cut)
 
 
 @dataclass
@@ -112,11 +148,10 @@ class FalseRefusalConfig:
 class FalseRefusal(ModelCheck):
     name = "false_refusal"
     description = "the model refuses a sample labelled relevant"
-    weight = 0.6
     Config = FalseRefusalConfig
 
     def applies(self, ctx, row):
-        return self.pred(ctx, row) is not None and is_relevant(row)
+        return self.pred(ctx, row) is not None and has_windows(row)
 
     def score_one(self, ctx, row):
         p = self.pred(ctx, row)
@@ -147,11 +182,10 @@ class ConfidentConfig:
 class ConfidentOnIrrelevant(ModelCheck):
     name = "confident_on_irrelevant"
     description = "the model confidently grounds a sample labelled irrelevant"
-    weight = 0.6
     Config = ConfidentConfig
 
     def applies(self, ctx, row):
-        return self.pred(ctx, row) is not None and not is_relevant(row)
+        return self.pred(ctx, row) is not None and expects_refusal(row)
 
     def score_one(self, ctx, row):
         p = self.pred(ctx, row)
@@ -182,13 +216,13 @@ class SpreadConfig:
     max_spread: float = field(
         default=0.5, metadata={"help": "Flag when the K answers' IoU spread exceeds this."}
     )
+    tail: float = _tail("highest")
 
 
 @register_check
 class IoUSpread(ModelCheck):
     name = "iou_spread"
     description = "the K sampled answers disagree with each other (uncertainty)"
-    weight = 0.4
     Config = SpreadConfig
 
     def applies(self, ctx, row):
@@ -199,5 +233,13 @@ class IoUSpread(ModelCheck):
         s = float(self.pred(ctx, row)["iou_spread"])
         return Finding(row["sample_id"], 1.0 - s, f"IoU spread {s:.2f}" if s > 0 else "", s)
 
-    def is_issue(self, f):
+    def calibrate(self, ctx, findings):
+        tail = self.config.tail
+        self.cuts = class_cuts(ctx, findings, 1.0 - tail) if tail < 1 else {}
+
+    def alarm(self, f):
         return f.value is not None and f.value > self.config.max_spread
+
+    def is_issue(self, f):
+        cut = getattr(self, "cuts", {}).get(f.sample_id)
+        return self.alarm(f) and (cut is None or f.value >= cut)

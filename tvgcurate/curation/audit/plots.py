@@ -11,7 +11,7 @@ import json
 
 import numpy as np
 
-from tvgcurate.curation.audit.context import windows_of
+from tvgcurate.schemas.sample import stored_windows
 
 GREEN, ORANGE, GREY, RED = "#2ca02c", "#ff7f0e", "#7f7f7f", "#d62728"
 
@@ -83,7 +83,7 @@ def plot_timeline(row: dict, duration: float, kf, pred: dict | None, dpi: int) -
         ax.plot(kf.t, kf.change, color=GREY, lw=1, label="change score")
         for c in kf.t[kf.cut]:
             ax.axvline(c, color="black", ls=":", lw=1)
-    for i, (s, e) in enumerate(windows_of(row)):
+    for i, (s, e) in enumerate(stored_windows(row)):
         ax.axvspan(min(s, e), max(s, e), ymin=0.55, ymax=0.95, color=GREEN, alpha=0.55,
                    label="label" if i == 0 else None)  # fmt: skip
         if s > e:
@@ -94,8 +94,8 @@ def plot_timeline(row: dict, duration: float, kf, pred: dict | None, dpi: int) -
                        alpha=0.8 if i == 0 else 0.3, label="prediction" if i == 0 else None)  # fmt: skip
         if pred.get("refused"):
             ax.text(0.01, 0.2, "model refused", transform=ax.transAxes, fontsize=8, color=RED)
-    lo = min([0.0] + [min(w) for w in windows_of(row)])
-    hi = max([duration] + [max(w) for w in windows_of(row)])
+    lo = min([0.0] + [min(w) for w in stored_windows(row)])
+    hi = max([duration] + [max(w) for w in stored_windows(row)])
     ax.axvline(duration, color=RED, lw=1.5)
     ax.set_xlim(lo - 0.5, hi + 0.5)
     ax.set_ylim(0, 1.05)

@@ -51,7 +51,6 @@ class WhitespaceConfig:
 class WhitespaceQuery(QueryCheck):
     name = "whitespace_query"
     description = "leading or trailing whitespace in the query"
-    weight = 0.9
     Config = WhitespaceConfig
 
     def score_one(self, ctx, row):
@@ -134,7 +133,6 @@ class PositionalConfig:
 class PositionalLeak(QueryCheck):
     name = "positional_leak"
     description = "the query says where the moment is ('at the beginning of the video')"
-    weight = 0.8
     Config = PositionalConfig
 
     def score_one(self, ctx, row):

@@ -1,36 +1,48 @@
 """The combined priority: which samples humans should look at first.
 
-Every check's row contributes a severity ``1 - score`` (scaled down by `soft` when no
-threshold flagged it), weighted by the check's weight (a prior on how often its flags are
-real errors). Severities combine as a noisy-OR, ``priority = 1 - prod(1 - w * severity)``:
-one certain rule violation is enough for priority 1, and several weak signals add up.
-Model checks are further weighted by the run's `trust`, earned on rows the model did not
-train on (`measure_trust`): its agreement with the labels of the held-out splits (top-1 IoU
-on relevant rows, refusal on irrelevant ones; P(refusal) when the run has `refusal_score`),
-scaled so that agreement `trust_full` counts fully. A model that rarely agrees with any
-held-out label (an early checkpoint) cannot tell a wrong label from its own mistake, so its
-disagreement counts for little. Without held-out predictions (`score --split train`) the
-trust falls back to the in-sample hook of the checks (`Check.trust`: min(1, 2 * mean IoU)),
-and says so (`Trust.source`).
+Evidence, not votes. Each flag adds the log likelihood ratio of its check (`reliability`):
+``w_c = ln((1 - f_c) / f_c)`` with ``f_c`` the check's false-alarm rate measured on the
+audited rows, so a sample's evidence that its label is wrong is
 
-The ranking is written into the audits table as one row per sample with check ``priority``
-(score = 1 - priority, so lower is worse as everywhere, and an integer ``rank``, 1 = first);
+    E(sample) = sum over the checks c that flag it of  m_c * w_c
+
+(``m_c`` = 1 unless ``--weight c=M`` says otherwise). One decisive flag outranks several
+weak ones: a check firing on 1% of rows adds ~4.6 nats, one firing on 45% adds ~0.2.
+Samples are ranked by E, then by how many checks flag them, then by their severity (the
+sum of ``w_c * (1 - score)`` over every measured check, flagged or not: it orders the
+samples no threshold flagged), then by id.
+
+The ranking is written into the audits table as one row per sample with check ``priority``:
+``value = 1 - exp(-E)`` (0..1, higher = worse), ``score = exp(-E)`` (lower = worse, as
+everywhere; it is the product of the flags' false-alarm odds ``f / (1 - f)``), an integer
+``rank`` (1 = first), the flags with their weights in ``detail``, and in ``data`` (JSON)
+``E`` and each flag's measured fire rate, false-alarm rate and weight.
 ``tvgcurate relabel push --select audit:top=N`` reads it from there (`ranked_ids`).
+
+The model's held-out agreement (`measure_trust`: top-1 IoU on relevant rows, refusal on
+irrelevant ones, on the rows it did not train on) is measured and reported beside it; it no
+longer scales anything, since the model checks' fire rates already say how far the model
+agrees with the labels.
 """
 
 from __future__ import annotations
 
+import json
+import math
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from tvgcurate.curation.audit.base import CHECKS, check_names
+from tvgcurate.curation.audit.predictions import agreement, folds
+from tvgcurate.curation.audit.reliability import Reliability, estimate
 
 PRIORITY = "priority"
 
 
 class Trust(float):
-    """The model trust (a float in 0..1) with how it was measured: `source` ("held-out" or
-    "in-sample"), `rows` (how many rows it was measured on), `agreement` (the mean agreement
-    before scaling) and `splits` (the held-out splits)."""
+    """The model's agreement with the labels (a float in 0..1) with how it was measured:
+    `source` ("held-out", "out-of-fold" or "in-sample"), `rows`, `agreement` (the mean before
+    scaling) and `splits` (the held-out splits)."""
 
     source: str
     rows: int
@@ -49,6 +61,8 @@ class Trust(float):
                 f"{float(self):.2f} (held-out agreement {self.agreement:.2f} on {self.rows} rows "
                 f"of {', '.join(self.splits)})"
             )
+        if self.source == "out-of-fold":
+            return f"{float(self):.2f} (out-of-fold agreement {self.agreement:.2f} on {self.rows} rows)"
         return f"{float(self):.2f} (in-sample: no held-out rows were scored)"
 
     def as_dict(self) -> dict:
@@ -58,77 +72,61 @@ class Trust(float):
 
 @dataclass
 class RankingConfig:
-    soft: float = field(
-        default=0.25,
-        metadata={"help": "How much an unflagged score still counts (0: only flags rank)."},
-    )
     weights: dict[str, float] = field(
-        default_factory=dict, metadata={"help": "Per-check weights overriding the defaults."}
+        default_factory=dict,
+        metadata={"help": "Per-check multipliers of the measured evidence (default 1; 0 mutes)."},
     )
     train_split: str = field(
         default="train",
-        metadata={"help": "The split the model trained on: trust is earned on the other splits."},
+        metadata={"help": "The split the model trained on: agreement is measured on the others."},
     )
-    trust_full: float = field(
-        default=0.5,
+    decisive: float = field(
+        default=0.05,
         metadata={
-            "help": "Held-out agreement (mean IoU / refusal accuracy) that earns full trust."
+            "help": "False-alarm rate at or below which a check's flags are decisive: its rows "
+            "are left out when the other checks' false-alarm rates are measured."
         },
     )
 
     def __post_init__(self):
         from tvgcurate.errors import TvgError
 
-        if not 0.0 < self.trust_full <= 1.0:
-            raise TvgError(f"--trust-full {self.trust_full}: must be in (0, 1]")
+        if not 0.0 < self.decisive < 0.5:
+            raise TvgError(f"--decisive {self.decisive}: must be in (0, 0.5)")
 
 
-def refusal_prob(pred: dict) -> float:
-    """P(refusal) of one prediction: `refusal_score` when the run has it, else the share of
-    K answers that refused, else the greedy `refused` flag (0 or 1)."""
-    for key in ("refusal_score", "refusal_rate"):
-        v = pred.get(key)
-        if v is not None:
-            return min(1.0, max(0.0, float(v)))
-    return 1.0 if pred.get("refused") else 0.0
+class Ranking(NamedTuple):
+    """What `rank` returns: the priority rows (ranked), the model's agreement (None without
+    predictions) and each check's measured reliability."""
 
-
-def agreement(row: dict, pred: dict) -> float:
-    """How far one prediction agrees with its label (0..1): the top window's IoU with the
-    label times P(answer) for a relevant row; P(refusal) for an irrelevant one."""
-    from tvgcurate.curation.audit.context import is_relevant, windows_of
-    from tvgcurate.curation.audit.model import top_iou
-
-    p_ref = refusal_prob(pred)
-    if not is_relevant(row):
-        return p_ref
-    label = windows_of(row)
-    if not label:
-        return 1.0 - p_ref
-    iou = 0.0 if pred.get("refused") else top_iou(pred.get("windows") or [], label)
-    return iou * (1.0 - p_ref) if pred.get("refusal_score") is not None else iou
+    rows: list[dict]
+    trust: Trust | None
+    reliability: dict[str, Reliability]
 
 
 def measure_trust(ctx, cfg: RankingConfig | None = None) -> Trust | None:
-    """The model's trust, earned on the rows of `ctx` whose split is not the training split
-    (None without predictions or held-out rows): min(1, mean agreement / trust_full)."""
+    """The model's mean agreement with the labels on rows it did not train on: every row
+    when the run was scored out of fold (a `fold` on every prediction), else the rows whose
+    split is not the training split. None without predictions or such rows."""
     cfg = cfg or RankingConfig()
     preds = ctx.predictions or {}
+    oof = folds(preds) is not None
     held, splits = [], set()
     for row in ctx.samples:
         p = preds.get(row["sample_id"])
-        if p is None or p.get("error") or row.get("split") == cfg.train_split:
+        if p is None or p.get("error") or (not oof and row.get("split") == cfg.train_split):
             continue
         held.append(agreement(row, p))
         splits.add(str(row.get("split")))
     if not held:
         return None
     mean = sum(held) / len(held)
-    return Trust(min(1.0, mean / cfg.trust_full), "held-out", len(held), mean, sorted(splits))
+    source = "out-of-fold" if oof else "held-out"
+    return Trust(min(1.0, mean), source, len(held), mean, sorted(splits))
 
 
 def model_trust(rows: list[dict]) -> float | None:
-    """The in-sample trust, from the audit rows alone: the first check whose `trust` hook
+    """The in-sample agreement, from the audit rows alone: the first check whose `trust` hook
     says something about it (iou_disagreement: min(1, 2 * mean IoU) of the run's top windows).
     `measure_trust` (held-out rows) is preferred when the audit has them."""
     by_check: dict[str, list[dict]] = {}
@@ -143,77 +141,110 @@ def model_trust(rows: list[dict]) -> float | None:
     return None
 
 
-def weights_for(checks: list[str], cfg: RankingConfig, trust: float | None) -> dict[str, float]:
+def multipliers(names, cfg: RankingConfig) -> dict[str, float]:
+    """m_c of every check: --weight, else the class's `weight` (1.0 for built-in checks)."""
     out = {}
-    for name in checks:
-        cls = CHECKS.get(name) if name in CHECKS else None
-        w = cfg.weights.get(name, cls.weight if cls else 0.5)
-        if cls is not None and cls.model and trust is not None:
-            w *= trust
-        out[name] = float(w)
+    for n in names:
+        cls = CHECKS.get(n) if n in CHECKS else None
+        out[n] = float(cfg.weights.get(n, cls.weight if cls else 1.0))
     return out
 
 
+@dataclass
+class _Sample:
+    evidence: float = 0.0
+    severity: float = 0.0
+    flags: list[tuple[str, float]] = field(default_factory=list)
+
+
+def _combine(rows: list[dict], rel: dict[str, Reliability], mult: dict[str, float]):
+    """Per sample: E (sum of m_c * w_c over its flags), severity and the flags."""
+    out: dict[str, _Sample] = {}
+    for r in rows:
+        s = out.setdefault(r["sample_id"], _Sample())
+        rc = rel.get(r["check"])
+        if r["score"] is None or rc is None:
+            continue
+        w = mult.get(r["check"], 1.0) * rc.weight
+        s.severity += w * (1.0 - float(r["score"]))
+        if r["is_issue"]:
+            s.evidence += w
+            s.flags.append((r["check"], w))
+    for s in out.values():
+        s.flags.sort(key=lambda cw: (-cw[1], cw[0]))
+    return out
+
+
+def _order(per: dict[str, _Sample]) -> list[str]:
+    return sorted(per, key=lambda s: (-per[s].evidence, -len(per[s].flags), -per[s].severity, s))
+
+
 def rank(
-    rows: list[dict], cfg: RankingConfig | None = None, ctx=None
-) -> tuple[list[dict], Trust | None]:
-    """Priority rows (one per sample, ranked) for audit `rows`, and the model trust used
-    (earned on `ctx`'s held-out rows when it has some, else in-sample from the rows)."""
+    rows: list[dict], cfg: RankingConfig | None = None, ctx=None, checks: dict | None = None
+) -> Ranking:
+    """Priority rows (one per sample, ranked) for audit `rows`, the model's agreement, and
+    the reliability of every check. `checks`: the instances that wrote the rows (their
+    thresholds define each check's alarm); `ctx`: for the model's held-out agreement."""
     cfg = cfg or RankingConfig()
+    rows = [r for r in rows if r["check"] != PRIORITY]
     has_model = any(r["check"] in CHECKS and CHECKS.get(r["check"]).model for r in rows)
     trust = measure_trust(ctx, cfg) if ctx is not None and has_model else None
-    if trust is None:
+    if trust is None and has_model:
         trust = model_trust(rows)
-    weights = weights_for(sorted({r["check"] for r in rows}), cfg, trust)
-    keep, issues = _combine(rows, weights, cfg.soft)
-    order = sorted(keep, key=lambda s: (keep[s], -len(issues[s]), s))
+    rel = estimate(rows, checks, cfg.decisive)
+    per = _combine(rows, rel, multipliers(rel, cfg))
     audit_id = rows[0]["audit_id"] if rows else ""
     out = []
-    for i, sid in enumerate(order, start=1):
-        p = 1.0 - keep[sid]
+    for i, sid in enumerate(_order(per), start=1):
+        s = per[sid]
+        data = {
+            "evidence": round(s.evidence, 6),
+            "flags": {c: {"weight": round(w, 6), "fire_rate": round(rel[c].fire_rate, 6),
+                          "false_alarm": round(rel[c].false_alarm, 6)} for c, w in s.flags},
+        }  # fmt: skip
         out.append(
             {
                 "audit_id": audit_id,
                 "sample_id": sid,
                 "check": PRIORITY,
-                "is_issue": bool(issues[sid]),
-                "score": 1.0 - p,
-                "detail": f"{len(issues[sid])} issue(s): {', '.join(issues[sid])}"
-                if issues[sid]
+                "is_issue": bool(s.flags),
+                "score": math.exp(-s.evidence),
+                "detail": f"evidence {s.evidence:.2f}: "
+                + ", ".join(f"{c} +{w:.2f}" for c, w in s.flags)
+                if s.flags
                 else "",
                 "family": "ranking",
-                "value": p,
-                "data": None,
+                "value": 1.0 - math.exp(-s.evidence),
+                "data": json.dumps(data, sort_keys=True) if s.flags else None,
                 "error": None,
                 "rank": i,
             }
         )
-    return out, trust
+    return Ranking(out, trust, rel)
 
 
-def _combine(rows: list[dict], weights: dict[str, float], soft: float):
-    """Noisy-OR of the rows' severities per sample: (1 - priority, issue checks) by sample."""
-    keep: dict[str, float] = {}
-    issues: dict[str, list[str]] = {}
-    for r in rows:
-        sid = r["sample_id"]
-        keep.setdefault(sid, 1.0)
-        issues.setdefault(sid, [])
-        if r["score"] is None:
-            continue
-        sev = 1.0 - float(r["score"])
-        if r["is_issue"]:
-            issues[sid].append(r["check"])
-        else:
-            sev *= soft
-        keep[sid] *= 1.0 - min(1.0, weights[r["check"]] * sev)
-    return keep, issues
+def weighing(rel: dict[str, Reliability], model_evidence: str | None = None) -> list[str]:
+    """How the evidence was weighed, in two short lines (the CLI summary and the report)."""
+    if not rel:
+        return ["no check measured any sample: nothing to weigh"]
+    line = "evidence: a flag adds ln((1-f)/f), f = its check's measured false-alarm rate"
+    fired = sorted((r for r in rel.values() if r.flagged), key=lambda r: (-r.weight, r.check))
+    parts = []
+    if fired:
+        parts.append("strongest " + fired[0].describe())
+    if len(fired) > 1:
+        parts.append("weakest " + fired[-1].describe())
+    if model_evidence:
+        parts.append(f"model evidence: {model_evidence}")
+    return [line] + ([", ".join(parts)] if parts else [])
 
 
-def ranked_by(rows: list[dict], keep_check, cfg: RankingConfig | None = None) -> list[str]:
-    """Sample ids ranked by the noisy-OR of only the checks `keep_check(name)` accepts (no
-    trust scaling), every other sample of `rows` after them in id order: the ranking of one
-    check family, or of the model checks alone.
+def ranked_by(
+    rows: list[dict], keep_check, cfg: RankingConfig | None = None, checks: dict | None = None
+) -> list[str]:
+    """Sample ids ranked by the evidence of only the checks `keep_check(name)` accepts (the
+    reliabilities measured on all of `rows`), every other sample of `rows` after them in id
+    order: the ranking of one check family, or of the model checks alone.
 
     >>> rows = [{"sample_id": "a", "check": "zero_length", "score": 1.0, "is_issue": False},
     ...         {"sample_id": "b", "check": "zero_length", "score": 0.0, "is_issue": True}]
@@ -221,11 +252,11 @@ def ranked_by(rows: list[dict], keep_check, cfg: RankingConfig | None = None) ->
     ['b', 'a']
     """
     cfg = cfg or RankingConfig()
-    mine = [r for r in rows if r["check"] != PRIORITY and keep_check(r["check"])]
-    weights = weights_for(sorted({r["check"] for r in mine}), cfg, None)
-    keep, issues = _combine(mine, weights, cfg.soft)
-    order = sorted(keep, key=lambda s: (keep[s], -len(issues[s]), s))
-    rest = sorted({r["sample_id"] for r in rows} - set(keep))
+    rows = [r for r in rows if r["check"] != PRIORITY]
+    rel = estimate(rows, checks, cfg.decisive)
+    mine = [r for r in rows if keep_check(r["check"])]
+    order = _order(_combine(mine, rel, multipliers(rel, cfg)))
+    rest = sorted({r["sample_id"] for r in rows} - set(order))
     return order + rest
 
 
@@ -243,7 +274,12 @@ def family_rankings(rows: list[dict], cfg: RankingConfig | None = None) -> dict[
 
 
 def precision_curve(ranked: list[str], positives: set[str], ks: list[int]) -> list[float]:
-    """Precision@k of `ranked` for each k (the share of the first k that are positives)."""
+    """Precision@k of `ranked` for each k: the share of the first k that are positives (the
+    one implementation; `demo.evaluate.precision_at_k` reads it).
+
+    >>> precision_curve(["a", "b", "c", "d"], {"a", "c"}, [1, 2, 4, 0])
+    [1.0, 0.5, 0.5, 0.0]
+    """
     return [sum(1 for s in ranked[:k] if s in positives) / k if k > 0 else 0.0 for k in ks]
 
 

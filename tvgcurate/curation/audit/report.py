@@ -1,9 +1,10 @@
 """A static HTML report of one audit: plots as embedded PNGs (matplotlib), no server, no
 JavaScript, one self-contained `index.html` that opens anywhere.
 
-Sections: issue counts per check; the model trust and how it was earned (held-out agreement);
-per check family, the precision@k curve of its ranking when the planted truth is known (the
-demo), else the share of samples it flags; the IoU distribution of the predictions run;
+Sections: issue counts per check; how the evidence was weighed (each check's measured fire
+rate, false-alarm rate and weight, and whether the model evidence is in-sample or out of
+fold); the model's agreement with the labels; per check family, the precision@k curve of its
+ranking when the planted truth is known (the demo), else the share of samples it flags; the IoU distribution of the predictions run;
 boundary distance histograms; and, for the top-ranked samples, a timeline strip each with the
 annotated windows, the predicted windows, the change-score curve and the scene cuts.
 """
@@ -18,9 +19,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tvgcurate.curation.audit.base import CHECKS, check_names
-from tvgcurate.curation.audit.context import windows_of
 from tvgcurate.curation.audit.plots import plot_counts, plot_timeline
-from tvgcurate.curation.audit.ranking import PRIORITY, family_rankings, precision_curve
+from tvgcurate.curation.audit.ranking import PRIORITY, family_rankings, precision_curve, weighing
+from tvgcurate.curation.audit.reliability import estimate
+from tvgcurate.schemas.sample import stored_windows
 
 
 @dataclass
@@ -29,7 +31,14 @@ class ReportConfig:
     top: int = field(default=30, metadata={"help": "Top-ranked samples drawn as timelines."})
     dpi: int = field(default=80, metadata={"help": "Resolution of the embedded plots."})
     trust: float | None = field(
-        default=None, metadata={"help": "The model trust the ranking used (ranking.Trust)."}
+        default=None, metadata={"help": "The model's agreement with the labels (ranking.Trust)."}
+    )
+    reliability: dict | None = field(
+        default=None,
+        metadata={"help": "Each check's measured reliability (default: measured from the table)."},
+    )
+    model_evidence: str | None = field(
+        default=None, metadata={"help": "'out of fold (K folds)' or 'in-sample' (None: no model)."}
     )
     planted: set[str] | None = field(
         default=None,
@@ -38,15 +47,35 @@ class ReportConfig:
 
 
 def trust_html(trust) -> str:
-    """The model trust line: its value and how it was earned."""
+    """The model's agreement line: its value and how it was measured."""
     if trust is None:
         return "<p class='dim'>No model checks ran: the priority comes from the rules alone.</p>"
     how = trust.describe() if hasattr(trust, "describe") else f"{float(trust):.2f}"
     return (
-        f"<p>Model trust <b>{html.escape(how)}</b>. The model checks' weights in the priority "
-        "are scaled by it: trust is the model's agreement with the labels on rows it did not "
-        "train on (top-1 IoU on relevant rows, refusal on irrelevant ones).</p>"
+        f"<p>Model agreement <b>{html.escape(how)}</b>: top-1 IoU on relevant rows, refusal "
+        "on irrelevant ones. Shown for reference; how much a model flag counts is its "
+        "check's measured reliability above.</p>"
     )
+
+
+def reliability_html(rel: dict, model_evidence: str | None) -> list[str]:
+    """The evidence weights: per check, rows measured, fire rate, the false-alarm rate it was
+    weighed by (and on how many rows), the weight of one flag, and the flags."""
+    parts = [f"<p>{html.escape(line)}.</p>" for line in weighing(rel, model_evidence)]
+    parts.append("<table><tr><th>check</th><th>measured</th><th>fire rate</th><th>false-alarm "
+                 "rate f</th><th>measured on</th><th>weight ln((1-f)/f)</th><th>flagged</th>"
+                 "</tr>")  # fmt: skip
+    for r in sorted(rel.values(), key=lambda r: (-r.weight, r.check)):
+        parts.append(
+            f"<tr><td>{html.escape(r.check)}</td><td class='n'>{r.measured}</td>"
+            f"<td class='n'>{r.fire_rate:.1%}</td><td class='n'>{r.false_alarm:.2%}</td>"
+            f"<td class='n'>{r.clean_rows}</td><td class='n'>{r.weight:.2f}</td>"
+            f"<td class='n'>{r.flagged}</td></tr>"
+        )
+    parts.append("</table><p class='dim'>A sample's evidence is the sum of the weights of the "
+                 "checks that flag it; one flag of a check that fires on 1% of rows (4.6) "
+                 "outweighs several of checks that fire on a third of them (0.7 each).</p>")  # fmt: skip
+    return parts
 
 
 def family_html(table: pa.Table, planted: set[str] | None, dpi: int) -> list[str]:
@@ -157,7 +186,12 @@ def write_report(
         parts.append("<p class='dim'>skipped: " + "; ".join(
             f"{html.escape(k)} ({html.escape(v)})" for k, v in skipped.items()) + "</p>")  # fmt: skip
 
-    parts.append("<h2>Model trust</h2>")
+    rel = cfg.reliability
+    if rel is None:
+        rel = estimate([r for r in table.to_pylist() if r["check"] != PRIORITY], checks)
+    parts.append("<h2>How the evidence was weighed</h2>")
+    parts += reliability_html(rel, cfg.model_evidence)
+    parts.append("<h2>Model agreement</h2>")
     parts.append(trust_html(cfg.trust))
     parts.append("<h2>Check families</h2>")
     parts += family_html(table, cfg.planted, cfg.dpi)
@@ -185,7 +219,7 @@ def write_report(
         row = samples.get(sid)
         if row is None:
             continue
-        dur = ctx.duration(row) or max([1.0] + [max(w) for w in windows_of(row)])
+        dur = ctx.duration(row) or max([1.0] + [max(w) for w in stored_windows(row)])
         pred = (ctx.predictions or {}).get(sid)
         src = plot_timeline(row, dur, ctx.keyframes.get(row["video_id"]), pred, cfg.dpi)
         issues = "".join(
@@ -196,7 +230,7 @@ def write_report(
         )
         parts.append(
             f"<div class='sample'><div class='head'>#{r['rank']} <code>{html.escape(sid)}</code> "
-            f"priority {r['value']:.2f} · video <code>{html.escape(row['video_id'])}</code> · "
+            f"priority {r['value']:.2f} ({html.escape(r['detail'] or 'no flag')}) · video <code>{html.escape(row['video_id'])}</code> · "
             f"“{html.escape(row.get('query') or '')}”</div><ul>{issues}</ul>"
             f"{_img(src, 'timeline of ' + sid, 'strip')}</div>"
         )
@@ -211,13 +245,14 @@ def write_audit_report(
 ) -> Path:
     """The report of an audit already run (`run_audit`'s result), with the planted truth when
     it is known (the demo, benchmarks): precision@k per family."""
-    from tvgcurate.curation.audit.run import AuditConfig, load_context
+    from tvgcurate.curation.audit.loading import load_context
     from tvgcurate.workspace import Workspace
 
     ws = Workspace(workspace)
-    ctx, _ = load_context(ws, AuditConfig(workspace=ws.root, predictions=res.run_id))
+    ctx, _ = load_context(ws, res.run_id)
     checks = {s.check for s in res.summaries}
-    return write_report(
-        ReportConfig(out=out, top=top, trust=res.trust, planted=planted), ws, ctx, res.table,
-        res.summaries, res.skipped, {n: CHECKS[n]() for n in checks},
-    )  # fmt: skip
+    cfg = ReportConfig(out=out, top=top, trust=res.trust, planted=planted,
+                       reliability=getattr(res, "reliability", None) or None,
+                       model_evidence=getattr(res, "model_evidence", None))  # fmt: skip
+    return write_report(cfg, ws, ctx, res.table, res.summaries, res.skipped,
+                        {n: CHECKS[n]() for n in checks})  # fmt: skip

@@ -13,7 +13,11 @@ import pyarrow.compute as pc
 
 from tvgcurate.curation.audit.base import CHECKS, build_checks, resolve_checks
 from tvgcurate.curation.audit.context import AuditContext
-from tvgcurate.curation.audit.ranking import PRIORITY, RankingConfig, rank
+from tvgcurate.curation.audit.loading import load_context
+from tvgcurate.curation.audit.predictions import model_evidence
+from tvgcurate.curation.audit.ranking import PRIORITY, RankingConfig, rank, weighing
+from tvgcurate.curation.audit.reliability import Reliability
+from tvgcurate.curation.audit.report import ReportConfig, write_report
 from tvgcurate.curation.embeddings import EmbeddingRunConfig
 from tvgcurate.errors import TvgError
 from tvgcurate.schemas.audits import AUDITS_EXTENDED
@@ -83,46 +87,20 @@ class AuditResult:
     samples: int
     version: int | None
     run_id: str | None
-    trust: float | None
+    trust: float | None  # the model's agreement with the labels (ranking.Trust), reported
     report: Path | None
     seconds: float
+    reliability: dict[str, Reliability] = field(default_factory=dict)  # per check, measured
+    model_evidence: str | None = None  # "out of fold (K folds)" / "in-sample" / None
+
+    def weighing(self, with_model: bool = True) -> list[str]:
+        """How the evidence was weighed, in two lines (and whether the model evidence is
+        in-sample or out of fold, unless `with_model` is False)."""
+        return weighing(self.reliability, self.model_evidence if with_model else None)
 
     def ranked(self) -> list[str]:
         pr = self.table.filter(pc.equal(self.table.column("check"), PRIORITY))
         return pr.sort_by("rank").column("sample_id").to_pylist()
-
-
-def _pick_run(table: pa.Table, wanted: str) -> str:
-    runs = list(dict.fromkeys(table.column("run_id").to_pylist()))
-    if not runs:
-        raise TvgError("--predictions: the workspace has no predictions; run `tvgcurate score`")
-    if wanted == "latest":
-        return runs[-1]
-    if wanted not in runs:
-        raise TvgError(f"--predictions {wanted}: no such run_id (known: {', '.join(runs)})")
-    return wanted
-
-
-def load_context(ws: Workspace, cfg: AuditConfig) -> tuple[AuditContext, str | None]:
-    samples = ws.read("samples").to_pylist()
-    if not samples:
-        raise TvgError(f"{ws.root}: the samples table is empty; run `tvgcurate ingest` first")
-    videos = {v["video_id"]: v for v in ws.read("videos").to_pylist()}
-    kf = ws.read("keyframes") if ws.has("keyframes") else None
-    preds, run_id = None, None
-    if cfg.predictions:
-        table = ws.read("predictions")
-        run_id = _pick_run(table, cfg.predictions)
-        table = table.filter(pc.equal(table.column("run_id"), run_id))
-        preds = {r["sample_id"]: r for r in table.to_pylist()}
-
-    def embed(texts: list[str]):
-        from tvgcurate.curation.embeddings import embed_texts
-
-        return embed_texts(ws, texts, encoder=cfg.encoder, progress=cfg.progress, run=cfg.embedding)
-
-    ctx = AuditContext(samples, videos, kf, preds, run_id, embed)
-    return ctx, run_id
 
 
 def missing_inputs(check, ctx: AuditContext) -> str | None:
@@ -180,7 +158,7 @@ def _progress(enabled: bool):
 def run_audit(cfg: AuditConfig) -> AuditResult:
     t0 = time.perf_counter()
     ws = Workspace(cfg.workspace)
-    ctx, run_id = load_context(ws, cfg)
+    ctx, run_id = load_context(ws, cfg.predictions, cfg.encoder, cfg.progress, cfg.embedding)
     stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
     audit_id = f"audit-{stamp}"
     rows: list[dict] = []
@@ -201,7 +179,9 @@ def run_audit(cfg: AuditConfig) -> AuditResult:
                 bar.advance(task)
     for r in rows:
         r["rank"], r["run_id"] = None, run_id if CHECKS[r["check"]].model else None
-    prio, trust = rank(rows, cfg.ranking, ctx)
+    instances = {c.name: c for c in cfg.instances}
+    prio, trust, reliability = rank(rows, cfg.ranking, ctx, instances)
+    evidence = model_evidence(ctx.predictions)
     for r in prio:
         r["run_id"] = run_id
     table = pa.Table.from_pylist(rows + prio, schema=SCHEMA)
@@ -212,11 +192,10 @@ def run_audit(cfg: AuditConfig) -> AuditResult:
         version = ws.write("audits", table, note=note, reads=inputs).version
     report = None
     if cfg.report is not None:
-        from tvgcurate.curation.audit.report import ReportConfig, write_report
-
         report = write_report(
-            ReportConfig(out=cfg.report, top=cfg.top, trust=trust), ws, ctx, table, summarise(rows, ran),
-            skipped, {c.name: c for c in cfg.instances},
+            ReportConfig(out=cfg.report, top=cfg.top, trust=trust, reliability=reliability,
+                         model_evidence=evidence),
+            ws, ctx, table, summarise(rows, ran), skipped, instances,
         )  # fmt: skip
     return AuditResult(
         audit_id=audit_id,
@@ -229,4 +208,6 @@ def run_audit(cfg: AuditConfig) -> AuditResult:
         trust=trust,
         report=report,
         seconds=time.perf_counter() - t0,
+        reliability=reliability,
+        model_evidence=evidence,
     )

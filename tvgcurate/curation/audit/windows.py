@@ -1,5 +1,6 @@
 """Window sanity: inverted, negative, past the end, zero-length, whole-video and overlapping
-windows. Each applies to samples that should have windows (not PIR negatives)."""
+windows. Each applies to samples that have windows (relevant ones: not irrelevant or
+partial rows, which the model must refuse)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from tvgcurate.curation.audit.base import Check, Finding, Threshold, binary, register_check
-from tvgcurate.curation.audit.context import is_relevant, windows_of
 from tvgcurate.errors import TvgError
 from tvgcurate.metrics import pairwise_iou
+from tvgcurate.schemas.sample import has_windows, stored_windows
 
 
 def _fmt(w: tuple[float, float]) -> str:
@@ -22,7 +23,7 @@ class WindowCheck(Check):
     family = "windows"
 
     def applies(self, ctx, row: dict) -> bool:
-        return is_relevant(row) and bool(row.get("windows"))
+        return has_windows(row) and bool(row.get("windows"))
 
 
 @register_check
@@ -31,7 +32,7 @@ class StartAfterEnd(WindowCheck):
     description = "a window whose start is after its end"
 
     def score_one(self, ctx, row):
-        bad = [w for w in windows_of(row) if w[0] > w[1]]
+        bad = [w for w in stored_windows(row) if w[0] > w[1]]
         gap = max((w[0] - w[1] for w in bad), default=0.0)
         return binary(row["sample_id"], bool(bad), f"window {_fmt(bad[0])}" if bad else "", gap)
 
@@ -42,7 +43,7 @@ class NegativeTime(WindowCheck):
     description = "a window with a negative start or end"
 
     def score_one(self, ctx, row):
-        low = min(min(w) for w in windows_of(row))
+        low = min(min(w) for w in stored_windows(row))
         return binary(row["sample_id"], low < 0, f"window time {low:g} s", low)
 
 
@@ -68,7 +69,7 @@ class PastDuration(WindowCheck):
         dur = ctx.duration(row)
         if dur is None:
             return Finding(row["sample_id"], None, error="no duration (annotated or probed)")
-        end = max(max(w) for w in windows_of(row))
+        end = max(max(w) for w in stored_windows(row))
         over = end - dur
         score = 1.0 if over <= 0 else math.exp(-over / 2.0)
         detail = f"ends at {end:g} s, duration {dur:g} s (+{over:.2f} s)" if over > 0 else ""
@@ -84,7 +85,7 @@ class ZeroLength(WindowCheck):
     description = "a window of zero length"
 
     def score_one(self, ctx, row):
-        zero = [w for w in windows_of(row) if abs(w[1] - w[0]) < 1e-9]
+        zero = [w for w in stored_windows(row) if abs(w[1] - w[0]) < 1e-9]
         return binary(row["sample_id"], bool(zero), f"window {_fmt(zero[0])}" if zero else "", 0.0)
 
 
@@ -114,14 +115,13 @@ def covered(windows: list[tuple[float, float]]) -> float:
 class WholeVideo(WindowCheck):
     name = "whole_video"
     description = "the windows cover (nearly) the whole video: uninformative"
-    weight = 0.8
     Config = WholeVideoConfig
 
     def score_one(self, ctx, row):
         dur = ctx.duration(row)
         if dur is None:
             return Finding(row["sample_id"], None, error="no duration (annotated or probed)")
-        share = covered(windows_of(row)) / dur
+        share = covered(stored_windows(row)) / dur
         return Finding(
             row["sample_id"],
             1.0 - min(share, 1.0),
@@ -140,10 +140,10 @@ class OverlappingWindows(WindowCheck):
     Config = Threshold  # score = 1 - max pairwise IoU; any overlap scores < 1
 
     def applies(self, ctx, row):
-        return is_relevant(row) and len(row.get("windows") or []) > 1
+        return has_windows(row) and len(row.get("windows") or []) > 1
 
     def score_one(self, ctx, row):
-        w = np.array([sorted(x) for x in windows_of(row)], dtype=float)
+        w = np.array([sorted(x) for x in stored_windows(row)], dtype=float)
         iou = pairwise_iou(w, w)
         np.fill_diagonal(iou, 0.0)
         i, j = np.unravel_index(int(iou.argmax()), iou.shape)

@@ -77,14 +77,16 @@ class IngestConfig:
             raise TvgError(f"--on-error must be 'fail' or 'skip', not {self.on_error!r}")
         if not self.sources:
             raise TvgError("give at least one annotation file to ingest")
+        row_split = False  # the file names no split: each row does (--map split=COL)
         if self.format == "custom":
-            parse_map(self.map)
+            row_split = "split" in parse_map(self.map)
         elif self.map:
             raise TvgError("--map applies to --format custom; add --format custom")
         files: list[Path] = []
         for p in map(Path, self.sources):
             if p.is_dir():  # the annotation files it holds; the others are reported
-                found, skipped = scan_directory(p, self.format, self.split)
+                split = self.split or ("per row" if row_split else None)
+                found, skipped = scan_directory(p, self.format, split)
                 files += found
                 self.skipped.update(skipped)
                 if not found:
@@ -113,20 +115,27 @@ class IngestReport:
 
 
 def _samples_rows(table: pa.Table, sf: SourceFile) -> pa.Table:
+    """The reader's rows with the sample columns. A reader's own per-row ``split`` and
+    ``relevance`` columns (the custom format's) win over the file-level split and
+    ``relevant``; the sample id ``{source}:{split}:{qid}`` uses the row's split."""
     n = table.num_rows
-    prefix = f"{sf.source}:{sf.split}:"
-    sample_id = pc.binary_join_element_wise(pa.scalar(prefix), table.column("source_qid"), "")
+    have = set(table.column_names)
+    split = table.column("split") if "split" in have else pa.repeat(sf.split, n)
+    sample_id = pc.binary_join_element_wise(
+        pa.scalar(sf.source), split, table.column("source_qid"), ":"
+    )
     extra = {
         "sample_id": sample_id,
-        "relevance": pa.repeat("relevant", n),
-        "split": pa.repeat(sf.split, n),
+        "relevance": None if "relevance" in have else pa.repeat("relevant", n),
+        "split": None if "split" in have else split,
         "source": pa.repeat(sf.source, n),
         "origin": pa.repeat("source", n),
         "needs_review": pa.repeat(False, n),
         "source_file": pa.repeat(sf.path.name, n),
     }
     for name, col in extra.items():
-        table = table.append_column(name, col)
+        if col is not None:
+            table = table.append_column(name, col)
     return table
 
 
@@ -170,12 +179,13 @@ def _resolve(cfg: IngestConfig) -> list[SourceFile]:
         fmt = cfg.format if cfg.format != "auto" else detect_format(path)
         meta = READERS.meta(fmt)
         split = cfg.split or infer_split(path) or meta.get("default_split")
-        if split is None and not meta.get("durations_only"):
+        columns = parse_map(cfg.map) if fmt == "custom" else {}
+        if split is None and not meta.get("durations_only") and "split" not in columns:
+            hint = " or map a split column (--map split=COL)" if fmt == "custom" else ""
             raise InputError(
-                path, None, None, "cannot tell the split from the file name; pass --split"
+                path, None, None, f"cannot tell the split from the file name; pass --split{hint}"
             )
         source = cfg.source or meta.get("source") or infer_source(path, default=fmt)
-        columns = parse_map(cfg.map) if fmt == "custom" else {}
         out.append((fmt, SourceFile(path, split or "", source, cfg.on_error, columns=columns)))
     return out
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from tvgcurate.curation.ingest.base import READERS, ReadResult, SourceFile
 from tvgcurate.curation.ingest.keyed_json import read_keyed_json
 from tvgcurate.errors import TvgError
+from tvgcurate.metrics import boundary_shift, windows_differ
 
 TIMELENS = "timelens"
 # the TimeLens-Bench file -> the original dataset its queries were refined from
@@ -118,8 +119,6 @@ def compare_refined(ws, refined_source: str, original_source: str | None = None)
     durations changed. `original_source` defaults to the dataset the bench refined."""
     import pyarrow.compute as pc
 
-    from tvgcurate.labeling.stats import _windows_differ, shift_summary
-
     original_source = original_source or ORIGINALS.get(refined_source)
     if original_source is None:
         raise TvgError(f"{refined_source!r} is not a TimeLens-Bench source; name the original")
@@ -134,7 +133,7 @@ def compare_refined(ws, refined_source: str, original_source: str | None = None)
         missing = refined_source if not refined else original_source
         raise TvgError(f"{ws.root}: no samples of source {missing!r}; ingest its file first")
     rows, pairing = _pair_rows(refined, original)
-    moved = shift_summary(rows)
+    moved = boundary_shift(rows)
     return {
         "refined": refined_source,
         "original": original_source,
@@ -142,8 +141,8 @@ def compare_refined(ws, refined_source: str, original_source: str | None = None)
         "original_samples": len(original),
         "paired": len(rows),
         **pairing,
-        "changed": sum(1 for r in rows if _windows_differ(r) or r["query"] != r["prev_query"]),
-        "windows_changed": sum(1 for r in rows if _windows_differ(r)),
+        "changed": sum(1 for r in rows if windows_differ(r) or r["query"] != r["prev_query"]),
+        "windows_changed": sum(1 for r in rows if windows_differ(r)),
         "queries_rewritten": sum(1 for r in rows if _norm(r["query"]) != _norm(r["prev_query"])),
         "durations_changed": sum(
             1

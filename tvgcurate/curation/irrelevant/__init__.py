@@ -1,4 +1,6 @@
-"""PIR pairs: synthetic irrelevant and partially irrelevant video-query rows (DESIGN.md 4).
+"""PIR pairs: synthetic irrelevant and partially irrelevant video-query rows.
+
+The specification: docs/dev/architecture.md §4.
 
 Strategies live in a registry (`STRATEGIES`): cross-video, hard, partial. The entry point
 is `build_irrelevant(IrrelevantConfig(...))`.

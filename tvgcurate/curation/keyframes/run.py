@@ -9,8 +9,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from tvgcurate import schemas
-from tvgcurate.curation import executors
+from tvgcurate import executors, schemas
 from tvgcurate.curation.keyframes import boundaries, budget, decode
 from tvgcurate.curation.keyframes.stage import FRAMES_SCHEMA, SHARD_SCHEMA, KeyframesStage
 from tvgcurate.errors import TvgError

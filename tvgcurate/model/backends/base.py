@@ -1,6 +1,6 @@
 """The backend protocol, the `BACKENDS` registry and the refusal score's arithmetic.
 
-The refusal score (DESIGN.md section 4) is read at the *decision point*: the prompt plus the
+The refusal score (docs/dev/architecture.md §4) is read at the *decision point*: the prompt plus the
 answer's opening tag, where the model either starts the refusal word or the first digit of
 a window. Over the next-token distribution restricted to those choices,
 
