@@ -196,7 +196,7 @@ def test_score_then_eval_writes_a_card_with_every_field(scored):
     assert (gt["num_queries"], gt["num_irrelevant"]) == (2, 1)
     assert card["score_ground_truth"]["gt_sha256"] == gt["gt_sha256"]  # same queries
     # the side file in the workspace, keyed by predictions version and run id
-    assert len(list((ws.root / "work" / "cards").glob("predictions-v0001-*.json"))) == 1
+    assert len(list((ws.root / "cards").glob("predictions-v0001-*.json"))) == 1
 
 
 def test_compare_flags_another_fps_as_incomparable(scored):

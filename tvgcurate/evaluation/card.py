@@ -1,7 +1,7 @@
 """The eval card: everything that determines a run's numbers, written with every `score`.
 
 `tvgcurate score` writes one card per predictions version and run id
-(`tvgcurate.model.card.write_score_card`, a JSON side file in the workspace's ``work/cards/``,
+(`tvgcurate.model.card.write_score_card`, a JSON file in the workspace's ``cards/``, beside ``tables/``,
 never overwritten; the model-side fields are gathered there, so this module needs no model); `tvgcurate eval` puts the run's card in its JSON (``"card"``), with the ground
 truth it actually scored against (:func:`eval_card`); `tvgcurate eval --compare` reads two
 such files (`tvgcurate.evaluation.compare`).
@@ -25,11 +25,12 @@ from __future__ import annotations
 import hashlib
 import json
 import platform
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 import numpy as np
 
+from tvgcurate.keyvalue import setting
 from tvgcurate.workspace import Workspace
 
 CARD_VERSION = 1
@@ -42,45 +43,32 @@ LIBRARIES = ("tvgcurate", "torch", "transformers", "trl")
 class EvalCard:
     """What determines a predictions run's numbers (see the module docstring)."""
 
-    run_id: str | None = field(default=None, metadata={"help": "The predictions run id."})
-    predictions: dict = field(
-        default_factory=dict,
-        metadata={"help": "Where the predictions are: workspace table version, or file + sha256."},
+    run_id: str | None = setting(None, "The predictions run id.")
+    predictions: dict = setting(
+        factory=dict, help="Where the predictions are: workspace table version, or file + sha256."
     )
-    checkpoint: dict = field(
-        default_factory=dict,
-        metadata={"help": "Model directory, training run, base model, weights sha256."},
+    checkpoint: dict = setting(
+        factory=dict, help="Model directory, training run, base model, weights sha256."
     )
-    frames: dict = field(
-        default_factory=dict,
-        metadata={"help": "Frame policy, fps, token budget, frames / tokens per sample."},
+    frames: dict = setting(
+        factory=dict, help="Frame policy, fps, token budget, frames / tokens per sample."
     )
-    timestamp_format: dict = field(
-        default_factory=dict, metadata={"help": "ETA timestamp width and an example stamp."}
+    timestamp_format: dict = setting(factory=dict, help="ETA timestamp width and an example stamp.")
+    prompt: dict = setting(factory=dict, help="Prompt template text and its sha256.")
+    decoding: dict = setting(
+        factory=dict, help="greedy or sampled (temperature, K), backend, dtype, max tokens."
     )
-    prompt: dict = field(
-        default_factory=dict, metadata={"help": "Prompt template text and its sha256."}
+    parser: dict = setting(
+        factory=dict, help="Answer parser name, version (code hash) and parse-failure rate."
     )
-    decoding: dict = field(
-        default_factory=dict,
-        metadata={"help": "greedy or sampled (temperature, K), backend, dtype, max tokens."},
+    versions: dict = setting(factory=dict, help="tvgcurate, torch, transformers, trl, python.")
+    ground_truth: dict = setting(
+        factory=dict, help="The ground truth the numbers were computed against."
     )
-    parser: dict = field(
-        default_factory=dict,
-        metadata={"help": "Answer parser name, version (code hash) and parse-failure rate."},
+    score_ground_truth: dict | None = setting(
+        None, "The ground truth `score` itself used (eval cards only)."
     )
-    versions: dict = field(
-        default_factory=dict, metadata={"help": "tvgcurate, torch, transformers, trl, python."}
-    )
-    ground_truth: dict = field(
-        default_factory=dict,
-        metadata={"help": "The ground truth the numbers were computed against."},
-    )
-    score_ground_truth: dict | None = field(
-        default=None,
-        metadata={"help": "The ground truth `score` itself used (eval cards only)."},
-    )
-    card_version: int = field(default=CARD_VERSION, metadata={"help": "Layout version."})
+    card_version: int = setting(CARD_VERSION, "Layout version.")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -186,7 +174,10 @@ def _run_key(run_id: str) -> str:
 
 def card_path(ws: Workspace, version: int, run_id: str) -> Path:
     """Where the card of predictions version `version`, run `run_id` lives."""
-    return ws.scratch(CARDS_DIR) / f"predictions-v{version:04d}-{_run_key(run_id)}.json"
+    # beside tables/, not in work/ (scratch that may be deleted): a card is part of its version
+    cards = ws.root / CARDS_DIR
+    cards.mkdir(exist_ok=True)
+    return cards / f"predictions-v{version:04d}-{_run_key(run_id)}.json"
 
 
 def read_score_card(ws: Workspace, run_id: str) -> EvalCard | None:
@@ -194,7 +185,7 @@ def read_score_card(ws: Workspace, run_id: str) -> EvalCard | None:
     tv = ws.current("predictions")
     if tv is None:
         return None
-    cards = ws.root / "work" / CARDS_DIR
+    cards = ws.root / CARDS_DIR
     best = None
     for p in cards.glob(f"predictions-v*-{_run_key(run_id)}.json"):
         try:

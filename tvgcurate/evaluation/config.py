@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from tvgcurate import metrics
 from tvgcurate.errors import TvgError
+from tvgcurate.keyvalue import setting
 from tvgcurate.workspace import MANIFEST
 
 
@@ -14,28 +15,23 @@ from tvgcurate.workspace import MANIFEST
 class EvalConfig:
     """What `tvgcurate eval` evaluates."""
 
-    predictions: str = field(
-        metadata={"help": "A reference-format jsonl, or a run id of the workspace's predictions."}
+    predictions: str = setting(
+        help="A reference-format jsonl, or a run id of the workspace's predictions."
     )
-    gt: Path = field(metadata={"help": "A QVHighlights-format jsonl, or a workspace directory."})
-    workspace: Path | None = field(
-        default=None,
-        metadata={"help": "Workspace holding the predictions run (default: --gt if a workspace)."},
+    gt: Path = setting(help="A QVHighlights-format jsonl, or a workspace directory.")
+    workspace: Path | None = setting(
+        None, "Workspace holding the predictions run (default: --gt if a workspace)."
     )
-    split: str | None = field(
-        default=None, metadata={"help": "Only GT samples of this split (workspace GT only)."}
+    split: str | None = setting(None, "Only GT samples of this split (workspace GT only).")
+    out: Path | None = setting(None, "Write the metrics JSON here.")
+    max_pred_windows: int = setting(
+        metrics.MAX_PRED_WINDOWS,
+        "Predicted windows per query used for mAP (the reference uses 10).",
     )
-    out: Path | None = field(default=None, metadata={"help": "Write the metrics JSON here."})
-    max_pred_windows: int = field(
-        default=metrics.MAX_PRED_WINDOWS,
-        metadata={"help": "Predicted windows per query used for mAP (the reference uses 10)."},
-    )
-    strict: bool = field(
-        default=False,
-        metadata={
-            "help": "Refuse predicted windows whose end is before their start (exit 2) instead "
-            "of scoring them as the reference does."
-        },
+    strict: bool = setting(
+        False,
+        "Refuse windows whose end is before their start (predicted, or in a workspace's "
+        "labels; exit 2) instead of scoring them as the reference does.",
     )
 
     def __post_init__(self) -> None:

@@ -216,9 +216,12 @@ def _check_rows(
             _check_windows(arr, f"{where} ({_row(table, i, ids)})", None, name, strict)
 
 
-def load_gt_workspace(ws: Workspace, split: str | None = None) -> GroundTruth:
+def load_gt_workspace(ws: Workspace, split: str | None = None, strict: bool = False) -> GroundTruth:
     """The ``samples`` table (one split, if given) as ground truth keyed by ``sample_id``;
-    irrelevant and partial rows (`tvgcurate.schemas.sample.expects_refusal`) have no window."""
+    irrelevant and partial rows (`tvgcurate.schemas.sample.expects_refusal`) have no window.
+
+    A window whose end is before its start is a label error the audit flags; it is scored as
+    `score` scores it (the same rows, the same numbers) unless `strict` refuses it."""
     table = _numbered(ws.read("samples"))
     where = str(ws.path_of("samples")) if ws.has("samples") else f"{ws.root} samples"
     if table.num_rows == 0:
@@ -235,7 +238,7 @@ def load_gt_workspace(ws: Workspace, split: str | None = None) -> GroundTruth:
             raise TvgError(f"{where}: no samples in split '{split}' (splits: {', '.join(splits)})")
     ids = table.column("sample_id").to_pylist()
     arrays = _window_lists(table.column("windows"), ("start", "end"))
-    _check_rows(arrays, where, "windows", table, ids)
+    _check_rows(arrays, where, "windows", table, ids, strict)
     if "relevance" in table.column_names:  # a refusal target has no ground-truth window
         for i, rel in enumerate(table.column("relevance").to_pylist()):
             if expects_refusal(rel):
@@ -297,7 +300,7 @@ def load_predictions_workspace(ws: Workspace, run_id: str, strict: bool = True) 
 
 def load_inputs(cfg: EvalConfig) -> tuple[Predictions, GroundTruth]:
     gt_ws = Workspace(cfg.gt) if cfg.gt.is_dir() else None
-    gt = load_gt_workspace(gt_ws, cfg.split) if gt_ws else load_gt_jsonl(cfg.gt)
+    gt = load_gt_workspace(gt_ws, cfg.split, cfg.strict) if gt_ws else load_gt_jsonl(cfg.gt)
     pred_path = Path(cfg.predictions)
     if pred_path.is_file():
         return _count_unusual(load_predictions_jsonl(pred_path, cfg.strict), gt), gt
