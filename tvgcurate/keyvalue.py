@@ -12,6 +12,10 @@ dataclasses the mappings will become (a field that is a dict takes any keys belo
 {'newlines': 'space'}
 >>> convert("off", bool), convert("3", int | None), convert("a, b", tuple)
 (False, 3, ('a', 'b'))
+
+The fields those dataclasses are made of come from here too: `setting` (a default and the
+help text every CLI option and `--list` shows) and `require_positive` (a count below 1 refused
+with its option's name).
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import copy
 import dataclasses
 import types
 import typing
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -159,3 +163,26 @@ def apply(
         key, raw = split(item, flag, example)
         assign(out, key, value(raw), schema, flag)
     return out
+
+
+def setting(
+    default: Any = dataclasses.MISSING, help: str = "", *, factory: Callable[[], Any] | None = None
+) -> Any:
+    """A settable field of a config dataclass: its default (`factory` makes a mutable one per
+    instance) and the help text that its CLI option (`cli/options.py`) and `--list` show."""
+    if factory is not None:
+        return dataclasses.field(default_factory=factory, metadata={"help": help})
+    return dataclasses.field(default=default, metadata={"help": help})
+
+
+def require_positive(cfg: Any, *specs: str) -> None:
+    """Refuse the first field of `cfg` (a config dataclass) below 1, naming its option:
+    a spec is the field's name, optionally followed by a hint, e.g. "shard_size (e.g. 64)"
+    -> "--shard-size must be >= 1 (e.g. 64)". None (an unset optional count) passes."""
+    for spec in specs:
+        name, _, hint = spec.partition(" ")
+        value = getattr(cfg, name)
+        if value is not None and value < 1:
+            raise TvgError(
+                f"--{name.replace('_', '-')} must be >= 1" + (f" {hint}" if hint else "")
+            )

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from tvgcurate.errors import TvgError
+from tvgcurate.keyvalue import require_positive, setting
 from tvgcurate.registry import Registry
 from tvgcurate.schemas.constants import DEFAULT_ENCODER
 
@@ -40,80 +41,49 @@ SECTION = "loop"
 class LoopConfig:
     """What `tvgcurate loop` does."""
 
-    workspace: Path = field(metadata={"help": "Workspace directory."})
-    rounds: int = field(default=1, metadata={"help": "Rounds to run (in all, done ones count)."})
-    budget: int = field(default=20, metadata={"help": "Samples relabelled per round (top-K)."})
-    budget_seconds: float | None = field(
-        default=None,
-        metadata={"help": "Relabel budget in seconds of video a person watches: the audit's "
-                  "top rows until their durations sum to this (instead of --budget rows)."},
-    )  # fmt: skip
-    folds: int = field(
-        default=1,
-        metadata={"help": "Out of fold: K models, each trained on the training split minus one "
-                  "fold (by video), each scoring its fold (1: the model scores its own rows)."},
-    )  # fmt: skip
-    labelstudio: str | None = field(
-        default=None, metadata={"help": "Label Studio URL (key from LABEL_STUDIO_API_KEY)."}
+    workspace: Path = setting(help="Workspace directory.")
+    rounds: int = setting(1, "Rounds to run (in all, done ones count).")
+    budget: int = setting(20, "Samples relabelled per round (top-K).")
+    budget_seconds: float | None = setting(
+        None,
+        "Relabel budget in seconds of video a person watches: the audit's "
+        "top rows until their durations sum to this (instead of --budget rows).",
     )
+    folds: int = setting(
+        1,
+        "Out of fold: K models, each trained on the training split minus one "
+        "fold (by video), each scoring its fold (1: the model scores its own rows).",
+    )
+    labelstudio: str | None = setting(None, "Label Studio URL (key from LABEL_STUDIO_API_KEY).")
     api_key: str | None = field(default=None, repr=False, metadata={"help": "From the env only."})
-    annotator: Path | None = field(
-        default=None,
-        metadata={"help": "Python file with annotate(task) -> result list (simulated people)."},
+    annotator: Path | None = setting(
+        None, "Python file with annotate(task) -> result list (simulated people)."
     )
-    project: str = field(
-        default="tvgcurate-loop", metadata={"help": "Label Studio project prefix (+ ' round N')."}
-    )
-    media_root: Path | None = field(
-        default=None, metadata={"help": "Videos directory (default: the one ingest recorded)."}
-    )
-    recipe: Path | None = field(default=None, metadata={"help": "Training recipe (YAML)."})
-    model: str = field(default="tiny", metadata={"help": "'tiny' or a local checkpoint."})
-    stage: str = field(default="sft", metadata={"help": "Training stage(s): sft | grpo | both."})
-    train_steps: int | None = field(
-        default=None, metadata={"help": "Optimizer steps per stage (default: the recipe's)."}
-    )
-    sets: list[str] = field(
-        default_factory=list, metadata={"help": "Recipe overrides KEY=VALUE for every round."}
-    )
-    train_split: str = field(
-        default="train", metadata={"help": "Split to train on; the others earn the trust."}
-    )
-    num_samples: int = field(
-        default=4, metadata={"help": "Answers per sample when scoring (the uncertainty)."}
-    )
-    checks: list[str] | None = field(
-        default=None, metadata={"help": "Audit checks or families (default: all)."}
-    )
-    encoder: str = field(
-        default=DEFAULT_ENCODER, metadata={"help": "Sentence encoder of the audit."}
-    )
-    min_iou: float = field(
-        default=0.5, metadata={"help": "Consensus: mean pairwise IoU annotators must reach."}
-    )
-    wait_timeout_s: float = field(
-        default=24 * 3600.0, metadata={"help": "How long to wait for annotations per round."}
-    )
-    poll_s: float = field(default=30.0, metadata={"help": "Seconds between annotation polls."})
-    runs: Path | None = field(
-        default=None, metadata={"help": "Run directories (default: WS/work/loop/)."}
-    )
-    seed: int = field(default=0, metadata={"help": "Seed of training and scoring."})
-    offline: Path | None = field(
-        default=None,
-        metadata={"help": "No server: write the round's tasks here and stop after the push."},
+    project: str = setting("tvgcurate-loop", "Label Studio project prefix (+ ' round N').")
+    media_root: Path | None = setting(None, "Videos directory (default: the one ingest recorded).")
+    recipe: Path | None = setting(None, "Training recipe (YAML).")
+    model: str = setting("tiny", "'tiny' or a local checkpoint.")
+    stage: str = setting("sft", "Training stage(s): sft | grpo | both.")
+    train_steps: int | None = setting(None, "Optimizer steps per stage (default: the recipe's).")
+    sets: list[str] = setting(factory=list, help="Recipe overrides KEY=VALUE for every round.")
+    train_split: str = setting("train", "Split to train on; the others earn the trust.")
+    num_samples: int = setting(4, "Answers per sample when scoring (the uncertainty).")
+    checks: list[str] | None = setting(None, "Audit checks or families (default: all).")
+    encoder: str = setting(DEFAULT_ENCODER, "Sentence encoder of the audit.")
+    min_iou: float = setting(0.5, "Consensus: mean pairwise IoU annotators must reach.")
+    wait_timeout_s: float = setting(24 * 3600.0, "How long to wait for annotations per round.")
+    poll_s: float = setting(30.0, "Seconds between annotation polls.")
+    runs: Path | None = setting(None, "Run directories (default: WS/work/loop/).")
+    seed: int = setting(0, "Seed of training and scoring.")
+    offline: Path | None = setting(
+        None, "No server: write the round's tasks here and stop after the push."
     )
 
     def __post_init__(self):
         self.workspace = Path(self.workspace)
-        if self.rounds < 1:
-            raise TvgError("--rounds must be >= 1")
-        if self.budget < 1:
-            raise TvgError("--budget must be >= 1")
-        if self.num_samples < 1:
-            raise TvgError("--num-samples must be >= 1")
-        if self.folds < 1:
-            raise TvgError("--folds must be >= 1 (2 or more: out-of-fold scores)")
+        require_positive(
+            self, "rounds", "budget", "num_samples", "folds (2 or more: out-of-fold scores)"
+        )
         if self.budget_seconds is not None and self.budget_seconds <= 0:
             raise TvgError("--budget-seconds must be > 0")
         if self.offline is not None and self.rounds > 1:

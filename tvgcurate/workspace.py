@@ -27,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import datetime as _dt
 import fcntl
+import functools
 import hashlib
 import json
 import os
@@ -36,6 +37,7 @@ import sys
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -307,30 +309,24 @@ class Workspace:
         command: str | None = None,
         note: str = "",
         reads: Mapping[str, int | None] | None = None,
-    ) -> Iterator[pq.ParquetWriter]:
-        """Stream record batches into a new version; it becomes current only on success."""
-        with self.transaction(command, reads=reads) as tx:
-            tmp = tx.stage_path(name, note)
-            with pq.ParquetWriter(tmp, schema, compression="zstd") as w:
-                yield w
+        sharded: bool = False,
+    ) -> Iterator[Any]:
+        """Stream record batches into a new version; it becomes current only on success.
 
-    @contextlib.contextmanager
-    def sharded_writer(
-        self,
-        name: str,
-        schema: pa.Schema,
-        command: str | None = None,
-        note: str = "",
-        reads: Mapping[str, int | None] | None = None,
-    ) -> Iterator[ShardedWriter]:
-        """Like `writer`, but the version is a directory `v<NNNN>.parquet/` of shards, each read
-        on its own; `read`, pandas and pyarrow datasets read the directory as one table."""
+        The writer is a `pq.ParquetWriter`, or with `sharded` (`sharded_writer`) a
+        `ShardedWriter`: the version is then a directory `v<NNNN>.parquet/` of shards, each
+        read on its own; `read`, pandas and pyarrow datasets read the directory as one table."""
         with self.transaction(command, reads=reads) as tx:
-            w = ShardedWriter(tx.stage_dir(name, note), schema)
+            if sharded:
+                w = ShardedWriter(tx.stage_dir(name, note), schema)
+            else:
+                w = pq.ParquetWriter(tx.stage_path(name, note), schema, compression="zstd")
             try:
                 yield w
             finally:
                 w.close()
+
+    sharded_writer = functools.partialmethod(writer, sharded=True)
 
     def write(
         self,

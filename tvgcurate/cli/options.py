@@ -67,10 +67,11 @@ class ConfigOptions:
     names the fields a user does not set directly, with the reason (tests check that every
     other field is a parameter of the command).
 
-    >>> from dataclasses import dataclass, field
+    >>> from dataclasses import dataclass
+    >>> from tvgcurate.keyvalue import setting
     >>> @dataclass
     ... class C:
-    ...     n: int = field(default=3, metadata={"help": "How many."})
+    ...     n: int = setting(3, "How many.")
     >>> ConfigOptions("doc-example", C, register=False).option("n").default
     3
     """

@@ -25,8 +25,9 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -43,6 +44,7 @@ from tvgcurate.curation.embeddings_encoders import (
 )
 from tvgcurate.curation.embeddings_stage import EmbedStage
 from tvgcurate.errors import TvgError
+from tvgcurate.keyvalue import require_positive, setting
 from tvgcurate.registry import UnknownChoiceError
 from tvgcurate.schemas import EMBEDDINGS
 from tvgcurate.schemas.constants import DEFAULT_ENCODER
@@ -90,31 +92,21 @@ class EmbeddingRunConfig:
     """How the texts that are not cached yet get embedded: in shards, through an executor
     (the same `local`, `process` and `ray` the keyframes and score stages use)."""
 
-    executor: str = field(
-        default="local",
-        metadata={"help": "How embedding shards run: in this process, a process pool or Ray."},
+    executor: str = setting(
+        "local", "How embedding shards run: in this process, a process pool or Ray."
     )
-    workers: int | None = field(
-        default=None,
-        metadata={"help": "Embedding worker processes / Ray CPUs (default: CPUs, at most 8)."},
+    workers: int | None = setting(
+        None, "Embedding worker processes / Ray CPUs (default: CPUs, at most 8)."
     )
-    shard_size: int = field(
-        default=1024,
-        metadata={"help": "Texts per embedding shard (one encode call; the resume unit)."},
-    )
-    ray_address: str | None = field(
-        default=None, metadata={"help": "Ray cluster address for the embedding shards."}
-    )
+    shard_size: int = setting(1024, "Texts per embedding shard (one encode call; the resume unit).")
+    ray_address: str | None = setting(None, "Ray cluster address for the embedding shards.")
 
     def __post_init__(self) -> None:
         try:
             executors.EXECUTORS.get(self.executor)
         except UnknownChoiceError as exc:
             raise TvgError(f"--executor {self.executor}: {exc}") from None
-        if self.workers is not None and self.workers < 1:
-            raise TvgError("--workers must be >= 1 (e.g. 2)")
-        if self.shard_size < 1:
-            raise TvgError("--shard-size must be >= 1 (e.g. 1024)")
+        require_positive(self, "workers (e.g. 2)", "shard_size (e.g. 1024)")
 
 
 @dataclass
@@ -138,20 +130,16 @@ class EmbeddingError(TvgError):
 
 
 def embed_texts(
-    ws: Workspace,
-    texts: Sequence[str],
-    encoder: Encoder | str | None = None,
-    progress: bool = True,
-    chunk: int | None = None,
-    run: EmbeddingRunConfig | None = None,
+    ws: Workspace, texts: Sequence[str], encoder: Encoder | str | None = None, **options: Any
 ) -> np.ndarray:
     """Embeddings of `texts` (row i is texts[i]), L2-normalised float32.
 
     Cached texts are read from the workspace `embeddings` table; the others are embedded
     in shards through `run`'s executor (`chunk`: texts per shard, overriding
     `run.shard_size`) and appended to the table as one new version. Duplicated texts are
-    embedded once. See `embed` for the details."""
-    return embed(ws, texts, encoder, progress=progress, chunk=chunk, run=run).vectors
+    embedded once. `options` are `embed`'s (progress, chunk, run); see `embed` for the
+    details."""
+    return embed(ws, texts, encoder, **options).vectors
 
 
 def embed(

@@ -18,7 +18,7 @@ import itertools
 import json
 import shutil
 import time
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
@@ -41,6 +41,7 @@ from tvgcurate.exporters.activitynet import ActivityNetExporter
 from tvgcurate.exporters.base import ExportContext, Exporter
 from tvgcurate.exporters.charades_sta import CharadesExporter
 from tvgcurate.exporters.qvhighlights import QVHighlightsExporter
+from tvgcurate.keyvalue import setting
 from tvgcurate.registry import Registry
 from tvgcurate.schemas import SAMPLES
 
@@ -72,66 +73,37 @@ def phrase(shape: str, colour: str, template: int = 0, direction: str = "left to
 class DemoConfig:
     """Options of `tvgcurate demo-data`."""
 
-    out: Path = field(
-        metadata={"help": "Output directory (created; a previous demo there is replaced)."}
+    out: Path = setting(help="Output directory (created; a previous demo there is replaced).")
+    num_videos: int = setting(
+        12, "Videos to make, shared round robin among QVH, Charades-STA, ActivityNet."
     )
-    num_videos: int = field(
-        default=12,
-        metadata={
-            "help": "Videos to make, shared round robin among QVH, Charades-STA, ActivityNet."
-        },
+    seed: int = setting(0, "Random seed: same seed, same specs and annotation bytes.")
+    plant_errors: bool = setting(
+        False, "Plant annotation errors (listed under 'planted' in ground_truth.json)."
     )
-    seed: int = field(
-        default=0, metadata={"help": "Random seed: same seed, same specs and annotation bytes."}
+    error_rate: float = setting(
+        0.2, "Share of samples to plant errors in (at least one of each kind is planted)."
     )
-    plant_errors: bool = field(
-        default=False,
-        metadata={"help": "Plant annotation errors (listed under 'planted' in ground_truth.json)."},
+    width: int = setting(320, "Frame width (even).")
+    height: int = setting(240, "Frame height (a multiple of 4).")
+    fps: int = setting(24, "Frames per second.")
+    min_duration: int = setting(20, "Shortest video, seconds.")
+    max_duration: int = setting(60, "Longest video, seconds.")
+    min_shapes: int = setting(1, "Fewest shapes per video (each gets queries).")
+    max_shapes: int = setting(3, "Most shapes per video (1 = one shape per video).")
+    min_shape_seconds: float = setting(3.0, "Shortest time a shape is on screen.")
+    max_shape_seconds: float = setting(20.0, "Longest time a shape is on screen.")
+    queries_per_shape: int = setting(3, "Differently worded queries per shape.")
+    num_absent: int = setting(3, "Shape/colour combos per video listed as never appearing.")
+    write_videos: bool = setting(True, "Render the MP4s (off: annotations and ground truth only).")
+    crf: int = setting(23, "x264 quality (lower = better, bigger).")
+    threads: int = setting(0, "x264 threads (0 = auto).")
+    preset: str = setting(
+        "ultrafast",
+        "x264 preset. ultrafast: baseline-like, no B-frames (fast to render);"
+        " veryfast or slower: High profile with B-frames, like real uploads.",
     )
-    error_rate: float = field(
-        default=0.2,
-        metadata={
-            "help": "Share of samples to plant errors in (at least one of each kind is planted)."
-        },
-    )
-    width: int = field(default=320, metadata={"help": "Frame width (even)."})
-    height: int = field(default=240, metadata={"help": "Frame height (a multiple of 4)."})
-    fps: int = field(default=24, metadata={"help": "Frames per second."})
-    min_duration: int = field(default=20, metadata={"help": "Shortest video, seconds."})
-    max_duration: int = field(default=60, metadata={"help": "Longest video, seconds."})
-    min_shapes: int = field(
-        default=1, metadata={"help": "Fewest shapes per video (each gets queries)."}
-    )
-    max_shapes: int = field(
-        default=3, metadata={"help": "Most shapes per video (1 = one shape per video)."}
-    )
-    min_shape_seconds: float = field(
-        default=3.0, metadata={"help": "Shortest time a shape is on screen."}
-    )
-    max_shape_seconds: float = field(
-        default=20.0, metadata={"help": "Longest time a shape is on screen."}
-    )
-    queries_per_shape: int = field(
-        default=3, metadata={"help": "Differently worded queries per shape."}
-    )
-    num_absent: int = field(
-        default=3, metadata={"help": "Shape/colour combos per video listed as never appearing."}
-    )
-    write_videos: bool = field(
-        default=True, metadata={"help": "Render the MP4s (off: annotations and ground truth only)."}
-    )
-    crf: int = field(default=23, metadata={"help": "x264 quality (lower = better, bigger)."})
-    threads: int = field(default=0, metadata={"help": "x264 threads (0 = auto)."})
-    preset: str = field(
-        default="ultrafast",
-        metadata={
-            "help": "x264 preset. ultrafast: baseline-like, no B-frames (fast to render);"
-            " veryfast or slower: High profile with B-frames, like real uploads."
-        },
-    )
-    gop_seconds: float = field(
-        default=2.0, metadata={"help": "Keyframe interval in seconds (YouTube: about 2-5)."}
-    )
+    gop_seconds: float = setting(2.0, "Keyframe interval in seconds (YouTube: about 2-5).")
 
     def __post_init__(self):
         self.out = Path(self.out)

@@ -19,6 +19,7 @@ from typing import Any
 
 from rich.console import Console
 
+from tvgcurate.keyvalue import require_positive, setting
 from tvgcurate.registry import Registry
 from tvgcurate.schemas.constants import DEFAULT_ENCODER
 
@@ -27,39 +28,22 @@ from tvgcurate.schemas.constants import DEFAULT_ENCODER
 class DemoLoopConfig:
     """Options of `tvgcurate demo`."""
 
-    out: Path = field(metadata={"help": "Directory for the demo data, workspace and outputs."})
-    num_videos: int = field(default=12, metadata={"help": "Generated videos."})
-    seed: int = field(default=0, metadata={"help": "Random seed."})
-    plant_errors: bool = field(
-        default=True, metadata={"help": "Plant annotation errors for the audit."}
+    out: Path = setting(help="Directory for the demo data, workspace and outputs.")
+    num_videos: int = setting(12, "Generated videos.")
+    seed: int = setting(0, "Random seed.")
+    plant_errors: bool = setting(True, "Plant annotation errors for the audit.")
+    labelstudio_url: str | None = setting(
+        None, "Push to this Label Studio server instead of offline files."
     )
-    labelstudio_url: str | None = field(
-        default=None,
-        metadata={"help": "Push to this Label Studio server instead of offline files."},
-    )
-    train_steps: int = field(
-        default=4, metadata={"help": "SFT steps of the tiny model (a few: it shows the loop)."}
-    )
-    score_samples: int = field(
-        default=2, metadata={"help": "Answers per sample when scoring (K > 1: IoU spread)."}
-    )
-    relabel_top: int = field(
-        default=20, metadata={"help": "Samples sent to Label Studio (audit:top=N)."}
-    )
-    encoder: str = field(
-        default=DEFAULT_ENCODER,
-        metadata={"help": "Sentence encoder for build-irrelevant and the audit ('hashing': none)."},
+    train_steps: int = setting(4, "SFT steps of the tiny model (a few: it shows the loop).")
+    score_samples: int = setting(2, "Answers per sample when scoring (K > 1: IoU spread).")
+    relabel_top: int = setting(20, "Samples sent to Label Studio (audit:top=N).")
+    encoder: str = setting(
+        DEFAULT_ENCODER, "Sentence encoder for build-irrelevant and the audit ('hashing': none)."
     )
 
     def __post_init__(self):
-        from tvgcurate.errors import TvgError
-
-        if self.train_steps < 1:
-            raise TvgError("--train-steps must be >= 1")
-        if self.score_samples < 1:
-            raise TvgError("--score-samples must be >= 1")
-        if self.relabel_top < 1:
-            raise TvgError("--relabel-top must be >= 1")
+        require_positive(self, "train_steps", "score_samples", "relabel_top")
 
 
 @dataclass

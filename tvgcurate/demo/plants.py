@@ -18,6 +18,7 @@ import numpy as np
 
 from tvgcurate.demo.datasets import ANET, CHARADES, DATASETS, OTHER_SPLIT, QVH, style
 from tvgcurate.registry import Registry
+from tvgcurate.schemas.sample import has_windows
 
 ALL = DATASETS
 
@@ -326,15 +327,11 @@ def _noise(name: str):
     return deco
 
 
-def _relevant(r: dict) -> bool:
-    return (r.get("relevance") or "relevant") == "relevant"
-
-
 @_noise("moved")
 def _n_moved(r, before, same_video, rng):
     """The window moved by 30-60% of its length, still inside the video."""
     dur = float(r.get("duration_s") or 0.0)
-    if not (_relevant(r) and before and dur > 0):
+    if not (has_windows(r) and before and dur > 0):
         return None
     s, e = before[0]
     length = e - s
@@ -348,10 +345,10 @@ def _n_moved(r, before, same_video, rng):
 @_noise("swapped")
 def _n_swapped(r, before, same_video, rng):
     """The window of another query of the same video (a query/moment swap)."""
-    if not (_relevant(r) and before):
+    if not (has_windows(r) and before):
         return None
     others = [[(w["start"], w["end"]) for w in o["windows"]] for o in same_video
-              if _relevant(o) and o.get("windows")]  # fmt: skip
+              if has_windows(o) and o.get("windows")]  # fmt: skip
     others = [o for o in others if o != before]
     return (rng.choice(others), "relevant") if others else None
 
@@ -360,7 +357,7 @@ def _n_swapped(r, before, same_video, rng):
 def _n_false_positive(r, before, same_video, rng):
     """An absent query (irrelevant) labelled relevant with some window."""
     dur = float(r.get("duration_s") or 0.0)
-    if _relevant(r) or dur <= 0:
+    if has_windows(r) or dur <= 0:
         return None
     length = rng.uniform(0.15, 0.4) * dur
     s = rng.uniform(0.0, dur - length)
@@ -371,7 +368,7 @@ def _n_false_positive(r, before, same_video, rng):
 def _n_present_absent(r, before, same_video, rng):
     """A present query labelled absent: a relevant row made irrelevant, its windows removed
     (a bad PIR pair)."""
-    return ([], "irrelevant") if _relevant(r) and before else None
+    return ([], "irrelevant") if has_windows(r) and before else None
 
 
 @_noise("boundary")
@@ -379,7 +376,7 @@ def _n_boundary(r, before, same_video, rng):
     """A small boundary error: one end moved by 20-40% of the window's length (the window
     shifted or stretched/shrunk), inside the video."""
     dur = float(r.get("duration_s") or 0.0)
-    if not (_relevant(r) and before and dur > 0):
+    if not (has_windows(r) and before and dur > 0):
         return None
     s, e = before[0]
     d = rng.uniform(0.2, 0.4) * (e - s)

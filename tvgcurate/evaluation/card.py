@@ -115,6 +115,10 @@ def gt_sha256(windows: dict[str, np.ndarray]) -> str:
     return h.hexdigest()
 
 
+# what only a workspace's ground truth tells (None for a file's)
+_WORKSPACE_ONLY = ("sources", "splits", "samples_version", "samples_sha256", "labels", "relabelled")
+
+
 def ground_truth_info(gt, ws: Workspace | None = None, split: str | None = None) -> dict:
     """The ground truth the numbers are computed against (`gt`: an evaluation GroundTruth).
 
@@ -134,12 +138,7 @@ def ground_truth_info(gt, ws: Workspace | None = None, split: str | None = None)
             kind="file",
             file=str(path),
             file_sha256=file_sha256(path) if path.is_file() else None,
-            sources=None,
-            splits=None,
-            samples_version=None,
-            samples_sha256=None,
-            labels=None,
-            relabelled=None,
+            **dict.fromkeys(_WORKSPACE_ONLY),  # a file does not say
         )
         return out
     tv = ws.current("samples")

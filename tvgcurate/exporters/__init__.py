@@ -22,6 +22,7 @@ from tvgcurate.exporters.base import (
     parse_options,
     register,
 )
+from tvgcurate.keyvalue import setting
 from tvgcurate.registry import Registry
 from tvgcurate.schemas.sample import RELEVANCE_VALUES, WITH_WINDOWS, expects_refusal
 from tvgcurate.workspace import Workspace
@@ -37,24 +38,16 @@ def load_exporters() -> Registry[type[Exporter]]:
 class ExportConfig:
     """What `tvgcurate export` does."""
 
-    workspace: Path = field(metadata={"help": "Workspace to read."})
-    format: str = field(metadata={"help": "Output format (see `tvgcurate export --help`)."})
-    out: Path = field(metadata={"help": "Output file or directory."})
-    split: str | None = field(default=None, metadata={"help": "Only this split."})
-    source: str | None = field(
-        default=None, metadata={"help": "Only this dataset (source column)."}
-    )
-    version: int | None = field(
-        default=None, metadata={"help": "samples version (default: current)."}
-    )
-    relevance: list[str] | None = field(
-        default=None, metadata={"help": "Keep only these relevance values."}
-    )
-    include_irrelevant: bool = field(
-        default=False, metadata={"help": "Keep irrelevant/partial rows."}
-    )
-    overwrite: bool = field(default=False, metadata={"help": "Replace an existing output."})
-    options: dict = field(default_factory=dict, metadata={"help": "Format-specific options."})
+    workspace: Path = setting(help="Workspace to read.")
+    format: str = setting(help="Output format (see `tvgcurate export --help`).")
+    out: Path = setting(help="Output file or directory.")
+    split: str | None = setting(None, "Only this split.")
+    source: str | None = setting(None, "Only this dataset (source column).")
+    version: int | None = setting(None, "samples version (default: current).")
+    relevance: list[str] | None = setting(None, "Keep only these relevance values.")
+    include_irrelevant: bool = setting(False, "Keep irrelevant/partial rows.")
+    overwrite: bool = setting(False, "Replace an existing output.")
+    options: dict = setting(factory=dict, help="Format-specific options.")
 
     def __post_init__(self):
         exporter = EXPORTERS.get(self.format)  # an unknown name lists the formats

@@ -17,7 +17,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from tvgcurate.errors import TvgError
-from tvgcurate.exporters.base import ExportContext, Exporter, register
+from tvgcurate.exporters.base import ExportContext, Exporter, present_columns, register
 from tvgcurate.workspace import Workspace
 
 
@@ -51,21 +51,9 @@ class ActivityNetExporter(Exporter):
     carries_irrelevant = False
 
     def write(self, samples: pa.Table, out: Path, ctx: ExportContext) -> int:
-        cols = [
-            c
-            for c in (
-                "sample_id",
-                "video_id",
-                "query",
-                "windows",
-                "duration_s",
-                "source",
-                "source_qid",
-            )
-            if c in samples.column_names
-        ]
+        cols = ("sample_id", "video_id", "query", "windows", "duration_s", "source", "source_qid")
         by_video: dict[str, list[dict]] = {}
-        for row in samples.select(cols).to_pylist():
+        for row in present_columns(samples, cols).to_pylist():
             by_video.setdefault(row["video_id"], []).append(row)
         probed: dict[str, float] | None = None
         data: dict[str, dict] = {}

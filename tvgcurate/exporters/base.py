@@ -15,7 +15,9 @@ from pathlib import Path
 import pyarrow as pa
 
 from tvgcurate.errors import TvgError
+from tvgcurate.keyvalue import setting
 from tvgcurate.registry import Registry
+from tvgcurate.workspace import Workspace
 
 # Every module of this package is imported on the first read, so each format registers itself.
 EXPORTERS: Registry[type[Exporter]] = Registry("export format", package="tvgcurate.exporters")
@@ -41,9 +43,7 @@ class ExportContext:
     """What an exporter may need besides the samples: the workspace and the user's options."""
 
     workspace: Path | None = None
-    include_irrelevant: bool = field(
-        default=False, metadata={"help": "Keep irrelevant/partial rows (empty windows)."}
-    )
+    include_irrelevant: bool = setting(False, "Keep irrelevant/partial rows (empty windows).")
     options: dict = field(default_factory=dict)
     samples_version: int | None = None
     samples_sha256: str | None = None
@@ -96,6 +96,20 @@ class Exporter:
 
 
 # -- options ------------------------------------------------------------------------------
+
+# Options that several formats have: name -> (default, help), given once (`shared_option`).
+SHARED_OPTIONS: dict[str, tuple[typing.Any, str]] = {
+    "frames": ("keyframes", "keyframes (SAA; run `tvgcurate keyframes`) | uniform (ablation)."),
+    "max_frames": (None, "At most this many frames per sample (evenly thinned)."),
+    "timestamp_width": (None, "ETA digits before the point (default: longest video)."),
+    "prompt_template": (None, "Text after the frames with {query} (default: the model's)."),
+    "video_prefix": (None, "Write videos as PREFIX/<videos.path> (default: absolute paths)."),
+}
+
+
+def shared_option(name: str) -> typing.Any:
+    """The Options field of the option `name` of SHARED_OPTIONS."""
+    return setting(*SHARED_OPTIONS[name])
 
 
 def _coerce(value, tp, key: str, fmt: str):
@@ -158,14 +172,28 @@ def video_path(video: dict, root: Path | None, prefix: str | None = None) -> str
     return str(p if p.is_absolute() or root is None else (root / p).resolve())
 
 
-def with_videos(videos: dict[str, dict], rows, ctx: ExportContext) -> Iterator[tuple[dict, dict]]:
-    """(sample, video) for each sample whose video has a path; the others go to ctx.skipped."""
+def present_columns(table: pa.Table, columns) -> pa.Table:
+    """`table` with those of `columns` that it has, in that order."""
+    return table.select([c for c in columns if c in table.column_names])
+
+
+def video_rows(ws: Workspace) -> dict[str, dict]:
+    """The workspace's `videos` rows by video id."""
+    return {v["video_id"]: v for v in ws.read("videos").to_pylist()}
+
+
+def with_videos(
+    ws: Workspace, rows, ctx: ExportContext, prefix: str | None = None
+) -> Iterator[tuple[dict, dict, str]]:
+    """(sample, video, `video_path`) for each sample whose video has a path (under the
+    workspace's media root, or `prefix`); the others go to ctx.skipped."""
+    videos, root = video_rows(ws), ws.media_root()
     for s in rows:
         v = videos.get(s["video_id"])
         if v is None or not v.get("path"):
             ctx.skipped[s["sample_id"]] = f"video {s['video_id']!r} is not in the videos table"
             continue
-        yield s, v
+        yield s, v, video_path(v, root, prefix)
 
 
 def _remove(path: Path) -> None:

@@ -16,28 +16,25 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
 
 from tvgcurate.errors import TvgError
 from tvgcurate.exporters.base import ExportContext, Exporter, register
+from tvgcurate.keyvalue import setting
 
 _BREAK = re.compile(r"\r\n|[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]")  # what str.splitlines splits on
 
 
 @dataclass
 class CharadesOptions:
-    newlines: str = field(
-        default="error",
-        metadata={"help": "A query with a line break: error | space (replace it by a space)."},
+    newlines: str = setting(
+        "error", "A query with a line break: error | space (replace it by a space)."
     )
-    durations: bool = field(
-        default=True,
-        metadata={
-            "help": "Also write Charades_v1_<name>.csv (id,length) so re-ingest keeps durations."
-        },
+    durations: bool = setting(
+        True, "Also write Charades_v1_<name>.csv (id,length) so re-ingest keeps durations."
     )
 
     def __post_init__(self):

@@ -19,7 +19,7 @@ import datetime as _dt
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
@@ -27,6 +27,7 @@ import pyarrow as pa
 from tvgcurate import __version__
 from tvgcurate.errors import TvgError
 from tvgcurate.exporters.base import ExportContext, Exporter
+from tvgcurate.keyvalue import setting
 from tvgcurate.workspace import current_command
 
 # What is known of each source's annotation terms (the card repeats it; it is no legal advice).
@@ -215,10 +216,8 @@ def check_split_names(names) -> None:
 class CardOptions:
     """The options every DatasetDict format has (the card's licence, the shard size)."""
 
-    license: str | None = field(
-        default=None, metadata={"help": "Card licence id (default: from the sources)."}
-    )
-    max_shard_mb: float = field(default=500.0, metadata={"help": "Parquet shard size target (MB)."})
+    license: str | None = setting(None, "Card licence id (default: from the sources).")
+    max_shard_mb: float = setting(500.0, "Parquet shard size target (MB).")
 
     def __post_init__(self):
         if not self.max_shard_mb > 0:

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
@@ -42,9 +42,9 @@ from tvgcurate.exporters.base import (
     ExportContext,
     Exporter,
     register,
-    video_path,
     with_videos,
 )
+from tvgcurate.keyvalue import setting
 from tvgcurate.workspace import Workspace
 
 LOADER = "load_fiftyone.py"
@@ -75,14 +75,10 @@ print("open it with: fiftyone app launch " + name)
 
 @dataclass
 class FiftyOneOptions:
-    top: int = field(default=50, metadata={"help": "Saved view: the first N of the ranking."})
-    run_id: str | None = field(
-        default=None, metadata={"help": "Predictions run (default: the last in the table)."}
-    )
-    audit_id: str | None = field(
-        default=None, metadata={"help": "Audit run (default: the last in the table)."}
-    )
-    name: str | None = field(default=None, metadata={"help": "Dataset name (default: OUT's name)."})
+    top: int = setting(50, "Saved view: the first N of the ranking.")
+    run_id: str | None = setting(None, "Predictions run (default: the last in the table).")
+    audit_id: str | None = setting(None, "Audit run (default: the last in the table).")
+    name: str | None = setting(None, "Dataset name (default: OUT's name).")
 
     def __post_init__(self):
         if self.top < 0:
@@ -136,8 +132,6 @@ class FiftyOneExporter(Exporter):
     def write(self, samples: pa.Table, out: Path, ctx: ExportContext) -> int:
         opts = self.options(ctx)
         ws = Workspace(ctx.workspace)
-        videos = {v["video_id"]: v for v in ws.read("videos").to_pylist()}
-        root = ws.media_root()
         preds: dict[str, dict] = {}
         run_id = None
         if (t := _table(ws, "predictions")) is not None:
@@ -153,8 +147,7 @@ class FiftyOneExporter(Exporter):
             audit_id = t.column("audit_id")[0].as_py() if t.num_rows else None
         (out / "frames").mkdir()
         docs = []
-        for s, v in with_videos(videos, samples.to_pylist(), ctx):
-            path = video_path(v, root)
+        for s, v, path in with_videos(ws, samples.to_pylist(), ctx):
             duration = float(v.get("duration_s") or s.get("duration_s") or 0.0)
             fps = float(v.get("fps") or 0.0)
             total = int(v.get("num_frames") or round(duration * fps) or 1)

@@ -11,11 +11,12 @@ absolute unless `relative_paths` is set (then relative to the export directory).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from tvgcurate.errors import TvgError
-from tvgcurate.exporters.base import ExportContext
+from tvgcurate.exporters.base import ExportContext, shared_option
+from tvgcurate.keyvalue import setting
 from tvgcurate.workspace import Workspace
 
 IMAGE_TOKEN = "<image>"
@@ -25,24 +26,11 @@ IMAGE_TOKEN = "<image>"
 class FrameOptions:
     """The options every frame-based trainer export has."""
 
-    max_frames: int | None = field(
-        default=None, metadata={"help": "At most this many frames per sample (evenly thinned)."}
-    )
-    frames: str = field(
-        default="keyframes",
-        metadata={"help": "keyframes (SAA; run `tvgcurate keyframes`) | uniform (ablation)."},
-    )
-    timestamp_width: int | None = field(
-        default=None, metadata={"help": "ETA digits before the point (default: longest video)."}
-    )
-    prompt_template: str | None = field(
-        default=None,
-        metadata={"help": "Text after the frames with {query} (default: the model's)."},
-    )
-    relative_paths: bool = field(
-        default=False,
-        metadata={"help": "Write image paths relative to the export directory."},
-    )
+    max_frames: int | None = shared_option("max_frames")
+    frames: str = shared_option("frames")
+    timestamp_width: int | None = shared_option("timestamp_width")
+    prompt_template: str | None = shared_option("prompt_template")
+    relative_paths: bool = setting(False, "Write image paths relative to the export directory.")
 
     def input_config(self):
         from tvgcurate.model.inputs import InputConfig
@@ -81,22 +69,29 @@ def placeholder_text(prompt: list[dict]) -> str:
     )
 
 
-def frame_records(samples, out: Path, ctx: ExportContext, opts: FrameOptions, fmt_name: str):
-    """(records, ETA format): build the inputs and write each video's frames under `out`."""
+def model_inputs(rows: list[dict], ctx: ExportContext, opts, fmt_name: str):
+    """(InputConfig, BuiltInputs): the model's inputs of the samples `rows` under the format's
+    options (`opts.input_config()`); a sample that fails goes to ctx.skipped, none at all
+    refuses."""
     from tvgcurate.model.inputs import build_inputs
 
     try:
         icfg = opts.input_config()
     except ValueError as exc:
         raise TvgError(f"format {fmt_name!r}: {exc}") from None
-    ws = Workspace(ctx.workspace)
-    rows = samples.to_pylist()
-    by_id = {r["sample_id"]: r for r in rows}
-    built = build_inputs(ws, icfg, samples=rows)
+    built = build_inputs(Workspace(ctx.workspace), icfg, samples=rows)
     ctx.skipped.update(built.errors)
     if not built.inputs:
         first = "; ".join(f"{k}: {v}" for k, v in list(built.errors.items())[:2])
         raise TvgError(f"no sample could be turned into model inputs ({first})")
+    return icfg, built
+
+
+def frame_records(samples, out: Path, ctx: ExportContext, opts: FrameOptions, fmt_name: str):
+    """(records, ETA format): build the inputs and write each video's frames under `out`."""
+    rows = samples.to_pylist()
+    by_id = {r["sample_id"]: r for r in rows}
+    _, built = model_inputs(rows, ctx, opts, fmt_name)
     final = Path(ctx.out) if ctx.out is not None else Path(out)
     written: dict[tuple[str, float], str] = {}
     records = []

@@ -10,7 +10,7 @@ equal the selected samples.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 from tvgcurate.errors import TvgError
 from tvgcurate.exporters.base import ExportContext, register
 from tvgcurate.exporters.datasetdict import CardOptions, DatasetDictExporter
+from tvgcurate.keyvalue import setting
 from tvgcurate.workspace import Workspace
 
 IMAGE = pa.struct([("bytes", pa.binary()), ("path", pa.string())])
@@ -48,11 +49,8 @@ DESCRIPTIONS = {
 
 @dataclass
 class HFOptions(CardOptions):
-    frames: str = field(
-        default="auto",
-        metadata={
-            "help": "auto: add cached SAA frames when table `frames` exists | none | require."
-        },
+    frames: str = setting(
+        "auto", "auto: add cached SAA frames when table `frames` exists | none | require."
     )
 
     def __post_init__(self):

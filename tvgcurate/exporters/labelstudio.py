@@ -11,30 +11,30 @@ the workspace's media root (what `tvgcurate labelstudio serve` sets up), or
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
 
 from tvgcurate.errors import TvgError
 from tvgcurate.exporters.base import ExportContext, Exporter, register
+from tvgcurate.keyvalue import setting
 from tvgcurate.workspace import Workspace
 
 
 @dataclass
 class LabelStudioOptions:
-    media_root: Path | None = field(
-        default=None, metadata={"help": "Directory of the videos (default: recorded by ingest)."}
+    media_root: Path | None = setting(
+        None, "Directory of the videos (default: recorded by ingest)."
     )
-    document_root: Path | None = field(
-        default=None,
-        metadata={"help": "The server's LOCAL_FILES_DOCUMENT_ROOT (default: media root's parent)."},
+    document_root: Path | None = setting(
+        None, "The server's LOCAL_FILES_DOCUMENT_ROOT (default: media root's parent)."
     )
-    video_url_prefix: str | None = field(
-        default=None, metadata={"help": "Videos on a web server: URL = PREFIX/<videos.path>."}
+    video_url_prefix: str | None = setting(
+        None, "Videos on a web server: URL = PREFIX/<videos.path>."
     )
-    with_predictions: str | None = field(
-        default=None, metadata={"help": "A predictions run_id, sent as a second prediction."}
+    with_predictions: str | None = setting(
+        None, "A predictions run_id, sent as a second prediction."
     )
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
@@ -29,6 +29,7 @@ import pyarrow as pa
 from tvgcurate.exporters.base import ExportContext, Exporter, register
 from tvgcurate.exporters.frames import FrameOptions, frame_records
 from tvgcurate.exporters.sharegpt import ShareGPTExporter, dataset_info_entry
+from tvgcurate.keyvalue import setting
 
 TAGS = {
     "role_tag": "role",
@@ -40,10 +41,8 @@ TAGS = {
 
 @dataclass
 class LlamaFactoryOptions(FrameOptions):
-    media: str = field(
-        default="images", metadata={"help": "images (SAA frames) | video (whole video file)."}
-    )
-    name: str | None = field(default=None, metadata={"help": "Dataset name (default: OUT's name)."})
+    media: str = setting("images", "images (SAA frames) | video (whole video file).")
+    name: str | None = setting(None, "Dataset name (default: OUT's name).")
 
     def __post_init__(self):
         if self.media not in ("images", "video"):

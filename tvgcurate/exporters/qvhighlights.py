@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from tvgcurate.exporters.base import ExportContext, Exporter, register
+from tvgcurate.exporters.base import ExportContext, Exporter, present_columns, register
 from tvgcurate.exporters.numbers import plain, qid_value
 from tvgcurate.schemas.sample import has_windows
 
@@ -50,30 +50,29 @@ def qvh_record(row: dict) -> dict:
     return rec
 
 
+# the samples columns a QVHighlights record is made of (`qvh_record`)
+QVH_COLUMNS = (
+    "sample_id",
+    "source_qid",
+    "source_qid_type",
+    "query",
+    "duration_s",
+    "video_id",
+    "relevant_clip_ids",
+    "saliency",
+    "windows",
+    "relevance",
+)
+
+
 @register("qvhighlights")
 class QVHighlightsExporter(Exporter):
     """native jsonl (qid, query, duration, vid, relevant_windows, ...); exact round trip."""
 
     def write(self, samples: pa.Table, out: Path, ctx: ExportContext) -> int:
-        cols = [
-            c
-            for c in (
-                "sample_id",
-                "source_qid",
-                "source_qid_type",
-                "query",
-                "duration_s",
-                "video_id",
-                "relevant_clip_ids",
-                "saliency",
-                "windows",
-                "relevance",
-            )
-            if c in samples.column_names
-        ]
         n = 0
         with open(out, "w", encoding="utf-8", newline="\n") as fh:
-            for batch in samples.select(cols).to_batches(max_chunksize=50_000):
+            for batch in present_columns(samples, QVH_COLUMNS).to_batches(max_chunksize=50_000):
                 for row in batch.to_pylist():
                     fh.write(json.dumps(qvh_record(row)) + "\n")  # ASCII escapes, as the release
                     n += 1

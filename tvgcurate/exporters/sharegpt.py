@@ -18,7 +18,7 @@ Samples whose video is not in the `videos` table are left out and reported.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
@@ -28,9 +28,11 @@ from tvgcurate.exporters.base import (
     ExportContext,
     Exporter,
     register,
-    video_path,
+    shared_option,
+    video_rows,
     with_videos,
 )
+from tvgcurate.keyvalue import setting
 from tvgcurate.workspace import Workspace
 
 VIDEO_TOKEN = "<video>"
@@ -38,24 +40,15 @@ VIDEO_TOKEN = "<video>"
 
 @dataclass
 class ShareGPTOptions:
-    style: str = field(
-        default="messages",
-        metadata={"help": "messages (role/content) | conversations (from/value, human/gpt)."},
+    style: str = setting(
+        "messages", "messages (role/content) | conversations (from/value, human/gpt)."
     )
-    video_prefix: str | None = field(
-        default=None,
-        metadata={"help": "Write videos as PREFIX/<videos.path> (default: absolute paths)."},
+    video_prefix: str | None = shared_option("video_prefix")
+    timestamp_width: int | None = shared_option("timestamp_width")
+    prompt_template: str | None = setting(
+        None, "User text after <video>, with {query} (default: the model's)."
     )
-    timestamp_width: int | None = field(
-        default=None, metadata={"help": "ETA digits before the point (default: longest video)."}
-    )
-    prompt_template: str | None = field(
-        default=None,
-        metadata={"help": "User text after <video>, with {query} (default: the model's)."},
-    )
-    dataset_info: bool = field(
-        default=False, metadata={"help": "Also write LLaMA-Factory's dataset_info.json beside OUT."}
-    )
+    dataset_info: bool = setting(False, "Also write LLaMA-Factory's dataset_info.json beside OUT.")
 
     def __post_init__(self):
         if self.style not in ("messages", "conversations"):
@@ -108,18 +101,15 @@ class ShareGPTExporter(Exporter):
 
         opts = self.options(ctx)
         ws = Workspace(ctx.workspace)
-        videos = {v["video_id"]: v for v in ws.read("videos").to_pylist()}
         if opts.timestamp_width:
             fmt = TimestampFormat(opts.timestamp_width)
         else:  # the same width `tvgcurate train` picks: the workspace's longest video
             fmt = dataset_format(
-                ws.read("samples", columns=["duration_s"]).to_pylist(), videos.values()
+                ws.read("samples", columns=["duration_s"]).to_pylist(), video_rows(ws).values()
             )
-        root = ws.media_root()
         template = opts.prompt_template or DEFAULT_PROMPT
         records = []
-        for s, v in with_videos(videos, samples.to_pylist(), ctx):
-            path = video_path(v, root, opts.video_prefix)
+        for s, _, path in with_videos(ws, samples.to_pylist(), ctx, opts.video_prefix):
             user = VIDEO_TOKEN + template.format(query=s["query"])
             rec = _turns(user, target_answer(s, fmt), opts.style)
             rec["videos"] = [path]

@@ -18,7 +18,7 @@ ETA answer names) and is counted in the notes. Video paths (Time-R1) are absolut
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
@@ -28,22 +28,18 @@ from tvgcurate.exporters.base import (
     ExportContext,
     Exporter,
     register,
-    video_path,
+    shared_option,
     with_videos,
 )
+from tvgcurate.keyvalue import setting
 from tvgcurate.schemas.sample import gt_windows
 from tvgcurate.workspace import Workspace
 
 
 @dataclass
 class TimeR1Options:
-    layout: str = field(
-        default="time-r1", metadata={"help": "time-r1 (list of records) | timezero (per video)."}
-    )
-    video_prefix: str | None = field(
-        default=None,
-        metadata={"help": "Write videos as PREFIX/<videos.path> (default: absolute paths)."},
-    )
+    layout: str = setting("time-r1", "time-r1 (list of records) | timezero (per video).")
+    video_prefix: str | None = shared_option("video_prefix")
 
     def __post_init__(self):
         if self.layout not in ("time-r1", "timezero"):
@@ -60,13 +56,11 @@ class TimeR1Exporter(Exporter):
     def write(self, samples: pa.Table, out: Path, ctx: ExportContext) -> int:
         opts = self.options(ctx)
         ws = Workspace(ctx.workspace)
-        videos = {v["video_id"]: v for v in ws.read("videos").to_pylist()}
-        root = ws.media_root()
         records: list[dict] = []
         per_video: dict[str, dict] = {}
         several = 0
         rows = sorted(samples.to_pylist(), key=lambda r: r["sample_id"])
-        for s, v in with_videos(videos, rows, ctx):
+        for s, v, path in with_videos(ws, rows, ctx, opts.video_prefix):
             wins = gt_windows(s)  # sorted by start; none for a refusal target
             if not wins:
                 ctx.skipped[s["sample_id"]] = "no window"
@@ -77,7 +71,7 @@ class TimeR1Exporter(Exporter):
             if opts.layout == "time-r1":
                 records.append(
                     {
-                        "video": video_path(v, root, opts.video_prefix),
+                        "video": path,
                         "duration": duration,
                         "timestamp": [float(start), float(end)],
                         "sentence": s["query"],

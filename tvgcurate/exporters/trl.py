@@ -25,43 +25,30 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
 
-from tvgcurate.errors import TvgError
-from tvgcurate.exporters.base import ExportContext, register
+from tvgcurate.exporters.base import ExportContext, register, shared_option
 from tvgcurate.exporters.datasetdict import CardOptions, DatasetDictExporter
-from tvgcurate.workspace import Workspace
+from tvgcurate.exporters.frames import model_inputs
+from tvgcurate.keyvalue import setting
 
 INPUTS_FILE = "tvgcurate_inputs.json"  # the name tvgcurate.model.loading uses
 
 
 @dataclass
 class TRLOptions(CardOptions):
-    layout: str = field(
-        default="prompt-completion",
-        metadata={"help": "prompt-completion (SFT and GRPO) | messages (SFT-only tools)."},
+    layout: str = setting(
+        "prompt-completion", "prompt-completion (SFT and GRPO) | messages (SFT-only tools)."
     )
-    frames: str = field(
-        default="keyframes",
-        metadata={"help": "keyframes (SAA; run `tvgcurate keyframes`) | uniform (ablation)."},
-    )
-    max_frames: int | None = field(
-        default=None, metadata={"help": "At most this many frames per sample (evenly thinned)."}
-    )
-    uniform_fps: float = field(default=1.0, metadata={"help": "Frame rate of frames=uniform."})
-    uniform_tokens: int = field(
-        default=4, metadata={"help": "Visual tokens per frame of frames=uniform."}
-    )
-    timestamp_width: int | None = field(
-        default=None, metadata={"help": "ETA digits before the point (default: longest video)."}
-    )
-    prompt_template: str | None = field(
-        default=None,
-        metadata={"help": "Text after the frames with {query} (default: the model's)."},
-    )
+    frames: str = shared_option("frames")
+    max_frames: int | None = shared_option("max_frames")
+    uniform_fps: float = setting(1.0, "Frame rate of frames=uniform.")
+    uniform_tokens: int = setting(4, "Visual tokens per frame of frames=uniform.")
+    timestamp_width: int | None = shared_option("timestamp_width")
+    prompt_template: str | None = shared_option("prompt_template")
 
     def __post_init__(self):
         super().__post_init__()
@@ -124,20 +111,9 @@ class TRLExporter(DatasetDictExporter):
     DESCRIPTIONS = DESCRIPTIONS
 
     def build(self, samples: pa.Table, out: Path, ctx: ExportContext) -> int:
-        from tvgcurate.model.inputs import build_inputs
-
         opts = self.options(ctx)
-        try:
-            icfg = opts.input_config()
-        except ValueError as exc:
-            raise TvgError(f"format 'trl': {exc}") from None
-        ws = Workspace(ctx.workspace)
         rows_in = samples.to_pylist()
-        built = build_inputs(ws, icfg, samples=rows_in)
-        ctx.skipped.update(built.errors)
-        if not built.inputs:
-            first = "; ".join(f"{k}: {v}" for k, v in list(built.errors.items())[:2])
-            raise TvgError(f"no sample could be turned into model inputs ({first})")
+        icfg, built = model_inputs(rows_in, ctx, opts, "trl")
         extra = {
             r["sample_id"]: {"video_id": r["video_id"], "source": r["source"], "split": r["split"]}
             for r in rows_in

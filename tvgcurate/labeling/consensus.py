@@ -27,6 +27,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from tvgcurate.errors import TvgError
+from tvgcurate.keyvalue import setting
 from tvgcurate.labeling import records
 from tvgcurate.labeling.offline import sample_hash
 from tvgcurate.schemas.labels import CONSENSUS_COLUMNS
@@ -39,17 +40,12 @@ EXTRA_COLUMNS = CONSENSUS_COLUMNS  # added to samples (tvgcurate.schemas.labels)
 
 @dataclass
 class ConsensusConfig:
-    workspace: Path = field(metadata={"help": "Workspace directory."})
-    project: str | None = field(default=None, metadata={"help": "Only labels of this project."})
-    round: str | None = field(
-        default=None, metadata={"help": "Round name for origin=relabel:<round> (default: project)."}
-    )
-    min_iou: float = field(
-        default=0.5, metadata={"help": "Mean pairwise IoU the annotators' windows must reach."}
-    )
-    min_annotators: int | None = field(
-        default=None,
-        metadata={"help": "Annotators a sample needs (default: the project's overlap, else 1)."},
+    workspace: Path = setting(help="Workspace directory.")
+    project: str | None = setting(None, "Only labels of this project.")
+    round: str | None = setting(None, "Round name for origin=relabel:<round> (default: project).")
+    min_iou: float = setting(0.5, "Mean pairwise IoU the annotators' windows must reach.")
+    min_annotators: int | None = setting(
+        None, "Annotators a sample needs (default: the project's overlap, else 1)."
     )
 
     def __post_init__(self) -> None:

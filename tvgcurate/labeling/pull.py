@@ -19,6 +19,7 @@ import pyarrow as pa
 
 from tvgcurate import schemas
 from tvgcurate.errors import TvgError
+from tvgcurate.keyvalue import setting
 from tvgcurate.labeling import config as lc
 from tvgcurate.labeling import records
 from tvgcurate.labeling.client import DEFAULT_URL, LabelStudioClient, RetryPolicy, connect
@@ -32,14 +33,12 @@ LABELS_SCHEMA = LABELS_TABLE  # the stored labels table (tvgcurate.schemas.label
 
 @dataclass
 class PullConfig:
-    workspace: Path = field(metadata={"help": "Workspace directory."})
-    project: str = field(default="", metadata={"help": "Label Studio project title."})
-    url: str = field(default=DEFAULT_URL, metadata={"help": "Label Studio URL."})
+    workspace: Path = setting(help="Workspace directory.")
+    project: str = setting("", "Label Studio project title.")
+    url: str = setting(DEFAULT_URL, "Label Studio URL.")
     api_key: str | None = field(default=None, repr=False, metadata={"help": "From the env only."})
-    round: str | None = field(
-        default=None, metadata={"help": "Round name stored on labels (default: the project)."}
-    )
-    retries: int = field(default=5, metadata={"help": "Connection attempts (with backoff)."})
+    round: str | None = setting(None, "Round name stored on labels (default: the project).")
+    retries: int = setting(5, "Connection attempts (with backoff).")
 
     def __post_init__(self) -> None:
         if not self.project:

@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tvgcurate.errors import TvgError
+from tvgcurate.keyvalue import setting
 from tvgcurate.labeling import records
 from tvgcurate.labeling.client import (
     DEFAULT_URL,
@@ -34,18 +35,18 @@ from tvgcurate.workspace import Workspace
 
 @dataclass
 class PushConfig:
-    workspace: Path = field(metadata={"help": "Workspace directory."})
-    project: str = field(default="", metadata={"help": "Label Studio project title."})
-    select: str = field(default="needs_review", metadata={"help": "Which samples (see select.py)."})
-    media: MediaSource | None = field(default=None, metadata={"help": "Where videos are served."})
-    url: str = field(default=DEFAULT_URL, metadata={"help": "Label Studio URL."})
+    workspace: Path = setting(help="Workspace directory.")
+    project: str = setting("", "Label Studio project title.")
+    select: str = setting("needs_review", "Which samples (see select.py).")
+    media: MediaSource | None = setting(None, "Where videos are served.")
+    url: str = setting(DEFAULT_URL, "Label Studio URL.")
     api_key: str | None = field(default=None, repr=False, metadata={"help": "From the env only."})
-    with_predictions: str | None = field(
-        default=None, metadata={"help": "A predictions run_id sent as a second prediction."}
+    with_predictions: str | None = setting(
+        None, "A predictions run_id sent as a second prediction."
     )
-    out: Path | None = field(default=None, metadata={"help": "Offline: write files here instead."})
-    batch_size: int = field(default=100, metadata={"help": "Tasks per import request."})
-    retries: int = field(default=5, metadata={"help": "Connection attempts (with backoff)."})
+    out: Path | None = setting(None, "Offline: write files here instead.")
+    batch_size: int = setting(100, "Tasks per import request.")
+    retries: int = setting(5, "Connection attempts (with backoff).")
 
     def __post_init__(self) -> None:
         if self.out is None:

@@ -9,21 +9,20 @@ both sides have the same count), how many queries were rewritten, and how releva
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from tvgcurate.errors import TvgError
+from tvgcurate.keyvalue import setting
 from tvgcurate.metrics import boundary_shift, windows_differ
 from tvgcurate.workspace import Workspace
 
 
 @dataclass
 class StatsConfig:
-    workspace: Path = field(metadata={"help": "Workspace directory."})
-    version: int | None = field(
-        default=None, metadata={"help": "Samples version (default: current)."}
-    )
-    round: str | None = field(default=None, metadata={"help": "Only this relabel round."})
+    workspace: Path = setting(help="Workspace directory.")
+    version: int | None = setting(None, "Samples version (default: current).")
+    round: str | None = setting(None, "Only this relabel round.")
 
 
 def relabel_stats(cfg: StatsConfig) -> dict:

@@ -30,7 +30,7 @@ from typing import Any
 
 from tvgcurate.errors import TvgError
 from tvgcurate.keyvalue import apply as kv_apply
-from tvgcurate.keyvalue import assign
+from tvgcurate.keyvalue import assign, setting
 from tvgcurate.keyvalue import value as yaml_value
 from tvgcurate.model.inputs import InputConfig
 from tvgcurate.model.tiny import TinyConfig
@@ -75,63 +75,47 @@ def check_peft(spec: dict) -> None:
 class StageConfig:
     """Options shared by both stages (names as in transformers' TrainingArguments)."""
 
-    learning_rate: float = field(default=5e-4, metadata={"help": "Peak learning rate."})
-    max_steps: int = field(default=100, metadata={"help": "Optimizer steps (-1: use epochs)."})
-    num_train_epochs: float = field(default=1.0, metadata={"help": "Epochs when max_steps is -1."})
-    per_device_train_batch_size: int = field(
-        default=8, metadata={"help": "Rows per device per step (GRPO: completions, not prompts)."}
+    learning_rate: float = setting(5e-4, "Peak learning rate.")
+    max_steps: int = setting(100, "Optimizer steps (-1: use epochs).")
+    num_train_epochs: float = setting(1.0, "Epochs when max_steps is -1.")
+    per_device_train_batch_size: int = setting(
+        8, "Rows per device per step (GRPO: completions, not prompts)."
     )
-    gradient_accumulation_steps: int = field(default=1, metadata={"help": "Accumulation steps."})
-    warmup_ratio: float = field(default=0.05, metadata={"help": "Share of steps to warm up."})
-    lr_scheduler_type: str = field(default="cosine", metadata={"help": "transformers scheduler."})
-    weight_decay: float = field(default=0.0, metadata={"help": "AdamW weight decay."})
-    max_grad_norm: float = field(default=1.0, metadata={"help": "Gradient clipping norm."})
-    bf16: bool = field(
-        default=False, metadata={"help": "bf16 mixed precision (GPU, or CPU autocast)."}
+    gradient_accumulation_steps: int = setting(1, "Accumulation steps.")
+    warmup_ratio: float = setting(0.05, "Share of steps to warm up.")
+    lr_scheduler_type: str = setting("cosine", "transformers scheduler.")
+    weight_decay: float = setting(0.0, "AdamW weight decay.")
+    max_grad_norm: float = setting(1.0, "Gradient clipping norm.")
+    bf16: bool = setting(False, "bf16 mixed precision (GPU, or CPU autocast).")
+    gradient_checkpointing: bool = setting(False, "Trade compute for memory.")
+    logging_steps: int = setting(1, "Log every N steps.")
+    save_steps: int = setting(50, "Checkpoint every N steps.")
+    save_total_limit: int | None = setting(2, "Checkpoints kept.")
+    irrelevant_share: float | None = setting(
+        None,
+        "Share of irrelevant/partial rows in the training data (0..1); None keeps the "
+        "workspace's mix. Fewer irrelevant rows than needed: all are used.",
     )
-    gradient_checkpointing: bool = field(
-        default=False, metadata={"help": "Trade compute for memory."}
+    max_rows: int | None = setting(
+        None,
+        "Train on a fixed pool of at most this many rows of the stage's mix, with the "
+        "same irrelevant share (None: every row). max_steps beyond one pass replays the "
+        "pool, so GRPO's reward per pass is over the same prompts (docs/learning.md).",
     )
-    logging_steps: int = field(default=1, metadata={"help": "Log every N steps."})
-    save_steps: int = field(default=50, metadata={"help": "Checkpoint every N steps."})
-    save_total_limit: int | None = field(default=2, metadata={"help": "Checkpoints kept."})
-    irrelevant_share: float | None = field(
-        default=None,
-        metadata={
-            "help": "Share of irrelevant/partial rows in the training data (0..1); None keeps the "
-            "workspace's mix. Fewer irrelevant rows than needed: all are used."
-        },
+    max_seconds: float | None = setting(
+        None,
+        "Stop the stage after this many seconds (a safety net: set max_steps from "
+        "the measured step time so that the schedule still decays).",
     )
-    max_rows: int | None = field(
-        default=None,
-        metadata={
-            "help": "Train on a fixed pool of at most this many rows of the stage's mix, with the "
-            "same irrelevant share (None: every row). max_steps beyond one pass replays the "
-            "pool, so GRPO's reward per pass is over the same prompts (docs/learning.md)."
-        },
+    trl_args: dict[str, Any] = setting(
+        factory=dict, help="Any other SFTConfig / GRPOConfig option, passed through unchanged."
     )
-    max_seconds: float | None = field(
-        default=None,
-        metadata={
-            "help": "Stop the stage after this many seconds (a safety net: set max_steps from "
-            "the measured step time so that the schedule still decays)."
-        },
+    peft: dict[str, Any] | None = setting(
+        None,
+        "LoRA through TRL's peft_config: {r, alpha, dropout, target_modules} "
+        "(tvgcurate.model.lora); None trains every weight.",
     )
-    trl_args: dict[str, Any] = field(
-        default_factory=dict,
-        metadata={"help": "Any other SFTConfig / GRPOConfig option, passed through unchanged."},
-    )
-    peft: dict[str, Any] | None = field(
-        default=None,
-        metadata={
-            "help": "LoRA through TRL's peft_config: {r, alpha, dropout, target_modules} "
-            "(tvgcurate.model.lora); None trains every weight."
-        },
-    )
-    merge_adapter: bool = field(
-        default=False,
-        metadata={"help": "LoRA: also merge the adapter into the weights of final/."},
-    )
+    merge_adapter: bool = setting(False, "LoRA: also merge the adapter into the weights of final/.")
 
     def __post_init__(self):
         if self.peft is not None:
@@ -154,20 +138,13 @@ class PretrainStageConfig(StageConfig):
     """The `tiny` model's stand-in for pretraining (tvgcurate.model.pretrain): yes/no and
     caption rows on short clips, trained like SFT. Never for real weights."""
 
-    kinds: list[str] = field(
-        default_factory=lambda: ["presence"],
-        metadata={"help": "Row kinds, mixed evenly: presence (yes/no), caption."},
+    kinds: list[str] = setting(
+        factory=lambda: ["presence"], help="Row kinds, mixed evenly: presence (yes/no), caption."
     )
-    clip_frames: int = field(default=4, metadata={"help": "Frames per clip at most."})
-    rows_per_sample: int = field(default=2, metadata={"help": "Rows drawn from each sample."})
-    contrast: bool = field(
-        default=False,
-        metadata={"help": "presence: ask each clip about every query of its video too."},
-    )
-    turns: int = field(
-        default=1,
-        metadata={"help": "presence: questions per clip in one multi-turn row (1: one each)."},
-    )
+    clip_frames: int = setting(4, "Frames per clip at most.")
+    rows_per_sample: int = setting(2, "Rows drawn from each sample.")
+    contrast: bool = setting(False, "presence: ask each clip about every query of its video too.")
+    turns: int = setting(1, "presence: questions per clip in one multi-turn row (1: one each).")
 
     def __post_init__(self):
         super().__post_init__()
@@ -195,12 +172,10 @@ class PretrainStageConfig(StageConfig):
 class SFTStageConfig(StageConfig):
     """Supervised fine-tuning on ETA answers (irrelevant/partial rows: the refusal)."""
 
-    turns: int = field(
-        default=1,
-        metadata={
-            "help": "Questions per row: >1 makes multi-turn rows, each sample then up to turns-1 "
-            "other samples of its video on the same frames (trained on every answer)."
-        },
+    turns: int = setting(
+        1,
+        "Questions per row: >1 makes multi-turn rows, each sample then up to turns-1 "
+        "other samples of its video on the same frames (trained on every answer).",
     )
 
     def __post_init__(self):
@@ -213,35 +188,29 @@ class SFTStageConfig(StageConfig):
 class GRPOStageConfig(StageConfig):
     """PIR-GRPO with TRL's GRPOTrainer; every TRL loss type and option is available."""
 
-    learning_rate: float = field(default=1e-4, metadata={"help": "Peak learning rate."})
-    lr_scheduler_type: str = field(default="constant", metadata={"help": "transformers scheduler."})
-    num_generations: int = field(
-        default=8, metadata={"help": "Group size: completions per prompt."}
+    learning_rate: float = setting(1e-4, "Peak learning rate.")
+    lr_scheduler_type: str = setting("constant", "transformers scheduler.")
+    num_generations: int = setting(8, "Group size: completions per prompt.")
+    per_device_train_batch_size: int = setting(
+        16, "Completions per device per step (a multiple of the group)."
     )
-    per_device_train_batch_size: int = field(
-        default=16, metadata={"help": "Completions per device per step (a multiple of the group)."}
+    max_completion_length: int = setting(32, "Generated tokens at most.")
+    temperature: float = setting(1.0, "Sampling temperature.")
+    beta: float = setting(0.0, "KL coefficient (0: no reference model).")
+    loss_type: str = setting(
+        "dapo", "TRL loss type: grpo, dapo, dr_grpo, bnpo, cispo, ... (TRL validates)."
     )
-    max_completion_length: int = field(default=32, metadata={"help": "Generated tokens at most."})
-    temperature: float = field(default=1.0, metadata={"help": "Sampling temperature."})
-    beta: float = field(default=0.0, metadata={"help": "KL coefficient (0: no reference model)."})
-    loss_type: str = field(
-        default="dapo",
-        metadata={"help": "TRL loss type: grpo, dapo, dr_grpo, bnpo, cispo, ... (TRL validates)."},
+    scale_rewards: str = setting("group", "group | batch | none.")
+    rewards: list[str] = setting(
+        factory=lambda: ["format", "iou", "refusal"],
+        help=f"Reward functions: {', '.join(REWARD_NAMES)} (model.rewards).",
     )
-    scale_rewards: str = field(default="group", metadata={"help": "group | batch | none."})
-    rewards: list[str] = field(
-        default_factory=lambda: ["format", "iou", "refusal"],
-        metadata={"help": f"Reward functions: {', '.join(REWARD_NAMES)} (model.rewards)."},
+    reward_weights: list[float] | None = setting(None, "One weight per reward (default: all 1).")
+    refusal_answer_score: float | None = setting(
+        None, "Refusal reward of an answer on a relevant row (None: not scored)."
     )
-    reward_weights: list[float] | None = field(
-        default=None, metadata={"help": "One weight per reward (default: all 1)."}
-    )
-    refusal_answer_score: float | None = field(
-        default=None,
-        metadata={"help": "Refusal reward of an answer on a relevant row (None: not scored)."},
-    )
-    irrelevant_share: float | None = field(
-        default=0.3, metadata={"help": "Share of irrelevant/partial prompts in GRPO data."}
+    irrelevant_share: float | None = setting(
+        0.3, "Share of irrelevant/partial prompts in GRPO data."
     )
 
     def __post_init__(self):
@@ -276,36 +245,25 @@ def _is_dir(path) -> bool:
 class TrainConfig:
     """One `tvgcurate train` run."""
 
-    workspace: Path = field(default=Path("."), metadata={"help": "Workspace directory."})
-    output: Path = field(default=Path("runs/run"), metadata={"help": "Run directory."})
-    model: str = field(
-        default="tiny", metadata={"help": "'tiny' or a local Qwen2(.5)-VL directory."}
+    workspace: Path = setting(Path("."), "Workspace directory.")
+    output: Path = setting(Path("runs/run"), "Run directory.")
+    model: str = setting("tiny", "'tiny' or a local Qwen2(.5)-VL directory.")
+    stage: str = setting(
+        "both", "pretrain | sft | grpo | both (sft, grpo) | all (pretrain, sft, grpo)."
     )
-    stage: str = field(
-        default="both",
-        metadata={"help": "pretrain | sft | grpo | both (sft, grpo) | all (pretrain, sft, grpo)."},
+    train_split: str | None = setting("train", "Split to train on (None: all).")
+    seed: int = setting(0, "Seed for data mixing and training.")
+    resume: bool = setting(False, "Resume each stage from its last checkpoint.")
+    attn_implementation: str | None = setting(
+        None, "e.g. flash_attention_2 or sdpa (real checkpoints)."
     )
-    train_split: str | None = field(
-        default="train", metadata={"help": "Split to train on (None: all)."}
+    torch_dtype: str = setting("float32", "float32 | bfloat16 | float16.")
+    torch_threads: int | None = setting(
+        None,
+        "torch intra-op threads (None: torch's default). On a shared CPU, 1 avoids "
+        "threads waiting on each other: measured 0.8 s vs 9.3 s per tiny step under load.",
     )
-    seed: int = field(default=0, metadata={"help": "Seed for data mixing and training."})
-    resume: bool = field(
-        default=False, metadata={"help": "Resume each stage from its last checkpoint."}
-    )
-    attn_implementation: str | None = field(
-        default=None, metadata={"help": "e.g. flash_attention_2 or sdpa (real checkpoints)."}
-    )
-    torch_dtype: str = field(default="float32", metadata={"help": "float32 | bfloat16 | float16."})
-    torch_threads: int | None = field(
-        default=None,
-        metadata={
-            "help": "torch intra-op threads (None: torch's default). On a shared CPU, 1 avoids "
-            "threads waiting on each other: measured 0.8 s vs 9.3 s per tiny step under load."
-        },
-    )
-    report_to: list[str] = field(
-        default_factory=lambda: ["tensorboard"], metadata={"help": "Trainer loggers (or [])."}
-    )
+    report_to: list[str] = setting(factory=lambda: ["tensorboard"], help="Trainer loggers (or []).")
     inputs: InputConfig = field(default_factory=InputConfig)
     tiny: TinyConfig = field(default_factory=TinyConfig)
     pretrain: PretrainStageConfig = field(default_factory=PretrainStageConfig)

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from tvgcurate.errors import TvgError
 from tvgcurate.model.inputs import InputConfig, ModelInput, SamplePlan, build_input
+from tvgcurate.schemas.sample import expects_refusal, has_windows
 
 log = logging.getLogger(__name__)
 SKIPPED_FILE = "skipped.jsonl"
@@ -48,8 +49,8 @@ def mix(
         rel = list(inputs)
         irr: list = []
     else:
-        rel = [m for m in inputs if m.relevance == "relevant"]
-        irr = [m for m in inputs if m.relevance != "relevant"]
+        rel = [m for m in inputs if has_windows(m.relevance)]
+        irr = [m for m in inputs if expects_refusal(m.relevance)]
     rng = random.Random(seed)
     if irrelevant_share is not None:
         want = round(irrelevant_share / (1.0 - irrelevant_share) * len(rel)) if rel else len(irr)

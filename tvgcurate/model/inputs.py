@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from tvgcurate.errors import WorkspaceError
+from tvgcurate.keyvalue import setting
 from tvgcurate.model.decode import FrameSource, decode_frames
 from tvgcurate.model.eta import REFUSAL, TimestampFormat
 from tvgcurate.model.select_frames import select_frames, uniform_keyframes, usable
@@ -38,43 +39,34 @@ DEFAULT_PROMPT = (
 class InputConfig:
     """How samples become model inputs."""
 
-    prompt_template: str = field(
-        default=DEFAULT_PROMPT,
-        metadata={"help": "Text after the frames; `{query}` is replaced by the sample's query."},
+    prompt_template: str = setting(
+        DEFAULT_PROMPT, "Text after the frames; `{query}` is replaced by the sample's query."
     )
-    frames: str = field(
-        default="keyframes",
-        metadata={
-            "help": "keyframes: SAA frames from the keyframes table (run `tvgcurate keyframes`); "
-            "uniform: `uniform_fps` frames of `uniform_tokens` tokens each, for ablation and tests."
-        },
+    frames: str = setting(
+        "keyframes",
+        "keyframes: SAA frames from the keyframes table (run `tvgcurate keyframes`); "
+        "uniform: `uniform_fps` frames of `uniform_tokens` tokens each, for ablation and tests.",
     )
-    max_frames: int | None = field(
-        default=None, metadata={"help": "Keep at most this many frames per sample (evenly spaced)."}
+    max_frames: int | None = setting(
+        None, "Keep at most this many frames per sample (evenly spaced)."
     )
-    uniform_fps: float = field(default=1.0, metadata={"help": "Frame rate of `frames: uniform`."})
-    uniform_tokens: int = field(
-        default=4,
-        metadata={"help": "Visual tokens per frame of `frames: uniform` (28x28 px each)."},
+    uniform_fps: float = setting(1.0, "Frame rate of `frames: uniform`.")
+    uniform_tokens: int = setting(
+        4, "Visual tokens per frame of `frames: uniform` (28x28 px each)."
     )
-    query_first: bool = field(
-        default=False,
-        metadata={
-            "help": "Also put the prompt before the frames, so that a causal model reads every "
-            "frame in the light of the query (docs/learning.md: it lets tiny bind words to frames)."
-        },
+    query_first: bool = setting(
+        False,
+        "Also put the prompt before the frames, so that a causal model reads every "
+        "frame in the light of the query (docs/learning.md: it lets tiny bind words to frames).",
     )
-    timestamp_width: int | None = field(
-        default=None,
-        metadata={"help": "Digits before the decimal point (default: from the longest video)."},
+    timestamp_width: int | None = setting(
+        None, "Digits before the decimal point (default: from the longest video)."
     )
-    stream: bool = field(
-        default=True,
-        metadata={
-            "help": "Training decodes each sample's frames when the data loader asks for it "
-            "(from the `frames` table, else from video, in the loader's workers). False: "
-            "decode every sample before step 1 and hold all frames (small workspaces only)."
-        },
+    stream: bool = setting(
+        True,
+        "Training decodes each sample's frames when the data loader asks for it "
+        "(from the `frames` table, else from video, in the loader's workers). False: "
+        "decode every sample before step 1 and hold all frames (small workspaces only).",
     )
 
     def __post_init__(self):

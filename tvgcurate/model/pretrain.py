@@ -23,8 +23,9 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+from tvgcurate.keyvalue import setting
 from tvgcurate.model.data import conversation, prompt_completion, query_of
 from tvgcurate.model.inputs import ModelInput
 from tvgcurate.schemas.sample import expects_refusal
@@ -38,31 +39,22 @@ CAPTION_PROMPT = "What is shown?"
 class PretrainTask:
     """What the pretraining stand-in's rows look like."""
 
-    kinds: list[str] = field(
-        default_factory=lambda: ["presence"],
-        metadata={"help": f"Row kinds, mixed evenly: {', '.join(KINDS)}."},
+    kinds: list[str] = setting(
+        factory=lambda: ["presence"], help=f"Row kinds, mixed evenly: {', '.join(KINDS)}."
     )
-    clip_frames: int = field(
-        default=4, metadata={"help": "Frames per clip at most (short clips: the curriculum)."}
+    clip_frames: int = setting(4, "Frames per clip at most (short clips: the curriculum).")
+    rows_per_sample: int = setting(2, "Rows drawn from each sample (half inside its window).")
+    contrast: bool = setting(
+        False,
+        "presence: ask each clip about every query of its video too (present and "
+        "absent shapes, each answered by its own windows): the same frames with other "
+        "words and answers, which only binding the words to the frames can fit.",
     )
-    rows_per_sample: int = field(
-        default=2, metadata={"help": "Rows drawn from each sample (half inside its window)."}
-    )
-    contrast: bool = field(
-        default=False,
-        metadata={
-            "help": "presence: ask each clip about every query of its video too (present and "
-            "absent shapes, each answered by its own windows): the same frames with other "
-            "words and answers, which only binding the words to the frames can fit."
-        },
-    )
-    turns: int = field(
-        default=1,
-        metadata={
-            "help": "presence: questions per clip, as one multi-turn conversation (the sample's "
-            "query, then its video's other queries; trained on every answer, TRL's "
-            "assistant_only_loss). More answers per forward pass: 1 is a row per question."
-        },
+    turns: int = setting(
+        1,
+        "presence: questions per clip, as one multi-turn conversation (the sample's "
+        "query, then its video's other queries; trained on every answer, TRL's "
+        "assistant_only_loss). More answers per forward pass: 1 is a row per question.",
     )
 
     def __post_init__(self):

@@ -28,9 +28,10 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
+from tvgcurate.keyvalue import require_positive, setting
 from tvgcurate.model.card import write_score_card
 from tvgcurate.model.pool import pool_answers
 from tvgcurate.schemas.predictions import PREDICTIONS_TABLE
@@ -41,59 +42,40 @@ from tvgcurate.schemas.sample import gt_windows
 class ScoreConfig:
     """One `tvgcurate score` run."""
 
-    workspace: Path = field(metadata={"help": "Workspace directory."})
-    checkpoint: Path = field(metadata={"help": "Run directory or model directory."})
-    split: str | None = field(default="val", metadata={"help": "Split to score (None: all)."})
-    num_samples: int = field(default=1, metadata={"help": "1: greedy; K > 1: K sampled answers."})
-    temperature: float = field(default=1.0, metadata={"help": "Sampling temperature (K > 1)."})
-    batch_size: int = field(default=8, metadata={"help": "Samples per generate call."})
-    max_new_tokens: int = field(default=32, metadata={"help": "Generated tokens at most."})
-    run_id: str | None = field(
-        default=None, metadata={"help": "Run id (default: from the checkpoint)."}
+    workspace: Path = setting(help="Workspace directory.")
+    checkpoint: Path = setting(help="Run directory or model directory.")
+    split: str | None = setting("val", "Split to score (None: all).")
+    num_samples: int = setting(1, "1: greedy; K > 1: K sampled answers.")
+    temperature: float = setting(1.0, "Sampling temperature (K > 1).")
+    batch_size: int = setting(8, "Samples per generate call.")
+    max_new_tokens: int = setting(32, "Generated tokens at most.")
+    run_id: str | None = setting(None, "Run id (default: from the checkpoint).")
+    limit: int | None = setting(None, "Score only the first N samples.")
+    seed: int = setting(0, "Sampling seed.")
+    torch_threads: int | None = setting(None, "torch intra-op threads (None: torch's default).")
+    backend: str = setting("hf", "Generation backend.")
+    executor: str = setting("local", "How shards run.")
+    workers: int | None = setting(None, "Processes / Ray CPUs.")
+    shard_size: int = setting(64, "Samples per shard (the resume unit).")
+    ray_address: str | None = setting(None, "Ray cluster address.")
+    progress: bool = setting(True, "Show a progress bar.")
+    dtype: str = setting("float32", "Model dtype: float32 | bfloat16 | float16.")
+    rank: int | None = setting(None, "This process's rank (default: RANK, else 0).")
+    world_size: int | None = setting(None, "Number of ranks (default: WORLD_SIZE, else 1).")
+    wait_s: float = setting(86400.0, "Rank 0: seconds to wait for the other ranks.")
+    write: bool = setting(True, "Write the predictions version.")
+    fold: str | None = setting(
+        None,
+        "i/K: score only fold i of K (by video, tvgcurate.folds); its rows "
+        "get fold=i and replace only the run's rows of those samples.",
     )
-    limit: int | None = field(default=None, metadata={"help": "Score only the first N samples."})
-    seed: int = field(default=0, metadata={"help": "Sampling seed."})
-    torch_threads: int | None = field(
-        default=None, metadata={"help": "torch intra-op threads (None: torch's default)."}
-    )
-    backend: str = field(default="hf", metadata={"help": "Generation backend."})
-    executor: str = field(default="local", metadata={"help": "How shards run."})
-    workers: int | None = field(default=None, metadata={"help": "Processes / Ray CPUs."})
-    shard_size: int = field(default=64, metadata={"help": "Samples per shard (the resume unit)."})
-    ray_address: str | None = field(default=None, metadata={"help": "Ray cluster address."})
-    progress: bool = field(default=True, metadata={"help": "Show a progress bar."})
-    dtype: str = field(
-        default="float32", metadata={"help": "Model dtype: float32 | bfloat16 | float16."}
-    )
-    rank: int | None = field(
-        default=None, metadata={"help": "This process's rank (default: RANK, else 0)."}
-    )
-    world_size: int | None = field(
-        default=None, metadata={"help": "Number of ranks (default: WORLD_SIZE, else 1)."}
-    )
-    wait_s: float = field(
-        default=86400.0, metadata={"help": "Rank 0: seconds to wait for the other ranks."}
-    )
-    write: bool = field(default=True, metadata={"help": "Write the predictions version."})
-    fold: str | None = field(
-        default=None,
-        metadata={"help": "i/K: score only fold i of K (by video, tvgcurate.folds); its rows "
-                  "get fold=i and replace only the run's rows of those samples."},
-    )  # fmt: skip
-    fold_seed: int = field(default=0, metadata={"help": "Seed of the fold assignment."})
+    fold_seed: int = setting(0, "Seed of the fold assignment.")
 
     def __post_init__(self):
         from tvgcurate.errors import TvgError
 
         self.workspace, self.checkpoint = Path(self.workspace), Path(self.checkpoint)
-        if self.num_samples < 1:
-            raise TvgError("--num-samples must be >= 1")
-        if self.batch_size < 1:
-            raise TvgError("--batch-size must be >= 1")
-        if self.shard_size < 1:
-            raise TvgError("--shard-size must be >= 1 (e.g. 64)")
-        if self.workers is not None and self.workers < 1:
-            raise TvgError("--workers must be >= 1")
+        require_positive(self, "num_samples", "batch_size", "shard_size (e.g. 64)", "workers")
         from tvgcurate.executors import EXECUTORS
         from tvgcurate.model.backends import BACKENDS
 

@@ -6,60 +6,50 @@ code path that trains or scores `tiny` on CPU is the one a 7B run takes on GPUs.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
+
+from tvgcurate.keyvalue import setting
 
 
 @dataclass
 class TinyConfig:
     """Sizes of the tiny Qwen2-VL (defaults: about 0.9M parameters; 1.3M in docs/dev/stack.md)."""
 
-    hidden_size: int = field(default=128, metadata={"help": "Text hidden size."})
-    num_layers: int = field(default=4, metadata={"help": "Text decoder layers."})
-    num_heads: int = field(
-        default=4, metadata={"help": "Attention heads (head dim = hidden/heads)."}
+    hidden_size: int = setting(128, "Text hidden size.")
+    num_layers: int = setting(4, "Text decoder layers.")
+    num_heads: int = setting(4, "Attention heads (head dim = hidden/heads).")
+    num_kv_heads: int = setting(2, "Key/value heads (GQA).")
+    intermediate_size: int = setting(256, "Text MLP width.")
+    vision_depth: int = setting(2, "Vision transformer blocks.")
+    vision_embed_dim: int = setting(64, "Vision embedding width.")
+    vision_heads: int = setting(2, "Vision attention heads.")
+    seed: int = setting(0, "Initialisation seed.")
+    initializer_range: float | None = setting(
+        None,
+        "Std of the random weights (None: transformers' 0.02, tuned for wide "
+        "models; 1/sqrt(hidden_size) suits a narrow one).",
     )
-    num_kv_heads: int = field(default=2, metadata={"help": "Key/value heads (GQA)."})
-    intermediate_size: int = field(default=256, metadata={"help": "Text MLP width."})
-    vision_depth: int = field(default=2, metadata={"help": "Vision transformer blocks."})
-    vision_embed_dim: int = field(default=64, metadata={"help": "Vision embedding width."})
-    vision_heads: int = field(default=2, metadata={"help": "Vision attention heads."})
-    seed: int = field(default=0, metadata={"help": "Initialisation seed."})
-    initializer_range: float | None = field(
-        default=None,
-        metadata={
-            "help": "Std of the random weights (None: transformers' 0.02, tuned for wide "
-            "models; 1/sqrt(hidden_size) suits a narrow one)."
-        },
+    words: list[str] = setting(
+        factory=list,
+        help="Whole-word tokens added to tiny's byte-level tokenizer (a real BPE "
+        "vocabulary has one token for a common word; byte-level spells it out).",
     )
-    words: list[str] = field(
-        default_factory=list,
-        metadata={
-            "help": "Whole-word tokens added to tiny's byte-level tokenizer (a real BPE "
-            "vocabulary has one token for a common word; byte-level spells it out)."
-        },
+    word_tokens: int = setting(
+        0,
+        "Also add the N most frequent words of the training queries as whole-word "
+        "tokens (`tvgcurate train`; docs/learning.md, run E: they help tiny bind words).",
     )
-    word_tokens: int = field(
-        default=0,
-        metadata={
-            "help": "Also add the N most frequent words of the training queries as whole-word "
-            "tokens (`tvgcurate train`; docs/learning.md, run E: they help tiny bind words)."
-        },
+    prompt_words: bool = setting(
+        False,
+        "Also add the words of the text the project writes around the queries (chat "
+        "roles, the prompt template, the pretraining questions, yes/no and the refusal) as "
+        "whole-word tokens (`tvgcurate train`): spelt out byte by byte they were over a third "
+        'of a pretraining row\'s tokens (docs/learning.md, "Speed").',
     )
-    prompt_words: bool = field(
-        default=False,
-        metadata={
-            "help": "Also add the words of the text the project writes around the queries (chat "
-            "roles, the prompt template, the pretraining questions, yes/no and the refusal) as "
-            "whole-word tokens (`tvgcurate train`): spelt out byte by byte they were over a third "
-            'of a pretraining row\'s tokens (docs/learning.md, "Speed").'
-        },
-    )
-    match_visual_scale: bool = field(
-        default=True,
-        metadata={
-            "help": "Scale the vision merger's last layer so visual tokens start at the RMS of "
-            "the text embeddings (random init otherwise makes them about 3x larger)."
-        },
+    match_visual_scale: bool = setting(
+        True,
+        "Scale the vision merger's last layer so visual tokens start at the RMS of "
+        "the text embeddings (random init otherwise makes them about 3x larger).",
     )
 
     def __post_init__(self):

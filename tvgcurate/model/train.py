@@ -23,6 +23,7 @@ from tvgcurate.errors import WorkspaceError
 from tvgcurate.model.config import STAGE_PLAN, TrainConfig, to_dict
 from tvgcurate.model.loading import RUN_FILE, is_model_dir, load_model
 from tvgcurate.model.stages import STAGES, StageRun
+from tvgcurate.schemas.sample import expects_refusal
 
 
 @dataclass
@@ -157,7 +158,7 @@ def run_stage(run: StageRun, meta: dict) -> tuple[Path, dict]:
         "seconds": None,  # the caller's: until the next stage's model is loaded
         "train_loss": res.training_loss,
         "rows": len(run.rows),
-        "irrelevant_rows": sum(m.relevance != "relevant" for m in run.rows),
+        "irrelevant_rows": sum(expects_refusal(m.relevance) for m in run.rows),
         "skipped": len(read_skipped(run.skipped_path, run.name)),
     }
 

@@ -18,10 +18,11 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from typing import ClassVar
 
 from tvgcurate.errors import TvgError
+from tvgcurate.keyvalue import setting
 from tvgcurate.registry import Registry
 
 
@@ -41,9 +42,7 @@ class Finding:
 class Threshold:
     """Default config: a finding is an issue when its score is below `below`."""
 
-    below: float = field(
-        default=0.5, metadata={"help": "Flag when score < this (0..1, lower = worse)."}
-    )
+    below: float = setting(0.5, "Flag when score < this (0..1, lower = worse).")
 
     def __post_init__(self):
         if not 0.0 <= self.below <= 1.0:

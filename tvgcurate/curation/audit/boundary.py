@@ -10,28 +10,25 @@ event; a sample reports both of its outer boundaries and scores by the worse one
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from tvgcurate.curation.audit.base import Check, Finding, register_check
 from tvgcurate.curation.audit.context import Keyframes
+from tvgcurate.keyvalue import setting
 from tvgcurate.schemas.sample import has_windows, stored_windows
 
 
 @dataclass
 class BoundaryConfig:
-    max_distance_s: float = field(
-        default=3.0,
-        metadata={"help": "Flag when a boundary is further than this from every change (s)."},
+    max_distance_s: float = setting(
+        3.0, "Flag when a boundary is further than this from every change (s)."
     )
-    min_step: float = field(
-        default=0.01,
-        metadata={"help": "Change-level step (normalised change score) that counts as an event."},
+    min_step: float = setting(
+        0.01, "Change-level step (normalised change score) that counts as an event."
     )
-    step_window_s: float = field(
-        default=2.0, metadata={"help": "Seconds before/after a frame compared for a step."}
-    )
+    step_window_s: float = setting(2.0, "Seconds before/after a frame compared for a step.")
 
 
 def events(kf: Keyframes, duration: float | None, min_step: float, window_s: float) -> np.ndarray:

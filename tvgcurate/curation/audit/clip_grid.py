@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from tvgcurate.curation.audit.base import Check, Finding, register_check
+from tvgcurate.keyvalue import setting
 from tvgcurate.schemas.constants import QVHIGHLIGHTS
 from tvgcurate.schemas.sample import has_windows, stored_windows
 
@@ -27,9 +28,8 @@ def clip_ids(windows: list[tuple[float, float]], duration: float | None) -> set[
 
 @dataclass
 class ClipGridConfig:
-    min_jaccard: float = field(
-        default=1.0,
-        metadata={"help": "Flag when Jaccard(clip ids, clips of the windows) is below this."},
+    min_jaccard: float = setting(
+        1.0, "Flag when Jaccard(clip ids, clips of the windows) is below this."
     )
 
 

@@ -5,11 +5,12 @@ single out one moment of its video)."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from tvgcurate.curation.audit.base import Check, Finding, register_check
+from tvgcurate.keyvalue import setting
 from tvgcurate.metrics import pairwise_iou
 from tvgcurate.schemas.sample import has_windows, stored_windows
 
@@ -40,12 +41,10 @@ def _groups(ctx):
 
 @dataclass
 class DuplicateConfig:
-    flag_same_window: bool = field(
-        default=True,
-        metadata={
-            "help": "Also flag a repeated query whose windows agree (redundant, score "
-            "0.5); off: only repeats pointing elsewhere (ambiguous, score < 0.5)."
-        },
+    flag_same_window: bool = setting(
+        True,
+        "Also flag a repeated query whose windows agree (redundant, score "
+        "0.5); off: only repeats pointing elsewhere (ambiguous, score < 0.5).",
     )
 
 
@@ -114,16 +113,10 @@ def opposite(a: str, b: str) -> bool:
 
 @dataclass
 class NearDuplicateConfig:
-    min_similarity: float = field(
-        default=0.9,
-        metadata={
-            "help": "Cosine similarity of two different query texts that counts as 'the "
-            "same request'."
-        },
+    min_similarity: float = setting(
+        0.9, "Cosine similarity of two different query texts that counts as 'the same request'."
     )
-    max_iou: float = field(
-        default=0.5, metadata={"help": "... flagged when their windows overlap less than this."}
-    )
+    max_iou: float = setting(0.5, "... flagged when their windows overlap less than this.")
 
 
 @register_check

@@ -4,10 +4,11 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from tvgcurate.curation.audit.base import Check, Finding, register_check
 from tvgcurate.errors import TvgError
+from tvgcurate.keyvalue import setting
 from tvgcurate.schemas.constants import QVHIGHLIGHTS
 
 VID_SPAN = re.compile(r"_(\d+(?:\.\d+)?)_(\d+(?:\.\d+)?)$")
@@ -15,13 +16,8 @@ VID_SPAN = re.compile(r"_(\d+(?:\.\d+)?)_(\d+(?:\.\d+)?)$")
 
 @dataclass
 class DurationConfig:
-    tolerance_s: float = field(
-        default=1.0, metadata={"help": "Flag when |annotated - probed| exceeds this (seconds)."}
-    )
-    rel_tolerance: float = field(
-        default=0.02,
-        metadata={"help": "... and exceeds this share of the probed duration."},
-    )
+    tolerance_s: float = setting(1.0, "Flag when |annotated - probed| exceeds this (seconds).")
+    rel_tolerance: float = setting(0.02, "... and exceeds this share of the probed duration.")
 
     def __post_init__(self):
         if self.tolerance_s < 0 or self.rel_tolerance < 0:
@@ -72,16 +68,11 @@ class DurationMismatch(Check):
 
 @dataclass
 class VidSpanConfig:
-    tolerance_s: float = field(
-        default=2.0,
-        metadata={"help": "Flag when |vid span - duration| exceeds this (seconds)."},
-    )
-    flag_longer_duration_only: bool = field(
-        default=False,
-        metadata={
-            "help": "Only flag a duration longer than the span (a clipped source video "
-            "legitimately ends before the span)."
-        },
+    tolerance_s: float = setting(2.0, "Flag when |vid span - duration| exceeds this (seconds).")
+    flag_longer_duration_only: bool = setting(
+        False,
+        "Only flag a duration longer than the span (a clipped source video "
+        "legitimately ends before the span).",
     )
 
 

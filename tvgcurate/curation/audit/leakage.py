@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from tvgcurate.curation.audit.base import Check, Finding, register_check
 from tvgcurate.errors import TvgError
+from tvgcurate.keyvalue import setting
 
 
 @dataclass
 class SplitLeakConfig:
-    flag: str = field(
-        default="minority",
-        metadata={
-            "help": "minority: flag the samples in the split(s) holding fewer of the "
-            "video's samples (the likely copy); all: every sample of a leaking video."
-        },
+    flag: str = setting(
+        "minority",
+        "minority: flag the samples in the split(s) holding fewer of the "
+        "video's samples (the likely copy); all: every sample of a leaking video.",
     )
 
     def __post_init__(self):

@@ -22,12 +22,13 @@ flags (`reliability`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from tvgcurate.curation.audit.base import Check, Finding, register_check
 from tvgcurate.curation.audit.predictions import refusal_prob, top_iou
+from tvgcurate.keyvalue import setting
 from tvgcurate.schemas.sample import expects_refusal, has_windows, stored_windows
 
 MIN_CLASS = 20  # rows a class needs for its own quantile (else the pooled one)
@@ -68,21 +69,16 @@ def class_cuts(ctx, findings: list[Finding], q: float) -> dict[str, float]:
 
 
 def _tail(help_side: str):
-    return field(
-        default=0.2,
-        metadata={
-            "help": f"Flag only the {help_side} this share of the model's own distribution in "
-            "the sample's class (source dataset); 1: the fixed threshold alone."
-        },
+    return setting(
+        0.2,
+        f"Flag only the {help_side} this share of the model's own distribution in "
+        "the sample's class (source dataset); 1: the fixed threshold alone.",
     )
 
 
 @dataclass
 class IoUConfig:
-    min_iou: float = field(
-        default=0.5,
-        metadata={"help": "Flag when the top prediction's IoU with the label is below."},
-    )
+    min_iou: float = setting(0.5, "Flag when the top prediction's IoU with the label is below.")
     tail: float = _tail("lowest")
 
 
@@ -136,11 +132,8 @@ class IoUDisagreement(ModelCheck):
 
 @dataclass
 class FalseRefusalConfig:
-    max_score: float = field(
-        default=0.5,
-        metadata={
-            "help": "Flag when the share of answers that answer (1 - refusal rate) is below."
-        },
+    max_score: float = setting(
+        0.5, "Flag when the share of answers that answer (1 - refusal rate) is below."
     )
 
 
@@ -172,9 +165,8 @@ class FalseRefusal(ModelCheck):
 
 @dataclass
 class ConfidentConfig:
-    min_confidence: float = field(
-        default=0.5,
-        metadata={"help": "Flag an irrelevant sample answered with at least this confidence."},
+    min_confidence: float = setting(
+        0.5, "Flag an irrelevant sample answered with at least this confidence."
     )
 
 
@@ -213,9 +205,7 @@ class ConfidentOnIrrelevant(ModelCheck):
 
 @dataclass
 class SpreadConfig:
-    max_spread: float = field(
-        default=0.5, metadata={"help": "Flag when the K answers' IoU spread exceeds this."}
-    )
+    max_spread: float = setting(0.5, "Flag when the K answers' IoU spread exceeds this.")
     tail: float = _tail("highest")
 
 

@@ -24,11 +24,12 @@ least two groups each have ``max(min_answers, min_share * K)`` answers.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from tvgcurate.curation.audit.base import Check, Finding, register_check
+from tvgcurate.keyvalue import setting
 from tvgcurate.metrics import pairwise_iou
 from tvgcurate.schemas.sample import has_windows
 
@@ -84,12 +85,8 @@ def sampled_windows(pred: dict) -> tuple[list[tuple[float, float]], int]:
 
 @dataclass
 class OccurrenceConfig:
-    min_answers: int = field(
-        default=2, metadata={"help": "A group needs at least this many of the K answers."}
-    )
-    min_share: float = field(
-        default=0.25, metadata={"help": "... and at least this share of the K answers."}
-    )
+    min_answers: int = setting(2, "A group needs at least this many of the K answers.")
+    min_share: float = setting(0.25, "... and at least this share of the K answers.")
 
 
 @register_check

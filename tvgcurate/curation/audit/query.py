@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from tvgcurate.curation.audit.base import Check, Finding, binary, register_check
+from tvgcurate.keyvalue import setting
 from tvgcurate.schemas.constants import ACTIVITYNET
 
 WORD = re.compile(r"[^\W_]+", re.UNICODE)
@@ -18,7 +19,7 @@ class QueryCheck(Check):
 
 @dataclass
 class ShortConfig:
-    min_words: int = field(default=2, metadata={"help": "Flag queries with fewer words."})
+    min_words: int = setting(2, "Flag queries with fewer words.")
 
 
 @register_check
@@ -38,12 +39,10 @@ class EmptyQuery(QueryCheck):
 
 @dataclass
 class WhitespaceConfig:
-    leading_space_sources: tuple[str, ...] = field(
-        default=(ACTIVITYNET,),
-        metadata={
-            "help": "Sources whose native files start every sentence with one space "
-            "(ActivityNet Captions): one leading space is not flagged there."
-        },
+    leading_space_sources: tuple[str, ...] = setting(
+        (ACTIVITYNET,),
+        "Sources whose native files start every sentence with one space "
+        "(ActivityNet Captions): one leading space is not flagged there.",
     )
 
 
@@ -120,12 +119,10 @@ _WEAK = [re.compile(p, re.I) for p in WEAK]
 
 @dataclass
 class PositionalConfig:
-    flag_weak: bool = field(
-        default=False,
-        metadata={
-            "help": "Also flag weak cues ('at the end', 'finally'), not only explicit "
-            "positions in the video ('at the end of the video', 'end credits')."
-        },
+    flag_weak: bool = setting(
+        False,
+        "Also flag weak cues ('at the end', 'finally'), not only explicit "
+        "positions in the video ('at the end of the video', 'end credits').",
     )
 
 

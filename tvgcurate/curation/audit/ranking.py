@@ -35,6 +35,7 @@ from typing import NamedTuple
 from tvgcurate.curation.audit.base import CHECKS, check_names
 from tvgcurate.curation.audit.predictions import agreement, folds
 from tvgcurate.curation.audit.reliability import Reliability, estimate
+from tvgcurate.keyvalue import setting
 
 PRIORITY = "priority"
 
@@ -72,20 +73,16 @@ class Trust(float):
 
 @dataclass
 class RankingConfig:
-    weights: dict[str, float] = field(
-        default_factory=dict,
-        metadata={"help": "Per-check multipliers of the measured evidence (default 1; 0 mutes)."},
+    weights: dict[str, float] = setting(
+        factory=dict, help="Per-check multipliers of the measured evidence (default 1; 0 mutes)."
     )
-    train_split: str = field(
-        default="train",
-        metadata={"help": "The split the model trained on: agreement is measured on the others."},
+    train_split: str = setting(
+        "train", "The split the model trained on: agreement is measured on the others."
     )
-    decisive: float = field(
-        default=0.05,
-        metadata={
-            "help": "False-alarm rate at or below which a check's flags are decisive: its rows "
-            "are left out when the other checks' false-alarm rates are measured."
-        },
+    decisive: float = setting(
+        0.05,
+        "False-alarm rate at or below which a check's flags are decisive: its rows "
+        "are left out when the other checks' false-alarm rates are measured.",
     )
 
     def __post_init__(self):

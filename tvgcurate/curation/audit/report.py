@@ -12,7 +12,7 @@ annotated windows, the predicted windows, the change-score curve and the scene c
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
@@ -22,27 +22,24 @@ from tvgcurate.curation.audit.base import CHECKS, check_names
 from tvgcurate.curation.audit.plots import plot_counts, plot_timeline
 from tvgcurate.curation.audit.ranking import PRIORITY, family_rankings, precision_curve, weighing
 from tvgcurate.curation.audit.reliability import estimate
+from tvgcurate.keyvalue import setting
 from tvgcurate.schemas.sample import stored_windows
 
 
 @dataclass
 class ReportConfig:
-    out: Path = field(metadata={"help": "Directory for index.html."})
-    top: int = field(default=30, metadata={"help": "Top-ranked samples drawn as timelines."})
-    dpi: int = field(default=80, metadata={"help": "Resolution of the embedded plots."})
-    trust: float | None = field(
-        default=None, metadata={"help": "The model's agreement with the labels (ranking.Trust)."}
+    out: Path = setting(help="Directory for index.html.")
+    top: int = setting(30, "Top-ranked samples drawn as timelines.")
+    dpi: int = setting(80, "Resolution of the embedded plots.")
+    trust: float | None = setting(None, "The model's agreement with the labels (ranking.Trust).")
+    reliability: dict | None = setting(
+        None, "Each check's measured reliability (default: measured from the table)."
     )
-    reliability: dict | None = field(
-        default=None,
-        metadata={"help": "Each check's measured reliability (default: measured from the table)."},
+    model_evidence: str | None = setting(
+        None, "'out of fold (K folds)' or 'in-sample' (None: no model)."
     )
-    model_evidence: str | None = field(
-        default=None, metadata={"help": "'out of fold (K folds)' or 'in-sample' (None: no model)."}
-    )
-    planted: set[str] | None = field(
-        default=None,
-        metadata={"help": "Sample ids known to be wrong (demo): precision@k curves per family."},
+    planted: set[str] | None = setting(
+        None, "Sample ids known to be wrong (demo): precision@k curves per family."
     )
 
 

@@ -20,6 +20,7 @@ from tvgcurate.curation.audit.reliability import Reliability
 from tvgcurate.curation.audit.report import ReportConfig, write_report
 from tvgcurate.curation.embeddings import EmbeddingRunConfig
 from tvgcurate.errors import TvgError
+from tvgcurate.keyvalue import setting
 from tvgcurate.schemas.audits import AUDITS_EXTENDED
 from tvgcurate.schemas.constants import DEFAULT_ENCODER
 from tvgcurate.workspace import Workspace
@@ -31,29 +32,25 @@ SCHEMA = AUDITS_EXTENDED  # the audits table as this stage writes it
 class AuditConfig:
     """What `tvgcurate audit` does."""
 
-    workspace: Path = field(metadata={"help": "Workspace directory."})
-    predictions: str | None = field(
-        default=None,
-        metadata={"help": "Predictions run_id for the model checks ('latest': the last run)."},
+    workspace: Path = setting(help="Workspace directory.")
+    predictions: str | None = setting(
+        None, "Predictions run_id for the model checks ('latest': the last run)."
     )
-    checks: list[str] | None = field(
-        default=None, metadata={"help": "Check or family names (default: all)."}
+    checks: list[str] | None = setting(None, "Check or family names (default: all).")
+    overrides: dict[str, str] = setting(
+        factory=dict, help="Threshold overrides, CHECK.FIELD -> value."
     )
-    overrides: dict[str, str] = field(
-        default_factory=dict, metadata={"help": "Threshold overrides, CHECK.FIELD -> value."}
+    report: Path | None = setting(None, "Write an HTML report here.")
+    encoder: str = setting(
+        DEFAULT_ENCODER, "Sentence encoder for near-duplicate queries (`hashing`: no model)."
     )
-    report: Path | None = field(default=None, metadata={"help": "Write an HTML report here."})
-    encoder: str = field(
-        default=DEFAULT_ENCODER,
-        metadata={"help": "Sentence encoder for near-duplicate queries (`hashing`: no model)."},
-    )
-    top: int = field(default=30, metadata={"help": "Samples drawn as timelines in the report."})
-    write: bool = field(default=True, metadata={"help": "Write the audits version."})
-    progress: bool = field(default=True, metadata={"help": "Show progress."})
+    top: int = setting(30, "Samples drawn as timelines in the report.")
+    write: bool = setting(True, "Write the audits version.")
+    progress: bool = setting(True, "Show progress.")
     ranking: RankingConfig = field(default_factory=RankingConfig)
-    embedding: EmbeddingRunConfig = field(
-        default_factory=EmbeddingRunConfig,
-        metadata={"help": "How near-duplicate queries are embedded: executor, workers, shards."},
+    embedding: EmbeddingRunConfig = setting(
+        factory=EmbeddingRunConfig,
+        help="How near-duplicate queries are embedded: executor, workers, shards.",
     )
 
     def __post_init__(self):

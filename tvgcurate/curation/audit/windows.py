@@ -5,12 +5,13 @@ partial rows, which the model must refuse)."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from tvgcurate.curation.audit.base import Check, Finding, Threshold, binary, register_check
 from tvgcurate.errors import TvgError
+from tvgcurate.keyvalue import setting
 from tvgcurate.metrics import pairwise_iou
 from tvgcurate.schemas.sample import has_windows, stored_windows
 
@@ -24,6 +25,20 @@ class WindowCheck(Check):
 
     def applies(self, ctx, row: dict) -> bool:
         return has_windows(row) and bool(row.get("windows"))
+
+
+class AgainstDuration(WindowCheck):
+    """A window check that measures the windows against the video's duration (`measure`);
+    a sample whose duration is unknown is not measured."""
+
+    def score_one(self, ctx, row):
+        dur = ctx.duration(row)
+        if dur is None:
+            return Finding(row["sample_id"], None, error="no duration (annotated or probed)")
+        return self.measure(row, stored_windows(row), dur)
+
+    def measure(self, row: dict, windows: list[tuple[float, float]], dur: float) -> Finding:
+        raise NotImplementedError
 
 
 @register_check
@@ -49,9 +64,8 @@ class NegativeTime(WindowCheck):
 
 @dataclass
 class PastDurationConfig:
-    tolerance_s: float = field(
-        default=0.0,
-        metadata={"help": "Flag when a window ends more than this many seconds after the end."},
+    tolerance_s: float = setting(
+        0.0, "Flag when a window ends more than this many seconds after the end."
     )
 
     def __post_init__(self):
@@ -60,16 +74,13 @@ class PastDurationConfig:
 
 
 @register_check
-class PastDuration(WindowCheck):
+class PastDuration(AgainstDuration):
     name = "past_duration"
     description = "a window ending after the video's duration"
     Config = PastDurationConfig
 
-    def score_one(self, ctx, row):
-        dur = ctx.duration(row)
-        if dur is None:
-            return Finding(row["sample_id"], None, error="no duration (annotated or probed)")
-        end = max(max(w) for w in stored_windows(row))
+    def measure(self, row, windows, dur):
+        end = max(max(w) for w in windows)
         over = end - dur
         score = 1.0 if over <= 0 else math.exp(-over / 2.0)
         detail = f"ends at {end:g} s, duration {dur:g} s (+{over:.2f} s)" if over > 0 else ""
@@ -91,10 +102,7 @@ class ZeroLength(WindowCheck):
 
 @dataclass
 class WholeVideoConfig:
-    max_share: float = field(
-        default=0.9,
-        metadata={"help": "Flag when one window covers at least this share of the video."},
-    )
+    max_share: float = setting(0.9, "Flag when one window covers at least this share of the video.")
 
     def __post_init__(self):
         if not 0 < self.max_share <= 1:
@@ -112,16 +120,13 @@ def covered(windows: list[tuple[float, float]]) -> float:
 
 
 @register_check
-class WholeVideo(WindowCheck):
+class WholeVideo(AgainstDuration):
     name = "whole_video"
     description = "the windows cover (nearly) the whole video: uninformative"
     Config = WholeVideoConfig
 
-    def score_one(self, ctx, row):
-        dur = ctx.duration(row)
-        if dur is None:
-            return Finding(row["sample_id"], None, error="no duration (annotated or probed)")
-        share = covered(stored_windows(row)) / dur
+    def measure(self, row, windows, dur):
+        share = covered(windows) / dur
         return Finding(
             row["sample_id"],
             1.0 - min(share, 1.0),

@@ -31,6 +31,7 @@ from tvgcurate.curation.ingest.custom import parse_map
 from tvgcurate.curation.ingest.discover import scan_directory
 from tvgcurate.curation.videos import index_media, probe_videos
 from tvgcurate.errors import InputError, TvgError
+from tvgcurate.keyvalue import setting
 from tvgcurate.schemas import conform
 from tvgcurate.workspace import Workspace, atomic_write_bytes
 
@@ -39,32 +40,21 @@ from tvgcurate.workspace import Workspace, atomic_write_bytes
 class IngestConfig:
     """What `tvgcurate ingest` does."""
 
-    sources: list[Path] = field(metadata={"help": "Annotation files to ingest."})
-    workspace: Path = field(metadata={"help": "Workspace directory; created when missing."})
-    videos: Path | None = field(
-        default=None, metadata={"help": "Media root holding the video files."}
+    sources: list[Path] = setting(help="Annotation files to ingest.")
+    workspace: Path = setting(help="Workspace directory; created when missing.")
+    videos: Path | None = setting(None, "Media root holding the video files.")
+    format: str = setting("auto", "auto | " + " | ".join(sorted(READERS)))
+    split: str | None = setting(None, "Split name; default: from each file name.")
+    source: str | None = setting(None, "Dataset name; default: from the format/file name.")
+    on_error: str = setting(
+        "fail", "fail: stop at the first bad row; skip: write rejects and go on."
     )
-    format: str = field(default="auto", metadata={"help": "auto | " + " | ".join(sorted(READERS))})
-    split: str | None = field(
-        default=None, metadata={"help": "Split name; default: from each file name."}
-    )
-    source: str | None = field(
-        default=None, metadata={"help": "Dataset name; default: from the format/file name."}
-    )
-    on_error: str = field(
-        default="fail",
-        metadata={"help": "fail: stop at the first bad row; skip: write rejects and go on."},
-    )
-    rejects: Path | None = field(
-        default=None, metadata={"help": "Where skipped rows go (default WS/rejects/)."}
-    )
-    probe_workers: int = field(default=4, metadata={"help": "Threads probing video files."})
-    map: str | None = field(
-        default=None,
-        metadata={
-            "help": "--format custom: our field=the file's column, comma-separated, e.g. "
-            "query=sentence,start=t0,end=t1,video=vid,duration=len."
-        },
+    rejects: Path | None = setting(None, "Where skipped rows go (default WS/rejects/).")
+    probe_workers: int = setting(4, "Threads probing video files.")
+    map: str | None = setting(
+        None,
+        "--format custom: our field=the file's column, comma-separated, e.g. "
+        "query=sentence,start=t0,end=t1,video=vid,duration=len.",
     )
     skipped: dict[str, str] = field(default_factory=dict, init=False, repr=False)
 

@@ -29,6 +29,7 @@ from tvgcurate.curation.irrelevant.strategy import Strategy
 from tvgcurate.curation.irrelevant.text import ProperNouns, normalise
 from tvgcurate.errors import TvgError, WorkspaceError
 from tvgcurate.schemas import conform
+from tvgcurate.schemas.sample import has_windows
 from tvgcurate.workspace import Workspace
 
 _COLUMNS = ("sample_id", "video_id", "query", "relevance", "split", "source", "duration_s")
@@ -78,7 +79,7 @@ def build_irrelevant(cfg: IrrelevantConfig, encoder=None) -> BuildResult:
     kept = table.filter(pa.array(keep))
     cols = {k: [v for v, m in zip(vs, keep, strict=True) if m] for k, vs in cols.items()}
     norm = [normalise(q) for q in cols["query"]]
-    relevant = [r == "relevant" for r in cols["relevance"]]
+    relevant = [has_windows(r) for r in cols["relevance"]]
 
     splits = [_prepare(name, cols, norm, relevant) for name in cfg.splits]
     truth_texts = sorted(

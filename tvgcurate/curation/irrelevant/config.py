@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from tvgcurate.curation.embeddings import EmbeddingRunConfig
 from tvgcurate.curation.irrelevant.registry import STRATEGIES
 from tvgcurate.errors import TvgError
+from tvgcurate.keyvalue import setting
 from tvgcurate.schemas.constants import DEFAULT_ENCODER
 
 # Similarity at or above which two queries count as near-duplicates (paraphrases): no
@@ -19,40 +20,31 @@ NEAR_DUPLICATE = 0.9
 class IrrelevantConfig:
     """Options of build-irrelevant. `ratio` is per strategy and per split (see docs)."""
 
-    workspace: Path = field(metadata={"help": "Workspace holding the samples table."})
-    strategies: tuple[str, ...] = field(
-        default=("cross-video",),
-        metadata={"help": "Strategies to run: cross-video, hard, partial."},
+    workspace: Path = setting(help="Workspace holding the samples table.")
+    strategies: tuple[str, ...] = setting(
+        ("cross-video",), "Strategies to run: cross-video, hard, partial."
     )
-    ratio: float = field(
-        default=0.25,
-        metadata={
-            "help": "Per strategy and split: adds round_half_up(ratio x relevant rows) rows, exactly."
-        },
+    ratio: float = setting(
+        0.25, "Per strategy and split: adds round_half_up(ratio x relevant rows) rows, exactly."
     )
-    low: float = field(
-        default=0.35,
-        metadata={"help": "cross-video/partial: donor's max cosine to the video's queries < low."},
+    low: float = setting(
+        0.35, "cross-video/partial: donor's max cosine to the video's queries < low."
     )
-    band: tuple[float, float] = field(
-        default=(0.35, 0.6),
-        metadata={"help": "hard: lo <= donor's max cosine to the video's queries < hi."},
+    band: tuple[float, float] = setting(
+        (0.35, 0.6), "hard: lo <= donor's max cosine to the video's queries < hi."
     )
-    seed: int = field(default=0, metadata={"help": "Same seed and inputs -> identical rows."})
-    splits: tuple[str, ...] = field(
-        default=("train",), metadata={"help": "Splits to build for; donors stay in their split."}
+    seed: int = setting(0, "Same seed and inputs -> identical rows.")
+    splits: tuple[str, ...] = setting(
+        ("train",), "Splits to build for; donors stay in their split."
     )
-    replace: bool = field(
-        default=False,
-        metadata={"help": "Regenerate rows this command made before for the same split+strategy."},
+    replace: bool = setting(
+        False, "Regenerate rows this command made before for the same split+strategy."
     )
-    encoder: str = field(
-        default=DEFAULT_ENCODER, metadata={"help": "Sentence encoder (registry name)."}
-    )
-    progress: bool = field(default=True, metadata={"help": "Show the embedding progress bar."})
-    embedding: EmbeddingRunConfig = field(
-        default_factory=EmbeddingRunConfig,
-        metadata={"help": "How the queries are embedded: executor, workers, shard size."},
+    encoder: str = setting(DEFAULT_ENCODER, "Sentence encoder (registry name).")
+    progress: bool = setting(True, "Show the embedding progress bar.")
+    embedding: EmbeddingRunConfig = setting(
+        factory=EmbeddingRunConfig,
+        help="How the queries are embedded: executor, workers, shard size.",
     )
 
     def __post_init__(self):

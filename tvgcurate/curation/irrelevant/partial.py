@@ -6,25 +6,19 @@ every true query of the video), so the joined sentence as a whole is not grounde
 
 from __future__ import annotations
 
-import numpy as np
-
-from tvgcurate.curation.irrelevant.strategy import Strategy
+from tvgcurate.curation.irrelevant.cross_video import CrossVideo
 from tvgcurate.curation.irrelevant.text import ProperNouns, join_partial
 
 
-class Partial(Strategy):
+class Partial(CrossVideo):
+    """Accepts a clause as `cross-video` accepts a query (and relaxes the same way)."""
+
     name = "partial"
 
     relevance = "partial"
 
-    def accept(self, best: np.ndarray) -> np.ndarray:
-        return best < self.cfg.low
-
     def criterion(self) -> str:
         return f"clause similarity < --low {self.cfg.low:g}"
-
-    def relax_hint(self) -> str:
-        return "raise --low or lower --ratio"
 
     def query(self, parent: str, donor: str, proper: ProperNouns) -> str:
         return join_partial(parent, donor, proper)

@@ -1,7 +1,8 @@
 """The strategy registry (`STRATEGIES`): every strategy, registered explicitly here.
 
-The strategies import only their base (`strategy`), and this module imports them, so the
-family is complete as soon as the registry is, without an import side effect elsewhere.
+The strategies import only their base (`strategy`; `partial` builds on `cross_video`), and
+this module imports them, so the family is complete as soon as the registry is, without an
+import side effect elsewhere.
 """
 
 from __future__ import annotations

@@ -16,42 +16,26 @@ from tvgcurate.registry import Registry
 DETECTORS: Registry[Callable[..., object]] = Registry("boundary detector")
 
 
-@DETECTORS.register("content")
-def _content(threshold: float | None, min_scene_len: int):
-    from scenedetect import ContentDetector
+def _scenedetect(detector: str, default: float, threshold_arg: str = "threshold", **fixed):
+    """A factory of scenedetect's `detector` (imported when it is built), its threshold
+    argument `threshold_arg` set to the threshold given, or `default` when that is None."""
 
-    return ContentDetector(
-        threshold=27.0 if threshold is None else threshold, min_scene_len=min_scene_len
-    )
+    def make(threshold: float | None, min_scene_len: int):
+        import scenedetect
 
+        value = default if threshold is None else threshold
+        kwargs = {threshold_arg: value, "min_scene_len": min_scene_len, **fixed}
+        return getattr(scenedetect, detector)(**kwargs)
 
-@DETECTORS.register("adaptive")
-def _adaptive(threshold: float | None, min_scene_len: int):
-    from scenedetect import AdaptiveDetector
-
-    return AdaptiveDetector(
-        adaptive_threshold=3.0 if threshold is None else threshold,
-        min_scene_len=min_scene_len,
-        window_width=2,
-    )
+    return make
 
 
-@DETECTORS.register("histogram")
-def _histogram(threshold: float | None, min_scene_len: int):
-    from scenedetect import HistogramDetector
-
-    return HistogramDetector(
-        threshold=0.2 if threshold is None else threshold, min_scene_len=min_scene_len
-    )
-
-
-@DETECTORS.register("hash")
-def _hash(threshold: float | None, min_scene_len: int):
-    from scenedetect import HashDetector
-
-    return HashDetector(
-        threshold=0.35 if threshold is None else threshold, min_scene_len=min_scene_len
-    )
+DETECTORS.add("content", _scenedetect("ContentDetector", 27.0))
+DETECTORS.add(
+    "adaptive", _scenedetect("AdaptiveDetector", 3.0, "adaptive_threshold", window_width=2)
+)
+DETECTORS.add("histogram", _scenedetect("HistogramDetector", 0.2))
+DETECTORS.add("hash", _scenedetect("HashDetector", 0.35))
 
 
 @DETECTORS.register("none")

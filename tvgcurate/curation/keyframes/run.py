@@ -13,6 +13,7 @@ from tvgcurate import executors, schemas
 from tvgcurate.curation.keyframes import boundaries, budget, decode
 from tvgcurate.curation.keyframes.stage import FRAMES_SCHEMA, SHARD_SCHEMA, KeyframesStage
 from tvgcurate.errors import TvgError
+from tvgcurate.keyvalue import setting
 from tvgcurate.registry import UnknownChoiceError
 from tvgcurate.schemas.constants import DEFAULT_BUDGET_TOKENS
 from tvgcurate.workspace import Workspace
@@ -23,34 +24,28 @@ FRAMES_SHARD_VIDEOS = 256  # videos per shard of the `frames` table
 
 @dataclass
 class KeyframesConfig:
-    workspace: Path = field(metadata={"help": "Workspace directory holding a `videos` table."})
-    policy: str = field(default="adaptive", metadata={"help": "Budget policy."})
-    sample_fps: float = field(default=2.0, metadata={"help": "Candidate frames per second."})
-    budget_tokens: int = field(
-        default=DEFAULT_BUDGET_TOKENS, metadata={"help": "Visual tokens per video."}
+    workspace: Path = setting(help="Workspace directory holding a `videos` table.")
+    policy: str = setting("adaptive", "Budget policy.")
+    sample_fps: float = setting(2.0, "Candidate frames per second.")
+    budget_tokens: int = setting(DEFAULT_BUDGET_TOKENS, "Visual tokens per video.")
+    min_tokens: int = setting(16, "Minimum tokens of a kept frame.")
+    max_tokens: int = setting(768, "Maximum tokens of one frame.")
+    executor: str = setting("local", "How shards run.")
+    workers: int | None = setting(None, "Processes / Ray CPUs.")
+    cache_frames: bool = setting(False, "Also store the resized frames (JPEG) as table `frames`.")
+    media_root: Path | None = setting(
+        None, "Root of `videos.path` (default: the one ingest recorded)."
     )
-    min_tokens: int = field(default=16, metadata={"help": "Minimum tokens of a kept frame."})
-    max_tokens: int = field(default=768, metadata={"help": "Maximum tokens of one frame."})
-    executor: str = field(default="local", metadata={"help": "How shards run."})
-    workers: int | None = field(default=None, metadata={"help": "Processes / Ray CPUs."})
-    cache_frames: bool = field(
-        default=False, metadata={"help": "Also store the resized frames (JPEG) as table `frames`."}
+    decoder: str = setting("auto", "Frame decoder.")
+    detector: str = setting("histogram", "Shot-boundary detector.")
+    detector_threshold: float | None = setting(
+        None, "Detector threshold (scenedetect's default when unset)."
     )
-    media_root: Path | None = field(
-        default=None, metadata={"help": "Root of `videos.path` (default: the one ingest recorded)."}
-    )
-    decoder: str = field(default="auto", metadata={"help": "Frame decoder."})
-    detector: str = field(default="histogram", metadata={"help": "Shot-boundary detector."})
-    detector_threshold: float | None = field(
-        default=None, metadata={"help": "Detector threshold (scenedetect's default when unset)."}
-    )
-    boundary_boost: float = field(
-        default=1.0, metadata={"help": "Weight added on boundary frames (half on neighbours)."}
-    )
-    score_width: int = field(default=160, metadata={"help": "Width of the frames scored (px)."})
-    shard_size: int = field(default=1, metadata={"help": "Videos per shard (resume unit)."})
-    ray_address: str | None = field(default=None, metadata={"help": "Ray cluster address."})
-    progress: bool = field(default=True, metadata={"help": "Show a progress bar."})
+    boundary_boost: float = setting(1.0, "Weight added on boundary frames (half on neighbours).")
+    score_width: int = setting(160, "Width of the frames scored (px).")
+    shard_size: int = setting(1, "Videos per shard (resume unit).")
+    ray_address: str | None = setting(None, "Ray cluster address.")
+    progress: bool = setting(True, "Show a progress bar.")
 
     def __post_init__(self) -> None:
         for flag, registry in (

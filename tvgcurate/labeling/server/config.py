@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from tvgcurate.errors import TvgError
+from tvgcurate.keyvalue import setting
 from tvgcurate.labeling.media import default_document_root
 
 STATE_DIR = ".tvgcurate"
@@ -21,20 +22,16 @@ class ServerError(TvgError):
 
 @dataclass
 class ServerConfig:
-    data_dir: Path = field(metadata={"help": "Label Studio data dir (SQLite, uploads, logs)."})
-    port: int = field(default=8080, metadata={"help": "Port to listen on."})
-    host: str = field(default="127.0.0.1", metadata={"help": "Interface to listen on."})
-    media_root: Path | None = field(
-        default=None, metadata={"help": "Videos directory; served through local-files serving."}
+    data_dir: Path = setting(help="Label Studio data dir (SQLite, uploads, logs).")
+    port: int = setting(8080, "Port to listen on.")
+    host: str = setting("127.0.0.1", "Interface to listen on.")
+    media_root: Path | None = setting(None, "Videos directory; served through local-files serving.")
+    document_root: Path | None = setting(
+        None, "LOCAL_FILES_DOCUMENT_ROOT (default: media root's parent)."
     )
-    document_root: Path | None = field(
-        default=None, metadata={"help": "LOCAL_FILES_DOCUMENT_ROOT (default: media root's parent)."}
-    )
-    label_studio: Path | None = field(default=None, metadata={"help": "label-studio executable."})
-    email: str = field(default=DEFAULT_EMAIL, metadata={"help": "The pre-created user's email."})
-    health_timeout_s: float = field(
-        default=240.0, metadata={"help": "How long to wait for /health (first start ~40 s)."}
-    )
+    label_studio: Path | None = setting(None, "label-studio executable.")
+    email: str = setting(DEFAULT_EMAIL, "The pre-created user's email.")
+    health_timeout_s: float = setting(240.0, "How long to wait for /health (first start ~40 s).")
 
     def __post_init__(self) -> None:
         self.data_dir = Path(self.data_dir).resolve()
