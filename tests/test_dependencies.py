@@ -8,11 +8,12 @@ the test helpers and the lock files, and compare the environments that exist wit
 from __future__ import annotations
 
 import ast
+import hashlib
+import json
 import re
 import shlex
 import subprocess
 import sys
-from importlib.metadata import distributions
 from pathlib import Path
 
 import pytest
@@ -177,14 +178,25 @@ def test_build_backend_is_pinned():
     assert all(PIN.match(r.strip().strip('"')) for r in requires.split(","))
 
 
+def installed(python: str | Path) -> dict[str, str]:
+    """{normalised name: version} of what `python`'s environment holds, read in a fresh
+    isolated interpreter (what a test process put on sys.path does not count)."""
+    code = (
+        "import json;from importlib.metadata import distributions as d;"
+        "print(json.dumps({x.metadata['Name']: x.version for x in d()}))"
+    )
+    out = subprocess.run([str(python), "-I", "-c", code], capture_output=True, text=True)
+    return {norm(k): v for k, v in json.loads(out.stdout).items()}
+
+
 def test_this_environment_holds_only_locked_versions():
-    """The running .venv: every distribution is pinned by constraints.txt (torch, pip and the
-    build backend by their own pins), at exactly that version. A dependency added to
-    pyproject.toml without a pin fails here."""
+    """The running .venv: every distribution is pinned by constraints.txt (torch and pip by
+    their own pins), at exactly that version. A dependency added to pyproject.toml without a
+    pin fails here."""
     locked = pins(ROOT / "constraints.txt")
     locked.update(pins(ROOT / "requirements" / "pip.txt"))
     locked["torch"] = "2.13.0"
-    have = {norm(d.metadata["Name"]): d.version for d in distributions()}
+    have = installed(sys.executable)
     have.pop("tvgcurate", None)
     # A local version label (torch's "+cpu") is the same release.
     off = {n: (v, locked.get(n)) for n, v in have.items() if locked.get(n) != v.split("+")[0]}
@@ -195,19 +207,10 @@ def test_the_label_studio_environment_matches_its_lock():
     venv = ROOT / ".venv-labelstudio"
     if not (venv / "bin" / "python").is_file():
         pytest.skip("no .venv-labelstudio (scripts/setup-labelstudio.sh makes it)")
-    code = (
-        "import json;from importlib.metadata import distributions as d;"
-        "print(json.dumps({x.metadata['Name']: x.version for x in d()}))"
-    )
-    out = subprocess.run(
-        [str(venv / "bin" / "python"), "-I", "-c", code], capture_output=True, text=True
-    )
-    have = {norm(k): v for k, v in __import__("json").loads(out.stdout).items()}
+    have = installed(venv / "bin" / "python")
     have.pop("pip", None)
     assert have == pins(ROOT / "requirements" / "labelstudio.lock")
     stamp = (venv / ".tvgcurate-lock.sha256").read_text().strip()
-    import hashlib
-
     lock_bytes = (ROOT / "requirements" / "labelstudio.lock").read_bytes()
     assert stamp == hashlib.sha256(lock_bytes).hexdigest()
 
