@@ -1,64 +1,77 @@
-"""Active learning over disagreements, end to end (issue 14): the model finds label errors
-that no rule can see, and one relabel round of the audit's top-k beats k rows at random.
+"""Active learning over disagreements, end to end (issue "The loop pays"): the model finds
+label errors that no rule can see, and relabel rounds spent on the audit's top-k beat the
+same budget spent at random.
 
 Steps (each a function below; `main` runs them per seed):
 
 1. `plant_noise`: corrupt `--noise` of the TRAINING rows of the learning benchmark's headline
-   task (benchmarks/learning.py `build_task`) with errors no rule check sees: a window moved
-   by 30-60% of its length inside the video (`moved`), the window of another shape of the
-   same video (`swapped`), an absent shape's query labelled relevant with some window
-   (`false_positive`). What was planted goes to planted.json; held-out rows stay clean.
-2. Round 0: train on the noisy labels, score every split with `--num-samples K`, audit with
-   the rule and the model checks (trust earned on the held-out split).
-3. `precision_table`: precision@k of the planted rows for the priority, the model checks
-   alone, the rule checks alone and random, at k = planted count and k = 5%.
-4. Relabel: the audit's top-k pushed to a real local Label Studio, answered by a scripted
-   annotator from the ground truth at each task's fps, pulled with consensus; the control
-   workspace (a copy) gets k rows drawn at random, relabelled the same way.
-5. Round 1: both workspaces retrained from the same start for the same steps; held-out
-   mIoU and R1@0.5 of round 0, round 1 (audit) and round 1 (random); planted rows left.
-6. Plots: precision@k curves and round metrics, into --out (copy to docs/images/).
+   task (benchmarks/learning.py `build_task`) with the library's label noise
+   (`tvgcurate.demo.plants`, `--kinds`: moved, swapped, false_positive, present_absent,
+   boundary). What was planted goes to planted.json; held-out rows stay clean. A copy of
+   the noisy workspace is the random arm (`control-ws`).
+2. Round 0: a model trained on the FULL training split gives round 0's held-out figures and
+   the in-sample audit; `tvgcurate loop --folds K` (K models, each scoring the fold it did
+   not see) gives the out-of-fold audit that picks the audit arm's rows.
+3. `find`: ranked-only arms, no retraining: precision@k of the planted rows at k = planted
+   and k = 5% of the training rows, overall and per planted kind, with the ratio to the
+   base rate, for the audit (out of fold), the audit in-sample, the model evidence alone
+   (out of fold), the rule checks alone and random.
+4. Rounds 1 and 2, each: the audit arm relabels its top-k training rows (out of fold; round
+   2 re-audits the round-1 labels with K fresh fold models), the random arm k rows at
+   random (rows relabelled earlier are not asked again), both through a real local Label
+   Studio answered by a scripted annotator from the clean labels; both arms are retrained
+   from the same start for the same steps; held-out R1@0.5, mIoU, refusal AUC and refusal
+   accuracy at FRR 0.1; planted rows left; the paired audit - random difference per round
+   with a 95% t-interval over the seeds.
+5. Per arm and round `composition`: the training split's relevance counts, needs_review
+   flags and origins, the rows and refusal targets SFT actually trained on (`mix`), and
+   what the audit picked (current label, truth, planted kind, the checks that flagged it).
+6. Plots: precision@k curves and round metrics, into --out (copy to results/active-learning/).
 
-    .venv/bin/python benchmarks/active_learning.py --out /tmp/tvg_al            # the experiment
-    .venv/bin/python benchmarks/active_learning.py --out /tmp/tvg_al --quick    # smoke (demo data)
+    .venv/bin/python -m benchmarks.active_learning --out /tmp/tvg_al            # the experiment
+    .venv/bin/python -m benchmarks.active_learning --out /tmp/tvg_al --quick    # smoke (demo data)
 
-`--quick` runs the whole pipeline on a tiny demo workspace (demo-data videos, its own planted
-errors plus the noise above) with a few training steps: it checks the plumbing, not the
-claim. The Label Studio server is started here (tvgcurate.labeling.server) unless `--url`
-names a running one (key in LABEL_STUDIO_API_KEY). RESULTS.json, precision.png and
-rounds.png go into --out.
+`--quick` runs the whole pipeline on a tiny demo workspace (demo-data videos plus the
+noise above) with a few training steps: it checks the plumbing, not the claim. The Label
+Studio server is started here (tvgcurate.labeling.server) unless `--url` names a running
+one (key in LABEL_STUDIO_API_KEY). RESULTS.json, precision.png and rounds.png go into --out;
+every phase's wall time is printed beside its step budget and kept in RESULTS.json.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import inspect
 import json
 import math
 import random
 import shutil
-import sys
+import statistics
 import time
+from collections import Counter
 from pathlib import Path
 
+from tvgcurate.demo.plants import NOISE, plant_noise_rows
+from tvgcurate.loop import take_seconds
+from tvgcurate.workspace import Workspace
+
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-
-from tvgcurate.workspace import Workspace  # noqa: E402
-
-KINDS = ("moved", "swapped", "false_positive")
+# the library's label-noise kinds (tvgcurate.demo.plants.NOISE): moved, swapped,
+# false_positive, present_absent (a present query labelled absent), boundary (small errors)
+KINDS = tuple(NOISE.names())
+# sized so that 4 seeds x 2 rounds fit in about 90 minutes of a 2-core CPU (README of the run:
+# docs/active-learning.md); every one is an option
+DEFAULTS = {"train_videos": 160, "val_videos": 40, "size": 112, "steps": 300,
+            "pretrain_steps": 600, "num_samples": 4}  # fmt: skip
 
 # -- the task ---------------------------------------------------------------------------
 
 
 def learning_module():
-    """benchmarks/learning.py as a module (its `build_task` makes the headline task)."""
-    spec = importlib.util.spec_from_file_location("learning_bench", REPO / "benchmarks/learning.py")
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod
-    spec.loader.exec_module(mod)
-    return mod
+    """benchmarks/learning.py (its `build_task` makes the headline task)."""
+    from benchmarks import learning
+
+    return learning
 
 
 def headline_task(root: Path, args, seed: int) -> Workspace:
@@ -102,37 +115,15 @@ def truth_of(ws: Workspace) -> dict[str, dict]:
 # -- 1. noise ---------------------------------------------------------------------------
 
 
-def plant_noise(ws: Workspace, share: float, seed: int, train_split: str = "train") -> list[dict]:
-    """Corrupt `share` of the training rows (kinds in turn); write a samples version and
-    return what was planted: [{sample_id, kind, before, after}]."""
+def plant_noise(ws: Workspace, share: float, seed: int, train_split: str = "train",
+                kinds: tuple[str, ...] = KINDS) -> list[dict]:  # fmt: skip
+    """Corrupt `share` of the training rows with the library's label noise
+    (`tvgcurate.demo.plants.plant_noise_rows`, the kinds in turn); write a samples version and
+    return what was planted: [{sample_id, kind, before, after, ...}]."""
     import pyarrow as pa
 
-    rng = random.Random(seed)
     rows = ws.read("samples").to_pylist()
-    by_video: dict[str, list[dict]] = {}
-    for r in rows:  # the clean labels (copies): a swap takes another shape's true window
-        by_video.setdefault(r["video_id"], []).append(dict(r, windows=list(r["windows"] or [])))
-    train = [r for r in rows if r["split"] == train_split]
-    rng.shuffle(train)
-    target = max(1, round(share * len(train)))
-    planted = []
-    for r in train:
-        if len(planted) >= target:
-            break
-        before = [(w["start"], w["end"]) for w in r["windows"] or []]
-        after, kind = None, None
-        for j in range(len(KINDS)):  # kinds in turn; the first that fits this row
-            kind = KINDS[(len(planted) + j) % len(KINDS)]
-            after = _corrupt(kind, r, before, by_video[r["video_id"]], rng)
-            if after is not None:
-                break
-        if after is None:
-            continue
-        r["windows"] = [{"start": float(a), "end": float(b)} for a, b in after]
-        if kind == "false_positive":
-            r["relevance"] = "relevant"
-        planted.append({"sample_id": r["sample_id"], "kind": kind, "before": before,
-                        "after": after})  # fmt: skip
+    planted = plant_noise_rows(rows, share, seed, kinds, split=train_split)
     ws.write(
         "samples",
         pa.Table.from_pylist(rows, schema=ws.read("samples").schema),
@@ -143,41 +134,7 @@ def plant_noise(ws: Workspace, share: float, seed: int, train_split: str = "trai
     return planted
 
 
-def _corrupt(kind: str, r: dict, before, same_video: list[dict], rng) -> list | None:
-    """The planted windows of one kind for row `r`, or None when the kind does not fit."""
-    dur = float(r["duration_s"] or 0.0)
-    if kind == "moved" and r["relevance"] == "relevant" and before and dur > 0:
-        s, e = before[0]
-        length = e - s
-        shift = rng.uniform(0.3, 0.6) * length * rng.choice((-1, 1))
-        ns = min(max(0.0, s + shift), max(0.0, dur - length))
-        if abs(ns - s) < 0.3 * length - 1e-6:  # clamped at an edge: try the other way
-            ns = min(max(0.0, s - shift), max(0.0, dur - length))
-        return [(ns, ns + length)] if abs(ns - s) >= 0.3 * length - 1e-6 else None
-    if kind == "swapped" and r["relevance"] == "relevant" and before:
-        others = [[(w["start"], w["end"]) for w in o["windows"]] for o in same_video
-                  if o["relevance"] == "relevant" and o["windows"]]  # fmt: skip
-        others = [o for o in others if o != before]
-        return rng.choice(others) if others else None
-    if kind == "false_positive" and r["relevance"] == "irrelevant" and dur > 0:
-        length = rng.uniform(0.15, 0.4) * dur
-        s = rng.uniform(0.0, dur - length)
-        return [(s, s + length)]
-    return None
-
-
-# -- 2-3. round 0 and what it finds -------------------------------------------------------
-
-
-def loop_config(ws: Workspace, args, out: Path, seed: int, url: str | None, key: str | None):
-    from tvgcurate.loop import LoopConfig
-
-    return LoopConfig(
-        workspace=ws.root, rounds=1, budget=1, labelstudio=url, api_key=key,
-        offline=None if url else out / "offline", train_steps=args.steps,
-        num_samples=args.num_samples, encoder="hashing", seed=seed, runs=out / "runs",
-        sets=sft_sets(args), model=str(args.start),
-    )  # fmt: skip
+# -- training, scoring, auditing ---------------------------------------------------------------
 
 
 def sft_sets(args) -> list[str]:
@@ -185,9 +142,22 @@ def sft_sets(args) -> list[str]:
     return [f"sft.irrelevant_share={args.irrelevant_share}", *args.set]
 
 
+def loop_config(ws: Workspace, args, out: Path, seed: int, url: str, key: str, rounds: int = 1):
+    """`tvgcurate loop --folds K` up to the audit (the relabel is the benchmark's own)."""
+    from tvgcurate.loop import LoopConfig
+
+    return LoopConfig(
+        workspace=ws.root, rounds=rounds, budget=1, labelstudio=url, api_key=key,
+        train_steps=args.steps, num_samples=args.num_samples, encoder="hashing", seed=seed,
+        runs=out / "runs", sets=[f"sft.save_steps={args.steps}", *sft_sets(args)],
+        model=str(args.start), folds=args.folds,
+    )  # fmt: skip
+
+
 def pretrained(ws: Workspace, args, root: Path, seed: int) -> Path:
-    """The start of every training run of a seed: --pretrained, or tiny's pretraining
-    stand-in (`--pretrain-steps` yes/no steps on this workspace's videos), run once."""
+    """The start of every training run: --pretrained, or tiny's pretraining stand-in
+    (`--pretrain-steps` yes/no steps on the first seed's videos), run once per experiment
+    (later seeds reuse it, as they would reuse a released checkpoint)."""
     if args.pretrained:
         return Path(args.pretrained)
     from tvgcurate.model.config import build_config
@@ -197,41 +167,119 @@ def pretrained(ws: Workspace, args, root: Path, seed: int) -> Path:
     sets = ["report_to=[]", f"pretrain.max_steps={steps}", f"pretrain.save_steps={steps}"]
     cfg = build_config(REPO / "recipes" / "tiny-cpu.yaml", sets, workspace=ws.root,
                        output=root / "pretrain", model="tiny", stage="pretrain", seed=seed)  # fmt: skip
-    return train(cfg).final
+    args.pretrained = train(cfg).final
+    return Path(args.pretrained)
 
 
-def precision_table(audits, planted: set[str], n: int, seed: int) -> dict:
-    """precision@k of the planted rows for each ranking at k = planted and k = 5%."""
-    from tvgcurate.curation.audit.ranking import PRIORITY, family_rankings, precision_curve
+def train_full(ws: Workspace, args, out: Path, seed: int):
+    """SFT from the start on the whole training split for --steps (every arm, every round)."""
+    from tvgcurate.model.config import build_config
+    from tvgcurate.model.train import train
 
+    sets = ["report_to=[]", f"sft.max_steps={args.steps}", f"sft.save_steps={args.steps}",
+            *sft_sets(args)]  # fmt: skip
+    cfg = build_config(REPO / "recipes" / "tiny-cpu.yaml", sets, workspace=ws.root, output=out,
+                       model=str(args.start), stage="sft", seed=seed)  # fmt: skip
+    return train(cfg)
+
+
+def held_out(ws: Workspace, args, checkpoint: Path, seed: int, run_id: str) -> dict:
+    """Greedy held-out metrics of a trained run (the same for every round and arm)."""
+    from tvgcurate.model.score import ScoreConfig, headline, score
+
+    m = score(ScoreConfig(workspace=ws.root, checkpoint=checkpoint, split=args.val_split,
+                          run_id=run_id, seed=seed, progress=False)).metrics  # fmt: skip
+    h = headline(m)
+    return {"mIoU": h["mIoU"], "R1@0.5": h["R1@0.5"], "refusal_auc": h.get("refusal_auc"),
+            "refusal_acc@frr0.1": h.get("refusal_acc@frr0.1"),
+            "refusal_acc": h["refusal_acc_irrelevant"],
+            "false_refusal_rate": h.get("false_refusal_rate")}  # fmt: skip
+
+
+def audit_in_sample(ws: Workspace, args, checkpoint: Path, seed: int, run_id: str):
+    """Score every row with the model that trained on them (K samples), audit: the audits."""
+    from tvgcurate.curation.audit import AuditConfig, run_audit
+    from tvgcurate.model.score import ScoreConfig, score
+
+    score(ScoreConfig(workspace=ws.root, checkpoint=checkpoint, split=None, run_id=run_id,
+                      num_samples=args.num_samples, seed=seed, progress=False))  # fmt: skip
+    res = run_audit(AuditConfig(workspace=ws.root, predictions=run_id, encoder="hashing",
+                                progress=False))  # fmt: skip
+    return ws.read("audits", res.version)
+
+
+def audit_out_of_fold(ws: Workspace, args, root: Path, seed: int, number: int, url: str,
+                      key: str):  # fmt: skip
+    """Round `number` of `tvgcurate loop --folds K` up to the audit (K fold models trained on
+    the current labels): its audits table and its loop record."""
+    from tvgcurate.loop import loop_state, run_loop
+
+    cfg = loop_config(ws, args, root, seed, url, key, rounds=number)
+    run_loop(cfg, steps=("train", "score", "audit"))
+    rec = loop_state(ws.root)["rounds"][number - 1]
+    return ws.read("audits", rec["steps"]["audit"]["audits_version"]), rec
+
+
+def rankings_of(audits, only: list[str], seed: int) -> dict[str, list[str]]:
+    """The priority, the model checks alone and the rule checks alone of one audits table,
+    and a random order, each cut to the ids of `only` (the training rows) in their order."""
+    from tvgcurate.curation.audit.ranking import PRIORITY, family_rankings
+
+    keep = set(only)
     rows = audits.to_pylist()
     prio = sorted((r for r in rows if r["check"] == PRIORITY), key=lambda r: r["rank"])
     fams = family_rankings([r for r in rows if r["check"] != PRIORITY])
-    ids = [r["sample_id"] for r in prio]
-    rnd = ids[:]
+    rnd = sorted(only)
     random.Random(seed).shuffle(rnd)
-    rankings = {"priority": ids, "model checks": fams.get("model", []),
-                "rule checks": fams.get("rules", []), "random": rnd}  # fmt: skip
-    ks = {"k=planted": max(1, len(planted)), "k=5%": max(1, math.ceil(0.05 * n))}
-    table = {name: {kn: precision_curve(r, planted, [k])[0] for kn, k in ks.items()}
-             for name, r in rankings.items()}  # fmt: skip
-    curve_ks = list(range(1, min(n, 4 * max(1, len(planted))) + 1))
-    curves = {name: precision_curve(r, planted, curve_ks) for name, r in rankings.items()}
-    return {"base_rate": len(planted) / n if n else 0.0, "k": ks, "precision": table,
-            "curves": {"k": curve_ks, **curves}, "rankings": rankings}  # fmt: skip
+    out = {"priority": [r["sample_id"] for r in prio], "model": fams.get("model", []),
+           "rules": fams.get("rules", []), "random": rnd}  # fmt: skip
+    return {k: [i for i in v if i in keep] for k, v in out.items()}
 
 
-# -- 4. relabel -------------------------------------------------------------------------
+def precision_table(rankings: dict[str, list[str]], planted: list[dict], n: int) -> dict:
+    """Ranked-only arms: precision@k of the planted rows at k = planted and k = 5% of the
+    `n` training rows, overall and per planted kind, each with its ratio to the base rate
+    (the share of the training rows that are planted, of that kind)."""
+    from tvgcurate.curation.audit.ranking import precision_curve
+
+    ids = {p["sample_id"] for p in planted}
+    by_kind = {k: {p["sample_id"] for p in planted if p["kind"] == k} for k in KINDS}
+    by_kind = {k: v for k, v in by_kind.items() if v}
+    ks = {"k=planted": max(1, len(ids)), "k=5%": max(1, math.ceil(0.05 * n))}
+
+    def cell(ranked, positives):
+        base = len(positives) / n if n else 0.0
+        return {kn: {"precision": (p := precision_curve(ranked, positives, [k])[0]),
+                     "x_base_rate": round(p / base, 2) if base else None}
+                for kn, k in ks.items()}  # fmt: skip
+
+    table = {name: cell(r, ids) for name, r in rankings.items()}
+    kinds = {kind: {name: cell(r, pos) for name, r in rankings.items()}
+             for kind, pos in by_kind.items()}  # fmt: skip
+    curve_ks = list(range(1, min(n, 4 * max(1, len(ids))) + 1))
+    curves = {name: precision_curve(r, ids, curve_ks) for name, r in rankings.items()}
+    return {"n": n, "base_rate": len(ids) / n if n else 0.0,
+            "base_rate_by_kind": {k: len(v) / n for k, v in by_kind.items()}, "k": ks,
+            "precision": table, "by_kind": kinds,
+            "curves": {"k": curve_ks, **curves}}  # fmt: skip
+
+
+# -- relabel ------------------------------------------------------------------------------
 
 
 def annotator_script(path: Path, truth: dict[str, dict]) -> Path:
-    """A scripted annotator answering from the clean labels at each task's fps (frames)."""
+    """A scripted annotator answering from the clean labels at each task's fps (frames). A
+    task whose sample is not in the truth (an id made after `truth_of`) is an error, never
+    a silent guess."""
     (path.parent / "truth.json").write_text(json.dumps(truth))
     path.write_text(
         "import json\nfrom pathlib import Path\nfrom tvgcurate.loop import moment_result\n"
         f"TRUTH = json.loads(Path({str(path.parent / 'truth.json')!r}).read_text())\n"
         "def annotate(task):\n"
-        "    t = TRUTH[task['data']['sample_id']]\n"
+        "    sid = task['data']['sample_id']\n"
+        "    if sid not in TRUTH:\n"
+        "        raise KeyError(f'annotator: {sid} has no clean label (made after truth_of?)')\n"
+        "    t = TRUTH[sid]\n"
         "    if t['relevance'] == 'irrelevant' or not t['windows']:\n"
         "        return moment_result([], task['data']['fps'], 'irrelevant')\n"
         "    return moment_result(t['windows'], task['data']['fps'], t['relevance'])\n"
@@ -240,8 +288,9 @@ def annotator_script(path: Path, truth: dict[str, dict]) -> Path:
 
 
 def relabel(ws: Workspace, ids: list[str], project: str, url: str, key: str, script: Path,
-            document_root: Path):  # fmt: skip
-    """Push `ids` to Label Studio, answer them with the script, pull with consensus."""
+            document_root: Path) -> dict:  # fmt: skip
+    """Push `ids` to Label Studio, answer them with the script, pull with consensus: the
+    samples version written and the consensus counts."""
     from tvgcurate.labeling.consensus import ConsensusConfig
     from tvgcurate.labeling.media import MediaSource
     from tvgcurate.labeling.pull import PullConfig, bring_back
@@ -249,7 +298,6 @@ def relabel(ws: Workspace, ids: list[str], project: str, url: str, key: str, scr
     from tvgcurate.loop import STEPS, LoopConfig, Round
 
     media = MediaSource(media_root=Path(ws.meta("media_root")), document_root=document_root)
-
     id_file = ws.root / "work" / f"{project}.ids"
     id_file.parent.mkdir(parents=True, exist_ok=True)
     id_file.write_text("\n".join(ids) + "\n")
@@ -260,34 +308,71 @@ def relabel(ws: Workspace, ids: list[str], project: str, url: str, key: str, scr
     STEPS.get("annotate")(Round(1, cfg, {"steps": {}, "project": project}))
     pcfg = PullConfig(workspace=ws.root, project=project, url=url, api_key=key)
     _, decided = bring_back(pcfg, ConsensusConfig(workspace=ws.root, project=project))
-    return decided.samples_version
+    return {"samples_version": decided.samples_version, "asked": len(ids),
+            "accepted": len(decided.by_status("accepted")), "changed": len(decided.changed),
+            "not_accepted": len(decided.decisions) - len(decided.by_status("accepted")),
+            "stale": decided.stale}  # fmt: skip
 
 
-# -- 5. rounds ----------------------------------------------------------------------------
+# -- what each arm trains on ------------------------------------------------------------------
 
 
-def train_and_score(ws: Workspace, args, out: Path, seed: int, run_id: str) -> dict:
-    """Train from the same start for the same steps, score held-out rows greedily."""
-    from tvgcurate.model.config import build_config
-    from tvgcurate.model.train import train
-
-    recipe = REPO / "recipes" / "tiny-cpu.yaml"
-    sets = ["report_to=[]", f"sft.max_steps={args.steps}", f"sft.save_steps={args.steps}",
-            *sft_sets(args)]  # fmt: skip
-    cfg = build_config(recipe, sets, workspace=ws.root, output=out, model=str(args.start),
-                       stage="sft", seed=seed)  # fmt: skip
-    res = train(cfg)
-    return held_out(ws, args, res.output, seed, run_id)
+def windows_of(row: dict) -> list[tuple[float, float]]:
+    return [(float(w["start"]), float(w["end"])) for w in row.get("windows") or []]
 
 
-def held_out(ws: Workspace, args, checkpoint: Path, seed: int, run_id: str) -> dict:
-    """Greedy held-out metrics of a trained run (the same for every round)."""
-    from tvgcurate.model.score import ScoreConfig, headline, score
+def wrong(row: dict, t: dict) -> bool:
+    """Whether a row's label differs from the clean one (relevance, or windows by > 0.05 s)."""
+    if (row.get("relevance") or "relevant") != (t["relevance"] or "relevant"):
+        return True
+    a, b = sorted(windows_of(row)), sorted(tuple(w) for w in t["windows"])
+    return len(a) != len(b) or any(abs(x - y) > 0.05 for p, q in zip(a, b) for x, y in zip(p, q))
 
-    m = score(ScoreConfig(workspace=ws.root, checkpoint=checkpoint, split=args.val_split,
-                          run_id=run_id, seed=seed)).metrics  # fmt: skip
-    h = headline(m)
-    return {"mIoU": h["mIoU"], "R1@0.5": h["R1@0.5"], "refusal_acc": h["refusal_acc_irrelevant"]}
+
+def composition(ws: Workspace, truth: dict[str, dict], trained=None) -> dict:
+    """The training split as an arm trains on it: rows by relevance, needs_review flags,
+    origins, labels still wrong; and, from the run (`trained`, a TrainResult), the rows and
+    refusal targets `mix` put into SFT."""
+    rows = [s for s in ws.read("samples").to_pylist() if s["split"] == "train"]
+    origin = Counter((s.get("origin") or "source").split(":")[0] for s in rows)
+    out = {"rows": len(rows),
+           "relevance": dict(Counter(s["relevance"] or "relevant" for s in rows)),
+           "needs_review": sum(bool(s.get("needs_review")) for s in rows),
+           "origin": dict(origin),
+           "wrong_labels": sum(wrong(s, truth[s["sample_id"]]) for s in rows
+                               if s["sample_id"] in truth),
+           "not_in_truth": sum(s["sample_id"] not in truth for s in rows)}  # fmt: skip
+    if trained is not None:
+        sft = (trained.stages or {}).get("sft") or {}
+        out["sft"] = {"rows": sft.get("rows"), "refusal_targets": sft.get("irrelevant_rows"),
+                      "steps": sft.get("steps"), "seconds": sft.get("seconds")}  # fmt: skip
+    return out
+
+
+def picked(ids: list[str], before: list[dict], truth: dict[str, dict], planted: list[dict],
+           audits=None) -> dict:  # fmt: skip
+    """What an arm asked annotators about: the rows' labels before the relabel, their clean
+    labels, the planted kinds among them and (audit arm) the checks that flagged them."""
+    now = {s["sample_id"]: s for s in before}
+    kind = {p["sample_id"]: p["kind"] for p in planted}
+    out = {"rows": len(ids),
+           "label_before": dict(Counter(now[i]["relevance"] or "relevant" for i in ids)),
+           "truth": dict(Counter(truth[i]["relevance"] or "relevant" for i in ids)),
+           "planted": dict(Counter(kind[i] for i in ids if i in kind)),
+           "wrong_before": sum(wrong(now[i], truth[i]) for i in ids),
+           "irrelevant_label_and_truth": sum(
+               (now[i]["relevance"] or "") != "relevant" and truth[i]["relevance"] != "relevant"
+               for i in ids)}  # fmt: skip
+    if audits is not None:
+        want = set(ids)
+        irr = {i for i in ids if (now[i]["relevance"] or "relevant") != "relevant"}
+        flags = [r for r in audits.to_pylist() if r["sample_id"] in want and r["is_issue"]
+                 and r["check"] != "priority"]  # fmt: skip
+        out["checks"] = dict(Counter(r["check"] for r in flags).most_common())
+        out["checks_on_irrelevant_labels"] = dict(
+            Counter(r["check"] for r in flags if r["sample_id"] in irr).most_common()
+        )
+    return out
 
 
 def remaining(ws: Workspace, planted: list[dict]) -> int:
@@ -296,67 +381,154 @@ def remaining(ws: Workspace, planted: list[dict]) -> int:
     left = 0
     for p in planted:
         s = now.get(p["sample_id"])
-        wins = [(w["start"], w["end"]) for w in (s or {}).get("windows") or []]
-        left += bool(s) and [tuple(w) for w in p["after"]] == wins
+        left += (
+            bool(s)
+            and [tuple(w) for w in p["after"]] == windows_of(s)
+            and (p.get("relevance_after") is None or s["relevance"] == p["relevance_after"])
+        )
     return left
 
 
 # -- the experiment -------------------------------------------------------------------------
 
+ARMS = ("audit", "random")
+METRICS = ("R1@0.5", "mIoU", "refusal_auc", "refusal_acc@frr0.1")
+
+
+class Clock:
+    """Wall time of each phase (seconds), in the order run."""
+
+    def __init__(self):
+        self.seconds: dict[str, float] = {}
+
+    def __call__(self, name: str, fn, *a, **kw):
+        t = time.perf_counter()
+        try:
+            return fn(*a, **kw)
+        finally:
+            self.seconds[name] = round(time.perf_counter() - t, 1)
+            print(f"[{name}] {self.seconds[name]:.1f} s", flush=True)
+
+
+def budget(ids: list[str], watch: dict[str, float], args, k: int) -> list[str]:
+    """The first rows of `ids` that fit the budget: --budget-seconds of video, else k rows."""
+    if args.budget_seconds:
+        return take_seconds(ids, watch, args.budget_seconds)
+    return ids[:k]
+
 
 def one_seed(args, seed: int, url: str, key: str) -> dict:
-    from tvgcurate.loop import loop_state, run_loop
-
     root = Path(args.out) / f"seed{seed}"
     shutil.rmtree(root, ignore_errors=True)
-    ws = (demo_task if args.quick else headline_task)(root, args, seed)
+    clock = Clock()
+    ws = clock("task", demo_task if args.quick else headline_task, root, args, seed)
     truth = truth_of(ws)
-    planted = plant_noise(ws, args.noise, seed)
+    planted = plant_noise(ws, args.noise, seed, kinds=tuple(args.kinds))
     (root / "planted.json").write_text(json.dumps(planted, indent=1))
-    start = ws.current("samples").version
-    control_root = root / "control-ws"
-    shutil.copytree(ws.root, control_root)  # the sibling workspace, same start
-
-    t = time.perf_counter()
-    args.start = pretrained(ws, args, root, seed)
-    cfg = loop_config(ws, args, root, seed, None, None)
-    run_loop(cfg, steps=("train", "score", "audit"))
-    rec = loop_state(ws.root)["rounds"][0]
-    audits = ws.read("audits", rec["steps"]["audit"]["audits_version"])
-    n = len([s for s in truth.values() if s["split"] == "train"])
-    found = precision_table(audits, {p["sample_id"] for p in planted}, n, seed)
-    k = found["k"]["k=planted"]
-    round0 = {"metrics": held_out(ws, args, Path(rec["steps"]["train"]["run_dir"]), seed,
-                                  "r0-greedy"),
-              "sampled_metrics": rec["steps"]["score"]["metrics"],
-              "trust": rec["steps"]["audit"]["trust"],
-              "seconds": round(time.perf_counter() - t, 1)}  # fmt: skip
-
+    shutil.copytree(ws.root, root / "control-ws")  # the random arm: same noisy start
+    arms = {"audit": ws, "random": Workspace(root / "control-ws")}
+    args.start = clock("pretrain", pretrained, ws, args, root, seed)
+    train_ids = sorted(i for i, s in truth.items() if s["split"] == "train")
+    n = len(train_ids)
+    watch = {i: float(truth[i]["duration_s"] or 0.0) for i in train_ids}
     script = annotator_script(root / "annotate.py", truth)
-    train_ids = [
-        i for i in found["rankings"]["priority"] if truth.get(i, {}).get("split") == "train"
-    ]
-    top = train_ids[:k]
-    rnd = train_ids[:]
-    random.Random(seed + 1).shuffle(rnd)
     doc = Path(args.document_root or args.out).resolve()
-    v_audit = relabel(ws, top, f"al seed{seed} audit", url, key, script, doc)
-    control = Workspace(control_root)
-    v_random = relabel(control, rnd[:k], f"al seed{seed} random", url, key, script, doc)
+    k = max(1, len(planted))
+    res: dict = {"seed": seed, "planted": len(planted), "train_rows": n,
+                 "planted_by_kind": dict(Counter(p["kind"] for p in planted)),
+                 "start_version": ws.current("samples").version, "start": str(args.start)}  # fmt: skip
 
-    res = {"seed": seed, "planted": len(planted), "k": k, "start_version": start,
-           "find": {kk: v for kk, v in found.items() if kk != "rankings"}, "round0": round0,
-           "relabelled_versions": {"audit": v_audit, "random": v_random}}  # fmt: skip
-    res["round1"] = {
-        "audit": train_and_score(ws, args, root / "r1-audit", seed, "r1-audit"),
-        "random": train_and_score(control, args, root / "r1-random", seed, "r1-random"),
-    }
-    res["remaining_planted"] = {"audit": remaining(ws, planted),
-                                "random": remaining(control, planted)}  # fmt: skip
+    # round 0: the full training split (held-out figures, in-sample audit), then out of fold
+    full = clock("r0 train full", train_full, ws, args, root / "r0-full", seed)
+    r0 = clock("r0 held-out", held_out, ws, args, full.output, seed, "r0-heldout")
+    ins = clock("r0 audit in-sample", audit_in_sample, ws, args, full.output, seed, "r0-insample")
+    if args.folds > 1:
+        oof, rec = clock("r0 audit out-of-fold", audit_out_of_fold, ws, args, root, seed, 1,
+                          url, key)  # fmt: skip
+        trust = rec["steps"]["audit"]["trust"]
+    else:
+        oof, trust = ins, None
+    r_oof, r_ins = rankings_of(oof, train_ids, seed), rankings_of(ins, train_ids, seed)
+    rankings = {"audit (out of fold)": r_oof["priority"], "audit in-sample": r_ins["priority"],
+                "model evidence (out of fold)": r_oof["model"], "rules only": r_oof["rules"],
+                "random": r_oof["random"]}  # fmt: skip
+    res["find"] = precision_table(rankings, planted, n)
+    res["find"]["audit_model_evidence"] = "out of fold" if args.folds > 1 else "in-sample"
+    res["round0"] = {"metrics": r0, "trust_out_of_fold": trust,
+                     "model": f"SFT on the full training split ({n} rows), {args.steps} steps",
+                     "composition": composition(ws, truth, full)}  # fmt: skip
+
+    asked: dict[str, set[str]] = {arm: set() for arm in ARMS}
+    last: dict = {"audit": full}  # each arm's latest model
+    order_random = train_ids[:]
+    random.Random(seed + 1).shuffle(order_random)
+    audits = oof
+    for number in range(1, args.rounds + 1):
+        rnd: dict = {}
+        before = {arm: w.read("samples").to_pylist() for arm, w in arms.items()}
+        if number > 1 and args.folds > 1:  # the audit arm's next picks: fresh fold models
+            audits, _ = clock(f"r{number} audit out-of-fold", audit_out_of_fold, ws, args, root,
+                              seed, number, url, key)  # fmt: skip
+        elif number > 1:  # in sample: the audit arm's model of the last round judges
+            audits = clock(f"r{number} audit in-sample", audit_in_sample, ws, args,
+                           last["audit"].output, seed, f"r{number}-insample")  # fmt: skip
+        order = {"audit": [i for i in rankings_of(audits, train_ids, seed)["priority"]
+                           if i not in asked["audit"]],
+                 "random": [i for i in order_random if i not in asked["random"]]}  # fmt: skip
+        pick = {arm: budget(order[arm], watch, args, k) for arm in ARMS}
+        rnd["picked"] = {arm: picked(pick[arm], before[arm], truth, planted,
+                                     audits if arm == "audit" else None) for arm in ARMS}  # fmt: skip
+        rnd["relabel"] = {}
+        for arm in ARMS:
+            rnd["relabel"][arm] = clock(f"r{number} relabel {arm}", relabel, arms[arm], pick[arm],
+                                        f"al seed{seed} r{number} {arm}", url, key, script, doc)  # fmt: skip
+            asked[arm] |= set(pick[arm])
+        rnd["held_out"], rnd["composition"] = {}, {}
+        for arm in ARMS:
+            last[arm] = clock(f"r{number} train {arm}", train_full, arms[arm], args,
+                              root / f"r{number}-{arm}", seed)  # fmt: skip
+            rnd["held_out"][arm] = clock(f"r{number} held-out {arm}", held_out, arms[arm], args,
+                                         last[arm].output, seed, f"r{number}-{arm}")  # fmt: skip
+            rnd["composition"][arm] = composition(arms[arm], truth, last[arm])
+        rnd["remaining_planted"] = {arm: remaining(w, planted) for arm, w in arms.items()}
+        rnd["remaining_by_kind"] = {
+            arm: {kind: remaining(w, [p for p in planted if p["kind"] == kind])
+                  for kind in res["planted_by_kind"]} for arm, w in arms.items()}  # fmt: skip
+        rnd["cost"] = {}
+        for arm in ARMS:
+            secs = sum(watch[i] for i in asked[arm])
+            fixed = len(planted) - rnd["remaining_planted"][arm]
+            rnd["cost"][arm] = {"rows_asked": len(asked[arm]), "seconds_watched": round(secs, 1),
+                                "fixed": fixed,
+                                "seconds_per_fixed_error": round(secs / fixed, 2) if fixed else None}  # fmt: skip
+        res[f"round{number}"] = rnd
+    res["seconds"] = clock.seconds
+    res["steps"] = {"sft": args.steps, "pretrain": None if args.pretrained_given else
+                    args.pretrain_steps, "folds": args.folds}  # fmt: skip
     return res
 
 
-def plot(results: list[dict], out: Path) -> list[Path]:
+def paired(results: list[dict], number: int, metric: str) -> dict:
+    """audit - random of a round's held-out metric per seed, its mean and a 95% interval
+    (Student's t over the seeds; None with one seed)."""
+    diffs = []
+    for r in results:
+        h = r.get(f"round{number}", {}).get("held_out", {})
+        a, b = (h.get(arm, {}).get(metric) for arm in ARMS)
+        if a is not None and b is not None:
+            diffs.append(a - b)
+    if not diffs:
+        return {"diffs": [], "mean": None, "ci95": None}
+    mean = statistics.mean(diffs)
+    if len(diffs) < 2:
+        return {"diffs": diffs, "mean": mean, "ci95": None}
+    t975 = {2: 12.71, 3: 4.303, 4: 3.182, 5: 2.776, 6: 2.571, 7: 2.447, 8: 2.365, 9: 2.306,
+            10: 2.262}  # fmt: skip
+    half = t975.get(len(diffs), 1.96) * statistics.stdev(diffs) / math.sqrt(len(diffs))
+    return {"diffs": diffs, "mean": mean, "ci95": [mean - half, mean + half]}
+
+
+def plot(results: list[dict], out: Path, rounds: int) -> list[Path]:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -366,25 +538,27 @@ def plot(results: list[dict], out: Path) -> list[Path]:
     fig, axes = plt.subplots(1, len(results), figsize=(5 * len(results), 3.2), squeeze=False)
     for ax, r in zip(axes[0], results, strict=True):
         c = r["find"]["curves"]
-        for name in ("priority", "model checks", "rule checks", "random"):
+        for name in r["find"]["precision"]:
             ax.plot(c["k"], c[name], label=name)
         ax.axhline(r["find"]["base_rate"], ls="--", color="grey", lw=1)
-        ax.axvline(r["k"], ls=":", color="grey", lw=1)
+        ax.axvline(r["find"]["k"]["k=planted"], ls=":", color="grey", lw=1)
         ax.set(title=f"seed {r['seed']}: planted rows in the top k", xlabel="k",
                ylabel="precision@k", ylim=(0, 1.02))  # fmt: skip
         ax.legend(fontsize=7)
     paths.append(out / "precision.png")
     fig.savefig(paths[-1], dpi=90, bbox_inches="tight")
     plt.close(fig)
-    fig, axes = plt.subplots(1, 2, figsize=(9, 3.2))
-    for ax, metric in zip(axes, ("mIoU", "R1@0.5"), strict=True):
+    fig, axes = plt.subplots(1, len(METRICS), figsize=(4.5 * len(METRICS), 3.2))
+    xs = ["r0"] + [f"r{i} {arm}" for i in range(1, rounds + 1) for arm in ARMS]
+    for ax, metric in zip(axes, METRICS, strict=True):
         for r in results:
-            ys = [r["round0"]["metrics"].get(metric), r["round1"]["audit"].get(metric),
-                  r["round1"]["random"].get(metric)]  # fmt: skip
-            ax.plot(["round 0", "round 1 audit", "round 1 random"],
-                    [float("nan") if y is None else y for y in ys], marker="o",
+            ys = [r["round0"]["metrics"].get(metric)] + [
+                r[f"round{i}"]["held_out"][arm].get(metric)
+                for i in range(1, rounds + 1) for arm in ARMS]  # fmt: skip
+            ax.plot(xs, [float("nan") if y is None else y for y in ys], marker="o",
                     label=f"seed {r['seed']}")  # fmt: skip
         ax.set(title=f"held-out {metric}")
+        ax.tick_params(axis="x", labelrotation=45, labelsize=7)
         ax.legend(fontsize=7)
     paths.append(out / "rounds.png")
     fig.savefig(paths[-1], dpi=90, bbox_inches="tight")
@@ -411,37 +585,45 @@ def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--out", type=Path, default=Path("/tmp/tvg_active_learning"))
     p.add_argument("--quick", action="store_true", help="Tiny demo workspace: a smoke test.")
-    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
+    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3],
+                   help="Paired seeds (each: one noisy set, audit top-k vs random k).")  # fmt: skip
+    p.add_argument("--rounds", type=int, default=2, help="Relabel rounds after round 0.")
+    p.add_argument("--folds", type=int, default=2,
+                   help="The audit arm picks out of fold with K models (`loop --folds`; 1: the "
+                        "full-split model judges its own rows).")  # fmt: skip
+    p.add_argument("--budget-seconds", type=float, default=None,
+                   help="Relabel budget per round in seconds of video to watch (default: "
+                        "k = planted rows per round).")  # fmt: skip
+    p.add_argument("--kinds", nargs="+", default=list(KINDS), choices=list(KINDS),
+                   help="Label-noise kinds planted, in turn (tvgcurate.demo.plants.NOISE).")  # fmt: skip
     p.add_argument("--noise", type=float, default=0.15, help="Share of training rows planted.")
-    p.add_argument("--train-videos", type=int, default=1000)
-    p.add_argument("--val-videos", type=int, default=100)
-    p.add_argument("--size", type=int, default=112, help="Rendered frame size (the ladder's).")
-    p.add_argument("--steps", type=int, default=2000, help="SFT steps of every training run.")
-    p.add_argument(
-        "--pretrained",
-        type=Path,
-        default=None,
-        help="Pretrained stand-in to start every run from (e.g. benchmarks/learning.py's "
-        "RUNG/seedN/pretrain/final); default: pretrain here, once per seed.",
-    )
-    p.add_argument("--pretrain-steps", type=int, default=2000, help="When not --pretrained.")
+    p.add_argument("--train-videos", type=int, default=DEFAULTS["train_videos"])
+    p.add_argument("--val-videos", type=int, default=DEFAULTS["val_videos"])
+    p.add_argument("--size", type=int, default=DEFAULTS["size"], help="Rendered frame size.")
+    p.add_argument("--steps", type=int, default=DEFAULTS["steps"],
+                   help="SFT steps of every training run (round 0, folds, both arms).")  # fmt: skip
+    p.add_argument("--pretrained", type=Path, default=None,
+                   help="Pretrained stand-in to start every run from (e.g. benchmarks/learning.py's "
+                        "RUNG/seedN/pretrain/final); default: pretrain here, once.")  # fmt: skip
+    p.add_argument("--pretrain-steps", type=int, default=DEFAULTS["pretrain_steps"],
+                   help="When not --pretrained: pretraining steps, once for all seeds.")  # fmt: skip
     p.add_argument("--irrelevant-share", type=float, default=0.3, help="SFT's (the ladder's).")
-    p.add_argument("--num-samples", type=int, default=4, help="K answers when scoring.")
+    p.add_argument("--num-samples", type=int, default=DEFAULTS["num_samples"],
+                   help="K answers per row when scoring for the audit.")  # fmt: skip
     p.add_argument("--val-split", default="val")
     p.add_argument("--url", default=None, help="A running Label Studio (default: start one).")
-    p.add_argument(
-        "--document-root",
-        type=Path,
-        default=None,
-        help="--url's LOCAL_FILES_DOCUMENT_ROOT (default: --out; it must hold --out).",
-    )
+    p.add_argument("--document-root", type=Path, default=None,
+                   help="--url's LOCAL_FILES_DOCUMENT_ROOT (default: --out; it must hold --out).")  # fmt: skip
     p.add_argument("--set", action="append", default=[], help="Recipe override KEY=VALUE.")
     args = p.parse_args(argv)
     if args.quick:
-        args.train_videos, args.val_videos, args.steps, args.num_samples = 4, 2, 2, 2
+        args.train_videos, args.val_videos, args.steps, args.num_samples = 6, 2, 2, 2
         args.pretrain_steps, args.size = 2, 56
-        args.seeds = args.seeds[:1] if args.seeds == [0, 1] else args.seeds
+        args.seeds = args.seeds[:1] if args.seeds == [0, 1, 2, 3] else args.seeds
         args.noise = max(args.noise, 0.3)
+    if args.rounds < 1 or args.folds < 1:
+        p.error("--rounds and --folds must be >= 1")
+    args.pretrained_given = args.pretrained is not None
     return args
 
 
@@ -451,29 +633,78 @@ def main(argv=None) -> dict:
     args = parse_args(argv)
     out = Path(args.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
     server = None
     if args.url:
         url, key = args.url, os.environ["LABEL_STUDIO_API_KEY"]
     else:
         server = start_server(out)
         url, key = server.url, server.credentials.token
+    results = []
     try:
-        results = [one_seed(args, s, url, key) for s in args.seeds]
+        for s in args.seeds:
+            results.append(one_seed(args, s, url, key))
+            summary = summarize(args, results, time.perf_counter() - t0)
+            (out / "RESULTS.json").write_text(json.dumps(summary, indent=1, default=str))
     finally:
         if server is not None:
             server.stop()
-    summary = {"args": {k: str(v) for k, v in vars(args).items()}, "seeds": results}
-    (out / "RESULTS.json").write_text(json.dumps(summary, indent=1, default=str))
-    plot(results, out)
-    for r in results:
-        p = r["find"]["precision"]
-        print(f"seed {r['seed']}: {r['planted']} planted, base rate {r['find']['base_rate']:.2f}")
-        for name, v in p.items():
-            print(f"  {name:<13} " + "  ".join(f"{k} {x:.2f}" for k, x in v.items()))
-        print(f"  round 0 {r['round0']['metrics']}  trust {r['round0']['trust']}")
-        print(f"  round 1 audit {r['round1']['audit']}  random {r['round1']['random']}")
-        print(f"  planted rows left: {r['remaining_planted']}")
+    plot(results, out, args.rounds)
+    report(summary)
     return summary
+
+
+def summarize(args, results: list[dict], wall: float) -> dict:
+    return {"args": {k: str(v) for k, v in vars(args).items()}, "seeds": results,
+            "wall_seconds": round(wall, 1),
+            "paired_audit_minus_random": {f"round{i}": {m: paired(results, i, m) for m in METRICS}
+                                          for i in range(1, args.rounds + 1)}}  # fmt: skip
+
+
+def _f(x) -> str:
+    return "-" if x is None else f"{x:.2f}" if isinstance(x, float) else str(x)
+
+
+def report(summary: dict) -> None:
+    for r in summary["seeds"]:
+        f = r["find"]
+        print(f"seed {r['seed']}: {r['planted']} planted of {r['train_rows']} training rows "
+              f"(base rate {f['base_rate']:.3f}) {r['planted_by_kind']}")  # fmt: skip
+        for name, v in f["precision"].items():
+            print(
+                f"  {name:<29} "
+                + "  ".join(
+                    f"{kn} {c['precision']:.2f} ({_f(c['x_base_rate'])}x)" for kn, c in v.items()
+                )
+            )
+        for kind, tab in f["by_kind"].items():
+            print(
+                f"  {kind:<16} k=planted: "
+                + "  ".join(
+                    f"{name.split(' (')[0]} {v['k=planted']['precision']:.2f}"
+                    f" ({_f(v['k=planted']['x_base_rate'])}x)"
+                    for name, v in tab.items()
+                )
+            )
+        print(f"  round 0 ({r['round0']['model']}): {r['round0']['metrics']}")
+        print(f"          trains on {r['round0']['composition']}")
+        i = 1
+        while f"round{i}" in r:
+            rr = r[f"round{i}"]
+            for arm in ARMS:
+                print(f"  round {i} {arm:<6}: {rr['held_out'][arm]}")
+                print(f"     picked {rr['picked'][arm]}")
+                print(f"     trains on {rr['composition'][arm]}")
+            print(f"     planted left {rr['remaining_planted']}  cost {rr['cost']}")
+            i += 1
+        steps = r["steps"]
+        print(f"  wall time (s) at {steps['sft']} SFT steps per run, folds {steps['folds']}, "
+              f"pretrain steps {steps['pretrain']}: {r['seconds']}")  # fmt: skip
+    for rn, ms in summary["paired_audit_minus_random"].items():
+        for m, d in ms.items():
+            print(f"{rn} audit - random {m}: mean {_f(d['mean'])} 95% interval {d['ci95']} "
+                  f"({d['diffs']})")  # fmt: skip
+    print(f"wall time: {summary['wall_seconds']:.0f} s")
 
 
 if __name__ == "__main__":

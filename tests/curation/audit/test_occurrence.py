@@ -83,3 +83,8 @@ def test_the_demo_plants_repeated_events_and_the_check_finds_them(demo_dir):
     flagged = {r["sample_id"] for r in rows if r["is_issue"]}
     planted = {p["sample_id"] for p in gt["planted"] if p["kind"] == "repeated_event"}
     assert planted and flagged == planted
+
+
+def test_a_zero_length_answer_forms_its_own_group_instead_of_hanging():
+    # IoU of a zero-length window with itself is 0/0: it used to join no group, forever
+    assert [g.n for g in answer_groups([(1.0, 1.0), (2.0, 3.0), (2.0, 3.0)])] == [2, 1]

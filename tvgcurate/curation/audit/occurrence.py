@@ -53,6 +53,7 @@ def answer_groups(windows: list[tuple[float, float]], agree: float = AGREE_IOU) 
     w = np.sort(np.asarray(windows, dtype=float).reshape(-1, 2), axis=1)
     w = w[np.lexsort((w[:, 1], w[:, 0]))]
     near = pairwise_iou(w, w) >= agree
+    np.fill_diagonal(near, True)  # a zero-length answer (IoU 0/0) still joins its own group
     left = np.ones(len(w), dtype=bool)
     groups: list[list] = []  # [seed start, seed end, n]
     while left.any():
