@@ -707,5 +707,69 @@ def report(summary: dict) -> None:
     print(f"wall time: {summary['wall_seconds']:.0f} s")
 
 
+def _ms(values: list) -> str:
+    """mean ± sd over seeds (sd only with two or more)."""
+    v = [x for x in values if x is not None]
+    if not v:
+        return "-"
+    mean = statistics.fmean(v)
+    return f"{mean:.2f} ± {statistics.stdev(v):.2f}" if len(v) > 1 else f"{mean:.2f}"
+
+
+def markdown(summary: dict) -> str:
+    """The tables docs/active-learning.md shows, from a RESULTS.json (mean ± sd over seeds)."""
+    seeds = summary["seeds"]
+    lines = [f"{len(seeds)} seeds ({', '.join(str(r['seed']) for r in seeds)}); "
+             f"wall time {summary['wall_seconds'] / 60:.0f} min", "",
+             "| ranking | precision@k, k = planted | x base rate | precision, top 5% | x base rate |",
+             "| --- | ---: | ---: | ---: | ---: |"]  # fmt: skip
+    for name in seeds[0]["find"]["precision"]:
+        cells = []
+        for k in ("k=planted", "k=5%"):
+            cells += [_ms([100 * r["find"]["precision"][name][k]["precision"] for r in seeds]),
+                      _ms([r["find"]["precision"][name][k]["x_base_rate"] for r in seeds])]  # fmt: skip
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    base = _ms([100 * r["find"]["base_rate"] for r in seeds])
+    lines += [f"| base rate | {base} | 1 | {base} | 1 |", "",
+              "| kind (k = planted, x base rate) | " + " | ".join(seeds[0]["find"]["precision"]) + " |",
+              "| --- |" + " ---: |" * len(seeds[0]["find"]["precision"])]  # fmt: skip
+    for kind in seeds[0]["find"]["by_kind"]:
+        row = [_ms([r["find"]["by_kind"][kind][name]["k=planted"]["x_base_rate"] for r in seeds])
+               for name in seeds[0]["find"]["precision"]]  # fmt: skip
+        lines.append(f"| {kind} | " + " | ".join(row) + " |")
+    lines += ["", "| held-out, greedy | " + " | ".join(
+        ["round 0"] + [f"round {i} {arm}" for i in range(1, 9) if f"round{i}" in seeds[0]
+                       for arm in ARMS]) + " |"]  # fmt: skip
+    n_rounds = sum(f"round{i}" in seeds[0] for i in range(1, 9))
+    lines.append("| --- |" + " ---: |" * (1 + 2 * n_rounds))
+    for m in ("mIoU", "R1@0.5", "refusal_auc", "refusal_acc@frr0.1"):
+        row = [_ms([r["round0"]["metrics"][m] for r in seeds])]
+        for i in range(1, n_rounds + 1):
+            row += [_ms([r[f"round{i}"]["held_out"][arm][m] for r in seeds]) for arm in ARMS]
+        lines.append(f"| {m} | " + " | ".join(row) + " |")
+    row = [_ms([r["planted"] for r in seeds])]
+    for i in range(1, n_rounds + 1):
+        row += [_ms([r[f"round{i}"]["remaining_planted"][arm] for r in seeds]) for arm in ARMS]
+    lines.append("| planted rows left | " + " | ".join(row) + " |")
+    row = ["-"]
+    for i in range(1, n_rounds + 1):
+        row += [_ms([r[f"round{i}"]["cost"][arm]["seconds_per_fixed_error"] for r in seeds])
+                for arm in ARMS]  # fmt: skip
+    lines.append("| seconds watched per fixed error | " + " | ".join(row) + " |")
+    lines += ["", "| audit − random (paired) | mean | 95% interval | per seed |",
+              "| --- | ---: | --- | --- |"]  # fmt: skip
+    for rn, ms in summary["paired_audit_minus_random"].items():
+        for m, d in ms.items():
+            ci = "-" if d["ci95"] is None else f"[{d['ci95'][0]:.2f}, {d['ci95'][1]:.2f}]"
+            lines.append(f"| {rn} {m} | {_f(d['mean'])} | {ci} | "
+                         f"{', '.join(f'{x:+.2f}' for x in d['diffs'])} |")  # fmt: skip
+    return "\n".join(lines)
+
+
 if __name__ == "__main__":
-    main()
+    import sys
+
+    if len(sys.argv) == 3 and sys.argv[1] == "--markdown":  # tables from a finished run
+        print(markdown(json.loads(Path(sys.argv[2]).read_text())))
+    else:
+        main()

@@ -85,6 +85,25 @@ def test_one_decisive_flag_outranks_two_common_weak_flags():
     assert [r["rank"] for r in out] == list(range(1, n + 1))
 
 
+def test_flags_that_weigh_nothing_do_not_order_rows():
+    """Checks that fire on most rows (an uninformative model's, say) weigh 0. Two such flags
+    must not put a row above one with a single such flag and a worse score elsewhere; a
+    weighty flag still comes first."""
+    n = 40
+    rows = rule_rows("whitespace_query", n, set(range(0, 30)))  # 75%: weight 0
+    rows += rule_rows("positional_leak", n, set(range(0, 25)))  # 62%: weight 0
+    rows += rule_rows("duplicate_query", n, {39})  # 2.5%: decisive
+    rows += [row(f"s{i}", "whole_video", False, 0.2 if i == 29 else 1.0) for i in range(n)]
+    out, _, rel = rank(rows)
+    assert rel["whitespace_query"].weight == 0 and rel["positional_leak"].weight == 0
+    order = [r["sample_id"] for r in out]
+    assert order[0] == "s39"
+    # s29 (one weightless flag, severity from whole_video) before s0 (two weightless flags)
+    assert order.index("s29") < order.index("s0")
+    # flagged rows still come before rows with no flag at all
+    assert order.index("s29") < order.index("s35")
+
+
 def test_reliability_holds_up_on_contaminated_rows():
     """25% of the rows carry errors. duplicate_query fires on 1% of the clean rows and on
     the 40 errors that four rare rule checks catch; the raw fire rate (11%) would make it a

@@ -173,7 +173,15 @@ def _combine(rows: list[dict], rel: dict[str, Reliability], mult: dict[str, floa
 
 
 def _order(per: dict[str, _Sample]) -> list[str]:
-    return sorted(per, key=lambda s: (-per[s].evidence, -len(per[s].flags), -per[s].severity, s))
+    """By evidence, then the flags that carry weight, then flagged before unflagged, then
+    severity, then id. A check firing on half the rows or more weighs 0: how many such flags
+    a row has must not order it."""
+
+    def key(s: str):
+        weighty = sum(w > 0 for _, w in per[s].flags)
+        return (-per[s].evidence, -weighty, -bool(per[s].flags), -per[s].severity, s)
+
+    return sorted(per, key=key)
 
 
 def rank(
