@@ -12,8 +12,9 @@ PY=${PYTHON:-python3}
 pipq() { "$@" 2>&1 | { grep -v '^WARNING: Location' || true; }; }
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 pipq .venv/bin/python -m pip install -q -r requirements/pip.txt
-# torch first and pinned: an unpinned torch would pull a multi-GB CUDA build.
-pipq .venv/bin/python -m pip install -q "torch==2.13.0"
+# torch first and pinned (an unpinned torch would pull a multi-GB CUDA build), its own
+# dependencies held to constraints.txt.
+pipq .venv/bin/python -m pip install -q -c constraints.txt "torch==2.13.0"
 # constraints.txt pins every dependency to the versions the tests ran with.
 pipq .venv/bin/python -m pip install -q -c constraints.txt -e ".[all]"
 if [ "${WITH_LABELSTUDIO:-1}" = 1 ] && [ -f scripts/setup-labelstudio.sh ]; then

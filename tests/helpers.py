@@ -208,25 +208,3 @@ def ingest_demo(demo: Path, ws_dir: Path, videos: bool = True) -> Workspace:
         IngestConfig(sources=files, workspace=ws_dir, videos=demo / "videos" if videos else None)
     )
     return Workspace(ws_dir)
-
-
-def oracle_predictions(gt: dict, run_id: str = "oracle", jitter: float = 0.5) -> pa.Table:
-    """Predictions of a model that knows what is in each video: for every query it answers
-    the true interval of the shape the query names (nudged by `jitter` s), so it agrees with
-    every correct label and disagrees with a wrong one. Stands in for a trained model."""
-    rows = []
-    for i, q in enumerate(gt["queries"]):
-        sh = q["shape"]
-        d = jitter * (1 if i % 2 else -1)
-        rows.append(
-            {
-                "run_id": run_id,
-                "sample_id": q["sample_id"],
-                "windows": [
-                    {"start": max(0.0, sh["start"] + d), "end": sh["end"] + d, "score": 1.0}
-                ],
-                "refused": False,
-                "raw_text": f"<answer>{sh['start']:06.1f} to {sh['end']:06.1f}</answer>",
-            }
-        )
-    return pa.Table.from_pylist(rows)

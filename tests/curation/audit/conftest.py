@@ -1,5 +1,5 @@
 """Fixtures for the audit tests: the session's planted demo data ingested (the helpers
-`ingest_demo` and `oracle_predictions` live in tests/helpers.py)."""
+`ingest_demo` lives in tests/helpers.py, `oracle_predictions` in tvgcurate.demo.evaluate)."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ def planted_ws(planted_ws_template, tmp_path) -> Workspace:
     return Workspace(dst)
 
 
-def conformance_sample(sid, video="v1", query="a person opens the door", windows=((2, 6),), **kw):
+def sample(sid="s:val:1", video="v1", query="a person opens the door", windows=((2, 6),), **kw):
     """One samples row as an audit check reads it (the columns every check may look at)."""
     row = {
         "sample_id": sid, "video_id": video, "query": query,
@@ -54,13 +54,11 @@ def conformance_ctx():
     from tvgcurate.curation.audit.context import AuditContext, Keyframes
 
     rows = [
-        conformance_sample("a", windows=((2, 6),)),
-        conformance_sample("b", windows=((6, 2),), query="  "),
-        conformance_sample("c", windows=(), relevance="irrelevant", origin="synthetic:cross-video"),
-        conformance_sample(
-            "d", windows=((0, 30), (1, 2)), duration_s=None, relevant_clip_ids=[0, 1]
-        ),
-        conformance_sample("e", video="x_10.0_40.0", windows=((2, 6),), relevant_clip_ids=[1, 2]),
+        sample("a", windows=((2, 6),)),
+        sample("b", windows=((6, 2),), query="  "),
+        sample("c", windows=(), relevance="irrelevant", origin="synthetic:cross-video"),
+        sample("d", windows=((0, 30), (1, 2)), duration_s=None, relevant_clip_ids=[0, 1]),
+        sample("e", video="x_10.0_40.0", windows=((2, 6),), relevant_clip_ids=[1, 2]),
     ]
     sampled = [f"<answer>{s} to {e}</answer>" for s, e in ((2, 5), (2.2, 5), (2, 5.5))]
     preds = {

@@ -12,6 +12,8 @@ from tvgcurate.demo.data import load_ground_truth
 from tvgcurate.demo.evaluate import markdown_table, planted_scores
 from tvgcurate.errors import TvgError
 
+from .conftest import sample
+
 WINDOW_KINDS = {
     "start_after_end", "negative_time", "past_duration", "zero_length", "whole_video",
     "overlapping_windows",
@@ -21,17 +23,6 @@ DURATION_KINDS = {"duration_mismatch", "vid_span_mismatch"}
 EXACT = WINDOW_KINDS | DURATION_KINDS | {
     "clip_ids_mismatch", "whitespace_query", "empty_query", "positional_leak", "split_leak",
 }  # fmt: skip
-
-
-def sample(sid="s:val:1", video="v1", query="a person opens the door", windows=((2, 6),), **kw):
-    row = {
-        "sample_id": sid, "video_id": video, "query": query,
-        "windows": [{"start": float(s), "end": float(e)} for s, e in windows],
-        "relevance": "relevant", "split": "val", "source": "qvhighlights", "duration_s": 30.0,
-        "relevant_clip_ids": None, "origin": "source", "duration_source": "annotation",
-    }  # fmt: skip
-    row.update(kw)
-    return row
 
 
 def flags(name, ctx, **overrides):

@@ -9,10 +9,10 @@ import math
 
 import pytest
 
-from tests.helpers import ingest_demo, oracle_predictions
+from tests.helpers import ingest_demo
 from tvgcurate.curation.audit import AuditConfig, run_audit
 from tvgcurate.demo.data import DemoConfig, generate, load_ground_truth
-from tvgcurate.demo.evaluate import planted_scores, precision_at_k
+from tvgcurate.demo.evaluate import oracle_predictions, planted_scores, precision_at_k
 from tvgcurate.labeling.select import rank_samples, select_ids
 
 

@@ -9,9 +9,9 @@ import subprocess
 
 import pytest
 
-from tests.helpers import oracle_predictions
 from tvgcurate.curation.audit import AuditConfig, run_audit
 from tvgcurate.demo.data import load_ground_truth
+from tvgcurate.demo.evaluate import oracle_predictions
 
 CHROMIUM_FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
