@@ -160,3 +160,24 @@ def test_the_new_kinds_present_labelled_absent_and_small_boundary_errors(tmp_pat
             moved = max(abs(a - 2.0), abs(b - 6.0))
             assert 0.2 * 4 - 1e-9 <= moved <= 0.4 * 4 + 1e-9 and 0 <= a < b <= 10
             assert r["relevance"] == "relevant"
+
+
+def test_markdown_tables_from_the_committed_run():
+    """docs/active-learning.md's tables come from `--markdown RESULTS.json`: every arm, kind
+    and round of the committed run is there, with its paired interval."""
+    import json
+    from pathlib import Path
+
+    from benchmarks.active_learning import markdown
+
+    path = Path(__file__).resolve().parents[2] / "results" / "active-learning" / "RESULTS.json"
+    summary = json.loads(path.read_text())
+    text = markdown(summary)
+    assert text.startswith(f"{len(summary['seeds'])} seeds")
+    for arm in summary["seeds"][0]["find"]["precision"]:
+        assert f"| {arm} |" in text
+    for kind in summary["seeds"][0]["planted_by_kind"]:
+        assert f"| {kind} |" in text
+    assert "| round2 mIoU |" in text and "round 2 random" in text
+    doc = (path.parents[2] / "docs" / "active-learning.md").read_text()
+    assert text in doc  # the doc shows exactly what the command prints
