@@ -41,6 +41,7 @@ every phase's wall time is printed beside its step budget and kept in RESULTS.js
 from __future__ import annotations
 
 import argparse
+import contextlib
 import inspect
 import json
 import math
@@ -61,8 +62,10 @@ REPO = Path(__file__).resolve().parents[1]
 KINDS = tuple(NOISE.names())
 # sized so that 4 seeds x 2 rounds fit in about 90 minutes of a 2-core CPU (README of the run:
 # docs/active-learning.md); every one is an option
-DEFAULTS = {"train_videos": 160, "val_videos": 40, "size": 112, "steps": 300,
-            "pretrain_steps": 600, "num_samples": 4}  # fmt: skip
+DEFAULTS = {"train_videos": 160, "val_videos": 40, "size": 112, "steps": 400,
+            "pretrain_steps": 2000, "pretrain_videos": 1000, "base_sft_steps": 2500,
+            "num_samples": 4, "lanes": 2}  # fmt: skip
+PRETRAIN_TASK_SEED = 1000  # --pretrain-videos: a task seed no experiment seed uses
 
 # -- the task ---------------------------------------------------------------------------
 
@@ -155,19 +158,34 @@ def loop_config(ws: Workspace, args, out: Path, seed: int, url: str, key: str, r
 
 
 def pretrained(ws: Workspace, args, root: Path, seed: int) -> Path:
-    """The start of every training run: --pretrained, or tiny's pretraining stand-in
-    (`--pretrain-steps` yes/no steps on the first seed's videos), run once per experiment
-    (later seeds reuse it, as they would reuse a released checkpoint)."""
+    """The start of every training run, made once per experiment (later seeds reuse it, as
+    they would a released checkpoint): --pretrained; or tiny's pretraining stand-in,
+    `--pretrain-steps` yes/no steps, on the first seed's videos or (--pretrain-videos N) on N
+    videos of another task seed; then, with --base-sft-steps, grounding SFT on those other
+    videos' clean labels (a released grounding model that has never seen the experiment's
+    videos, the place a Tempo-R0 user starts from)."""
     if args.pretrained:
         return Path(args.pretrained)
     from tvgcurate.model.config import build_config
     from tvgcurate.model.train import train
 
     steps = args.pretrain_steps
+    if getattr(args, "pretrain_videos", 0):  # other videos than the experiment's (a release)
+        task = argparse.Namespace(**{**vars(args), "train_videos": args.pretrain_videos,
+                                     "val_videos": 1})  # fmt: skip
+        ws = headline_task(root / "pretrain-task", task, PRETRAIN_TASK_SEED)
     sets = ["report_to=[]", f"pretrain.max_steps={steps}", f"pretrain.save_steps={steps}"]
     cfg = build_config(REPO / "recipes" / "tiny-cpu.yaml", sets, workspace=ws.root,
                        output=root / "pretrain", model="tiny", stage="pretrain", seed=seed)  # fmt: skip
     args.pretrained = train(cfg).final
+    if getattr(args, "base_sft_steps", 0):
+        if not getattr(args, "pretrain_videos", 0):
+            raise SystemExit("--base-sft-steps needs --pretrain-videos (the base never sees "
+                             "the experiment's videos)")  # fmt: skip
+        base = argparse.Namespace(**{**vars(args), "steps": args.base_sft_steps,
+                                     "irrelevant_share": args.base_irrelevant_share,
+                                     "start": args.pretrained})  # fmt: skip
+        args.pretrained = train_full(ws, base, root / "base-sft", seed).final
     return Path(args.pretrained)
 
 
@@ -314,6 +332,19 @@ def relabel(ws: Workspace, ids: list[str], project: str, url: str, key: str, scr
             "stale": decided.stale}  # fmt: skip
 
 
+@contextlib.contextmanager
+def one_at_a_time(path: Path):
+    """An exclusive lock file: lanes relabel through one Label Studio (SQLite) in turn."""
+    import fcntl
+
+    with open(path, "a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
 # -- what each arm trains on ------------------------------------------------------------------
 
 
@@ -396,10 +427,12 @@ METRICS = ("R1@0.5", "mIoU", "refusal_auc", "refusal_acc@frr0.1")
 
 
 class Clock:
-    """Wall time of each phase (seconds), in the order run."""
+    """Wall time of each phase (seconds), in the order run; printed with `prefix` (the seed,
+    as lanes interleave)."""
 
-    def __init__(self):
+    def __init__(self, prefix: str = ""):
         self.seconds: dict[str, float] = {}
+        self.prefix = prefix
 
     def __call__(self, name: str, fn, *a, **kw):
         t = time.perf_counter()
@@ -407,7 +440,7 @@ class Clock:
             return fn(*a, **kw)
         finally:
             self.seconds[name] = round(time.perf_counter() - t, 1)
-            print(f"[{name}] {self.seconds[name]:.1f} s", flush=True)
+            print(f"{self.prefix}[{name}] {self.seconds[name]:.1f} s", flush=True)
 
 
 def budget(ids: list[str], watch: dict[str, float], args, k: int) -> list[str]:
@@ -417,10 +450,28 @@ def budget(ids: list[str], watch: dict[str, float], args, k: int) -> list[str]:
     return ids[:k]
 
 
+# what decides a seed's result: a finished seed (SEED.json) with the same settings is reused
+SETTINGS = ("quick", "rounds", "folds", "budget_seconds", "kinds", "noise", "train_videos",
+            "val_videos", "size", "steps", "pretrained", "pretrain_steps", "pretrain_videos",
+            "base_sft_steps", "base_irrelevant_share", "irrelevant_share", "num_samples",
+            "val_split", "set")  # fmt: skip
+
+
+def settings(args) -> dict:
+    return {k: str(getattr(args, k, None)) for k in SETTINGS}
+
+
 def one_seed(args, seed: int, url: str, key: str) -> dict:
+    """One paired seed, whole; a seed finished before with the same settings is read back."""
     root = Path(args.out) / f"seed{seed}"
+    done = root / "SEED.json"
+    if done.is_file():
+        prev = json.loads(done.read_text())
+        if prev.get("settings") == settings(args):
+            print(f"seed {seed}: finished before with these settings ({done}), reused", flush=True)
+            return prev["result"]
     shutil.rmtree(root, ignore_errors=True)
-    clock = Clock()
+    clock = Clock(f"seed {seed} ")
     ws = clock("task", demo_task if args.quick else headline_task, root, args, seed)
     truth = truth_of(ws)
     planted = plant_noise(ws, args.noise, seed, kinds=tuple(args.kinds))
@@ -480,8 +531,10 @@ def one_seed(args, seed: int, url: str, key: str) -> dict:
                                      audits if arm == "audit" else None) for arm in ARMS}  # fmt: skip
         rnd["relabel"] = {}
         for arm in ARMS:
-            rnd["relabel"][arm] = clock(f"r{number} relabel {arm}", relabel, arms[arm], pick[arm],
-                                        f"al seed{seed} r{number} {arm}", url, key, script, doc)  # fmt: skip
+            with one_at_a_time(Path(args.out) / "labelstudio.lock"):  # lanes share the server
+                rnd["relabel"][arm] = clock(f"r{number} relabel {arm}", relabel, arms[arm],
+                                            pick[arm], f"al seed{seed} r{number} {arm}", url, key,
+                                            script, doc)  # fmt: skip
             asked[arm] |= set(pick[arm])
         rnd["held_out"], rnd["composition"] = {}, {}
         for arm in ARMS:
@@ -504,8 +557,67 @@ def one_seed(args, seed: int, url: str, key: str) -> dict:
         res[f"round{number}"] = rnd
     res["seconds"] = clock.seconds
     res["steps"] = {"sft": args.steps, "pretrain": None if args.pretrained_given else
-                    args.pretrain_steps, "folds": args.folds}  # fmt: skip
+                    args.pretrain_steps, "folds": args.folds,
+                    "pretrain_videos": None if args.pretrained_given else args.pretrain_videos,
+                    "base_sft": None if args.pretrained_given else args.base_sft_steps}  # fmt: skip
+    done.write_text(json.dumps({"settings": settings(args), "result": res}, indent=1,
+                               default=str))  # fmt: skip
     return res
+
+
+def pretrain_base(args, out: Path) -> Path:
+    """The start of every run, made once before the seeds (lanes share it, as they would a
+    released checkpoint): --pretrained; or --pretrain-steps yes/no steps on --pretrain-videos
+    videos of their own task seed; or on the first seed's noisy task (its videos, built here
+    as the seed builds them). A finished pretraining with the same settings is reused."""
+    if args.pretrained:
+        return Path(args.pretrained)
+    root = out / "pretrain"
+    stamp = root / "PRETRAINED.json"
+    want = {k: str(getattr(args, k, None)) for k in ("quick", "pretrain_steps", "pretrain_videos",
+                                                     "base_sft_steps", "base_irrelevant_share",
+                                                     "train_videos", "val_videos", "size",
+                                                     "noise", "kinds", "set")}  # fmt: skip
+    want["seed"] = args.seeds[0]
+    if stamp.is_file() and (prev := json.loads(stamp.read_text()))["settings"] == want:
+        print(f"pretraining: finished before with these settings, reused ({prev['path']})")
+        return Path(prev["path"])
+    shutil.rmtree(root, ignore_errors=True)
+    ws = None
+    if not getattr(args, "pretrain_videos", 0):
+        ws = (demo_task if args.quick else headline_task)(root / "task", args, args.seeds[0])
+        plant_noise(ws, args.noise, args.seeds[0], kinds=tuple(args.kinds))
+    path = pretrained(ws, args, root, args.seeds[0])
+    stamp.write_text(json.dumps({"settings": want, "path": str(path)}))
+    return path
+
+
+def lane(args, seeds: list[int], core: int | None, url: str, key: str) -> list[dict]:
+    """One lane: its seeds in turn, pinned to one core (every training run uses one torch
+    thread: recipes/tiny-cpu.yaml), so two lanes use a 2-core machine whole."""
+    import os
+
+    if core is not None and hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {core})
+    return [one_seed(args, s, url, key) for s in seeds]
+
+
+def run_lanes(args, url: str, key: str) -> list[dict]:
+    """The seeds over --lanes processes (seed i in lane i mod lanes), in seed order."""
+    import multiprocessing
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    n = max(1, min(args.lanes, len(args.seeds)))
+    if n == 1:
+        return lane(args, args.seeds, None, url, key)
+    cores = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+    groups = [args.seeds[i::n] for i in range(n)]
+    with ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = [pool.submit(lane, args, g, cores[i % len(cores)] if len(cores) >= n else None,
+                               url, key) for i, g in enumerate(groups)]  # fmt: skip
+        by_seed = {r["seed"]: r for f in futures for r in f.result()}
+    return [by_seed[s] for s in args.seeds]
 
 
 def paired(results: list[dict], number: int, metric: str) -> dict:
@@ -607,6 +719,16 @@ def parse_args(argv=None):
                         "RUNG/seedN/pretrain/final); default: pretrain here, once.")  # fmt: skip
     p.add_argument("--pretrain-steps", type=int, default=DEFAULTS["pretrain_steps"],
                    help="When not --pretrained: pretraining steps, once for all seeds.")  # fmt: skip
+    p.add_argument("--pretrain-videos", type=int, default=DEFAULTS["pretrain_videos"],
+                   help="When not --pretrained: pretrain on this many videos of another task "
+                        "seed (0: on the first seed's own videos).")  # fmt: skip
+    p.add_argument("--base-sft-steps", type=int, default=DEFAULTS["base_sft_steps"],
+                   help="With --pretrain-videos: grounding SFT steps on those videos' clean "
+                        "labels after pretraining (a released grounding model; 0: none).")  # fmt: skip
+    p.add_argument("--base-irrelevant-share", type=float, default=0.44,
+                   help="The base SFT's irrelevant share (the learning ladder's headline).")  # fmt: skip
+    p.add_argument("--lanes", type=int, default=DEFAULTS["lanes"],
+                   help="Seeds run side by side, one core each (seed i in lane i mod lanes).")  # fmt: skip
     p.add_argument("--irrelevant-share", type=float, default=0.3, help="SFT's (the ladder's).")
     p.add_argument("--num-samples", type=int, default=DEFAULTS["num_samples"],
                    help="K answers per row when scoring for the audit.")  # fmt: skip
@@ -618,7 +740,7 @@ def parse_args(argv=None):
     args = p.parse_args(argv)
     if args.quick:
         args.train_videos, args.val_videos, args.steps, args.num_samples = 6, 2, 2, 2
-        args.pretrain_steps, args.size = 2, 56
+        args.pretrain_steps, args.size, args.pretrain_videos, args.base_sft_steps = 2, 56, 0, 0
         args.seeds = args.seeds[:1] if args.seeds == [0, 1, 2, 3] else args.seeds
         args.noise = max(args.noise, 0.3)
     if args.rounds < 1 or args.folds < 1:
@@ -640,12 +762,15 @@ def main(argv=None) -> dict:
     else:
         server = start_server(out)
         url, key = server.url, server.credentials.token
-    results = []
     try:
-        for s in args.seeds:
-            results.append(one_seed(args, s, url, key))
-            summary = summarize(args, results, time.perf_counter() - t0)
-            (out / "RESULTS.json").write_text(json.dumps(summary, indent=1, default=str))
+        t = time.perf_counter()
+        args.pretrained = args.start = pretrain_base(args, out)
+        pretrain_seconds = round(time.perf_counter() - t, 1)
+        print(f"[pretrain] {pretrain_seconds:.1f} s ({args.pretrain_steps} steps)", flush=True)
+        results = run_lanes(args, url, key)
+        summary = summarize(args, results, time.perf_counter() - t0)
+        summary["pretrain_seconds"] = pretrain_seconds
+        (out / "RESULTS.json").write_text(json.dumps(summary, indent=1, default=str))
     finally:
         if server is not None:
             server.stop()
@@ -719,8 +844,19 @@ def _ms(values: list) -> str:
 def markdown(summary: dict) -> str:
     """The tables docs/active-learning.md shows, from a RESULTS.json (mean ± sd over seeds)."""
     seeds = summary["seeds"]
+    st = seeds[0]["steps"]
+    if st["pretrain"] is None:
+        start = "a given start (--pretrained)"
+    else:
+        where = (f"{st['pretrain_videos']} other videos" if st.get("pretrain_videos")
+                 else "the first seed's videos")  # fmt: skip
+        start = f"{st['pretrain']} pretraining steps on {where}"
+        if st.get("base_sft"):
+            start += f", then {st['base_sft']} grounding SFT steps on their clean labels"
+        start += f" ({summary.get('pretrain_seconds', 0) / 60:.0f} min, once)"
     lines = [f"{len(seeds)} seeds ({', '.join(str(r['seed']) for r in seeds)}); "
-             f"wall time {summary['wall_seconds'] / 60:.0f} min", "",
+             f"wall time {summary['wall_seconds'] / 60:.0f} min; every run: {st['sft']} SFT "
+             f"steps from the base; folds {st['folds']}; base: {start}", "",
              "| ranking | precision@k, k = planted | x base rate | precision, top 5% | x base rate |",
              "| --- | ---: | ---: | ---: | ---: |"]  # fmt: skip
     for name in seeds[0]["find"]["precision"]:

@@ -18,12 +18,15 @@ def bench():
 
 @pytest.mark.slow
 @pytest.mark.server
-def test_quick_runs_end_to_end(ls_server, monkeypatch):
+def test_quick_runs_end_to_end(ls_server, monkeypatch, capfd):
     monkeypatch.setenv("LABEL_STUDIO_API_KEY", ls_server.token)
     out = ls_server.media_root / "al-quick"  # under the server's document root
-    summary = bench().main(["--quick", "--out", str(out), "--url", ls_server.url,
-                            "--document-root", str(ls_server.media_root.parent)])  # fmt: skip
-    (r,) = summary["seeds"]
+    argv = ["--quick", "--out", str(out), "--url", ls_server.url, "--seeds", "0", "1",
+            "--lanes", "2", "--document-root", str(ls_server.media_root.parent)]  # fmt: skip
+    summary = bench().main(argv)
+    r, r1 = summary["seeds"]  # two seeds, side by side in two lanes
+    assert (r["seed"], r1["seed"]) == (0, 1) and r1["planted"] > 0
+    assert r["start"] == r1["start"] and r["start"].startswith(str(out / "pretrain"))
     planted = json.loads((out / "seed0" / "planted.json").read_text())
     assert r["planted"] == len(planted) > 0
     assert {p["kind"] for p in planted} <= set(bench().KINDS)
@@ -58,6 +61,12 @@ def test_quick_runs_end_to_end(ls_server, monkeypatch):
     assert {"task", "r0 train full", "r1 train audit", "r2 train random"} <= set(r["seconds"])
     assert (out / "precision.png").stat().st_size > 0 and (out / "rounds.png").exists()
     assert json.loads((out / "RESULTS.json").read_text())["seeds"][0]["seed"] == 0
+    # a rerun with the same settings reuses the pretraining and every finished seed
+    capfd.readouterr()
+    again = bench().main(argv)
+    said = capfd.readouterr().out
+    assert said.count("finished before with these settings") == 3  # pretraining + 2 seeds
+    assert again["seeds"] == json.loads(json.dumps(summary["seeds"], default=str))
 
 
 def test_annotator_refuses_rows_it_has_no_truth_for(tmp_path):
