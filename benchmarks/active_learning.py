@@ -66,6 +66,7 @@ DEFAULTS = {"train_videos": 160, "val_videos": 40, "size": 112, "steps": 400,
             "pretrain_steps": 2000, "pretrain_videos": 1000, "base_sft_steps": 2500,
             "num_samples": 4, "lanes": 2}  # fmt: skip
 PRETRAIN_TASK_SEED = 1000  # --pretrain-videos: a task seed no experiment seed uses
+BASE_SEED = 0  # --pretrain-videos: the base's training seed, whatever the experiment's seeds
 
 # -- the task ---------------------------------------------------------------------------
 
@@ -578,7 +579,9 @@ def pretrain_base(args, out: Path) -> Path:
                                                      "base_sft_steps", "base_irrelevant_share",
                                                      "train_videos", "val_videos", "size",
                                                      "noise", "kinds", "set")}  # fmt: skip
-    want["seed"] = args.seeds[0]
+    # the base of other videos is a release: its own seed; the first seed's videos: that seed
+    seed = BASE_SEED if getattr(args, "pretrain_videos", 0) else args.seeds[0]
+    want["seed"] = seed
     if stamp.is_file() and (prev := json.loads(stamp.read_text()))["settings"] == want:
         print(f"pretraining: finished before with these settings, reused ({prev['path']})")
         return Path(prev["path"])
@@ -587,7 +590,7 @@ def pretrain_base(args, out: Path) -> Path:
     if not getattr(args, "pretrain_videos", 0):
         ws = (demo_task if args.quick else headline_task)(root / "task", args, args.seeds[0])
         plant_noise(ws, args.noise, args.seeds[0], kinds=tuple(args.kinds))
-    path = pretrained(ws, args, root, args.seeds[0])
+    path = pretrained(ws, args, root, seed)
     stamp.write_text(json.dumps({"settings": want, "path": str(path)}))
     return path
 

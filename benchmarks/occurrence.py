@@ -96,8 +96,12 @@ def measure(
                         "origin": "source"})  # fmt: skip
         preds[sid] = {"sample_id": sid, "samples_text": answers(q, video, k, rng, confuse=confuse)}
     ctx = AuditContext(samples, predictions=preds, run_id="synthetic")
-    check = build_checks(
-        ["multiple_occurrence"], {"multiple_occurrence.min_answers": str(min_answers)}
+    check = build_checks(  # min_samples 2: the grouping itself at every K (the default
+        ["multiple_occurrence"],  # abstains below K = 6, the row K = 4 shows why)
+        {
+            "multiple_occurrence.min_answers": str(min_answers),
+            "multiple_occurrence.min_samples": "2",
+        },
     )
     rows = check[0].rows(ctx, "benchmark")
     flagged = {r["sample_id"] for r in rows if r["is_issue"]}

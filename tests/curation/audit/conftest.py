@@ -60,7 +60,8 @@ def conformance_ctx():
         sample("d", windows=((0, 30), (1, 2)), duration_s=None, relevant_clip_ids=[0, 1]),
         sample("e", video="x_10.0_40.0", windows=((2, 6),), relevant_clip_ids=[1, 2]),
     ]
-    sampled = [f"<answer>{s} to {e}</answer>" for s, e in ((2, 5), (2.2, 5), (2, 5.5))]
+    sampled = [f"<answer>{s} to {e}</answer>"
+               for s, e in ((2, 5), (2.2, 5), (2, 5.5), (2.1, 4.8), (2, 5.2))]  # fmt: skip
     preds = {
         "a": {
             "windows": [{"start": 2.0, "end": 5.0, "score": 0.9}],

@@ -169,3 +169,28 @@ def test_model_evidence_out_of_fold_or_in_sample():
     oof = {s: dict(p, refused=True) for s, p in oof.items()}
     trust = measure_trust(AuditContext(rows, predictions=oof))
     assert trust.source == "out-of-fold" and trust.rows == 2 and float(trust) == 1.0
+
+
+def test_a_check_that_reads_no_label_adds_no_evidence():
+    """iou_spread compares the K answers with each other, never with the label: a model that
+    is unsure of a row says nothing about its label (on the active-learning benchmark it
+    fired on 20% of correct rows and 17% of planted errors). Its reliability is still
+    measured and reported, its flag weighs 0 in the priority, and --weight brings it back."""
+    from tvgcurate.curation.audit.ranking import RankingConfig, weighing
+
+    n = 100
+    rows = spread_rows(n, set(range(0, 10)))  # 10%: rare enough to weigh ~ln 9 if counted
+    rows += iou_rows(n, low={95}, flagged={95})  # one disagreement with the label
+    assert not CHECKS.get("iou_spread").reads_label and CHECKS.get("iou_disagreement").reads_label
+    out, _, rel = rank(rows)
+    assert rel["iou_spread"].weight > 1.5
+    by = {r["sample_id"]: r for r in out}
+    assert json.loads(by["s0"]["data"])["evidence"] == 0.0 and by["s0"]["score"] == 1.0
+    assert out[0]["sample_id"] == "s95"
+    assert "iou_spread reads no label: weighs 0" in " ".join(weighing(rel))
+    again, _, _ = rank(rows, RankingConfig(weights={"iou_spread": 1.0}))
+    by = {r["sample_id"]: r for r in again}
+    assert json.loads(by["s0"]["data"])["evidence"] == pytest.approx(rel["iou_spread"].weight)
+    assert "reads no label" not in " ".join(
+        weighing(rel, cfg=RankingConfig(weights={"iou_spread": 1.0}))
+    )

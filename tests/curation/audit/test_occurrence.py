@@ -88,3 +88,14 @@ def test_the_demo_plants_repeated_events_and_the_check_finds_them(demo_dir):
 def test_a_zero_length_answer_forms_its_own_group_instead_of_hanging():
     # IoU of a zero-length window with itself is 0/0: it used to join no group, forever
     assert [g.n for g in answer_groups([(1.0, 1.0), (2.0, 3.0), (2.0, 3.0)])] == [2, 1]
+
+
+def test_abstains_below_min_samples():
+    """With 4 answers, two groups of 2 are what a model torn between two places gives
+    (benchmarks.occurrence: K = 4 finds 13% of repeated events), so by default the check
+    abstains below K = 6; `min_samples` lowers the bar."""
+    ctx = _ctx({"split": _ans((1, 3), (1.1, 3), (7, 9), (7, 9.1))})
+    assert CHECKS.get("multiple_occurrence")().rows(ctx, "a") == []
+    loose = build_checks(["multiple_occurrence"], {"multiple_occurrence.min_samples": "2"})[0]
+    (r,) = loose.rows(ctx, "b")
+    assert r["is_issue"] and r["score"] == 0.0

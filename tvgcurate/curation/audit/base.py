@@ -58,6 +58,10 @@ class Check:
     * ``weight``: a multiplier on the evidence a flag of this check adds to the priority,
       1.0 for every built-in check: how much a flag counts is *measured* on the audited rows
       (`reliability`), never declared; ``--weight CHECK=W`` overrides it (0 mutes a check).
+    * ``reads_label``: False for a check that never compares anything with the label (the
+      K answers' spread): it says the model is unsure, not that the label is wrong, so it
+      adds no evidence to the priority (its multiplier is 0 unless ``--weight`` gives one);
+      it is still reported and ranked in its family.
     """
 
     name: ClassVar[str]
@@ -65,6 +69,7 @@ class Check:
     description: ClassVar[str]
     requires: ClassVar[tuple[str, ...]] = ()
     weight: ClassVar[float] = 1.0
+    reads_label: ClassVar[bool] = True
     model: ClassVar[bool] = False  # a model/label disagreement check (needs predictions)
     # Synthetic PIR rows (origin synthetic:*) copy a donor's query and the target's video;
     # only model checks audit them, annotation checks look at what annotators wrote.

@@ -88,6 +88,11 @@ def sampled_windows(pred: dict) -> tuple[list[tuple[float, float]], int]:
 class OccurrenceConfig:
     min_answers: int = setting(2, "A group needs at least this many of the K answers.")
     min_share: float = setting(0.25, "... and at least this share of the K answers.")
+    min_samples: int = setting(
+        6,
+        "Abstain with fewer answers: at K = 4 two groups of 2 are what a model torn between "
+        "two places gives, and repeated events are found 13% of the time (docs/audit.md).",
+    )
 
 
 @register_check
@@ -106,7 +111,8 @@ class MultipleOccurrence(Check):
 
     def applies(self, ctx, row):
         p = self.pred(ctx, row)
-        return p is not None and has_windows(row) and len(p.get("samples_text") or []) > 1
+        n = len(p.get("samples_text") or []) if p is not None else 0
+        return p is not None and has_windows(row) and n > 1 and n >= self.config.min_samples
 
     def score_one(self, ctx, row):
         wins, k = sampled_windows(self.pred(ctx, row))

@@ -139,12 +139,21 @@ def model_trust(rows: list[dict]) -> float | None:
 
 
 def multipliers(names, cfg: RankingConfig) -> dict[str, float]:
-    """m_c of every check: --weight, else the class's `weight` (1.0 for built-in checks)."""
+    """m_c of every check: --weight, else the class's `weight` (1.0 for built-in checks),
+    0 for a check that does not read the label (`Check.reads_label`)."""
     out = {}
     for n in names:
         cls = CHECKS.get(n) if n in CHECKS else None
-        out[n] = float(cfg.weights.get(n, cls.weight if cls else 1.0))
+        default = (cls.weight if cls.reads_label else 0.0) if cls else 1.0
+        out[n] = float(cfg.weights.get(n, default))
     return out
+
+
+def label_blind(names, cfg: RankingConfig | None = None) -> list[str]:
+    """The checks among `names` that add no evidence because they never read the label."""
+    mult = multipliers(names, cfg or RankingConfig())
+    return sorted(n for n in names if n in CHECKS and not CHECKS.get(n).reads_label
+                  and mult[n] == 0.0)  # fmt: skip
 
 
 @dataclass
@@ -228,7 +237,9 @@ def rank(
     return Ranking(out, trust, rel)
 
 
-def weighing(rel: dict[str, Reliability], model_evidence: str | None = None) -> list[str]:
+def weighing(
+    rel: dict[str, Reliability], model_evidence: str | None = None, cfg: RankingConfig | None = None
+) -> list[str]:
     """How the evidence was weighed, in two short lines (the CLI summary and the report)."""
     if not rel:
         return ["no check measured any sample: nothing to weigh"]
@@ -239,6 +250,8 @@ def weighing(rel: dict[str, Reliability], model_evidence: str | None = None) -> 
         parts.append("strongest " + fired[0].describe())
     if len(fired) > 1:
         parts.append("weakest " + fired[-1].describe())
+    if blind := label_blind(rel, cfg):
+        parts.append(f"{', '.join(blind)} reads no label: weighs 0")
     if model_evidence:
         parts.append(f"model evidence: {model_evidence}")
     return [line] + ([", ".join(parts)] if parts else [])

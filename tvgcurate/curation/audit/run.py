@@ -89,11 +89,13 @@ class AuditResult:
     seconds: float
     reliability: dict[str, Reliability] = field(default_factory=dict)  # per check, measured
     model_evidence: str | None = None  # "out of fold (K folds)" / "in-sample" / None
+    ranking: RankingConfig | None = None  # the multipliers the priority used
 
     def weighing(self, with_model: bool = True) -> list[str]:
         """How the evidence was weighed, in two lines (and whether the model evidence is
         in-sample or out of fold, unless `with_model` is False)."""
-        return weighing(self.reliability, self.model_evidence if with_model else None)
+        return weighing(self.reliability, self.model_evidence if with_model else None,
+                        self.ranking)  # fmt: skip
 
     def ranked(self) -> list[str]:
         pr = self.table.filter(pc.equal(self.table.column("check"), PRIORITY))
@@ -207,4 +209,5 @@ def run_audit(cfg: AuditConfig) -> AuditResult:
         seconds=time.perf_counter() - t0,
         reliability=reliability,
         model_evidence=evidence,
+        ranking=cfg.ranking,
     )
