@@ -566,13 +566,15 @@ def one_seed(args, seed: int, url: str, key: str) -> dict:
     return res
 
 
-def pretrain_base(args, out: Path) -> Path:
+def pretrain_base(args, out: Path) -> tuple[Path, float | None, bool]:
     """The start of every run, made once before the seeds (lanes share it, as they would a
     released checkpoint): --pretrained; or --pretrain-steps yes/no steps on --pretrain-videos
     videos of their own task seed; or on the first seed's noisy task (its videos, built here
-    as the seed builds them). A finished pretraining with the same settings is reused."""
+    as the seed builds them). A finished pretraining with the same settings is reused. Returns
+    the start, the seconds it took to make (None for --pretrained) and whether a run before
+    made it."""
     if args.pretrained:
-        return Path(args.pretrained)
+        return Path(args.pretrained), None, False
     root = out / "pretrain"
     stamp = root / "PRETRAINED.json"
     want = {k: str(getattr(args, k, None)) for k in ("quick", "pretrain_steps", "pretrain_videos",
@@ -584,15 +586,17 @@ def pretrain_base(args, out: Path) -> Path:
     want["seed"] = seed
     if stamp.is_file() and (prev := json.loads(stamp.read_text()))["settings"] == want:
         print(f"pretraining: finished before with these settings, reused ({prev['path']})")
-        return Path(prev["path"])
+        return Path(prev["path"]), prev.get("seconds"), True
     shutil.rmtree(root, ignore_errors=True)
+    t = time.perf_counter()
     ws = None
     if not getattr(args, "pretrain_videos", 0):
         ws = (demo_task if args.quick else headline_task)(root / "task", args, args.seeds[0])
         plant_noise(ws, args.noise, args.seeds[0], kinds=tuple(args.kinds))
     path = pretrained(ws, args, root, seed)
-    stamp.write_text(json.dumps({"settings": want, "path": str(path)}))
-    return path
+    seconds = round(time.perf_counter() - t, 1)
+    stamp.write_text(json.dumps({"settings": want, "path": str(path), "seconds": seconds}))
+    return path, seconds, False
 
 
 def lane(args, seeds: list[int], core: int | None, url: str, key: str) -> list[dict]:
@@ -767,12 +771,15 @@ def main(argv=None) -> dict:
         url, key = server.url, server.credentials.token
     try:
         t = time.perf_counter()
-        args.pretrained = args.start = pretrain_base(args, out)
+        args.pretrained, made, reused = pretrain_base(args, out)
+        args.start = args.pretrained
         pretrain_seconds = round(time.perf_counter() - t, 1)
         print(f"[pretrain] {pretrain_seconds:.1f} s ({args.pretrain_steps} steps)", flush=True)
         results = run_lanes(args, url, key)
         summary = summarize(args, results, time.perf_counter() - t0)
-        summary["pretrain_seconds"] = pretrain_seconds
+        # the base's cost is what making it took, here or in the run that made it
+        summary["pretrain_seconds"] = made if made is not None else pretrain_seconds
+        summary["pretrain_reused"] = reused
         (out / "RESULTS.json").write_text(json.dumps(summary, indent=1, default=str))
     finally:
         if server is not None:
@@ -856,7 +863,10 @@ def markdown(summary: dict) -> str:
         start = f"{st['pretrain']} pretraining steps on {where}"
         if st.get("base_sft"):
             start += f", then {st['base_sft']} grounding SFT steps on their clean labels"
-        start += f" ({summary.get('pretrain_seconds', 0) / 60:.0f} min, once)"
+        made = (
+            "made by an earlier run into the same --out, " if summary.get("pretrain_reused") else ""
+        )
+        start += f" ({made}{summary.get('pretrain_seconds', 0) / 60:.0f} min, once)"
     lines = [f"{len(seeds)} seeds ({', '.join(str(r['seed']) for r in seeds)}); "
              f"wall time {summary['wall_seconds'] / 60:.0f} min; every run: {st['sft']} SFT "
              f"steps from the base; folds {st['folds']}; base: {start}", "",
@@ -905,10 +915,62 @@ def markdown(summary: dict) -> str:
     return "\n".join(lines)
 
 
+def check_rates(out: Path, number: int = 1) -> dict:
+    """Per check, how often it fired on the correct training rows and on each planted kind,
+    in round `number`'s out-of-fold audit of every seed under `out` (summed over seeds), with
+    its measured weight: which checks carry evidence and which only look rare."""
+    from tvgcurate.loop import loop_state
+
+    fired: dict[str, Counter] = {}
+    measured: dict[str, Counter] = {}
+    weights: dict[str, list[float]] = {}
+    seeds = []
+    for root in sorted(Path(out).glob("seed*")):
+        ws = Workspace(root / "ws")
+        rounds = loop_state(ws.root).get("rounds", []) if (root / "ws").is_dir() else []
+        audit = rounds[number - 1]["steps"].get("audit", {}) if len(rounds) >= number else {}
+        if "audits_version" not in audit:
+            continue  # a seed that did not get this far
+        seeds.append(root.name)
+        kind = {p["sample_id"]: p["kind"] for p in json.loads((root / "planted.json").read_text())}
+        truth = json.loads((root / "truth.json").read_text())
+        rates: dict[str, float] = {}
+        for r in ws.read("audits", audit["audits_version"]).to_pylist():
+            sid = r["sample_id"]
+            if r["check"] == "priority":
+                for c, d in json.loads(r["data"] or "{}").get("flags", {}).items():
+                    rates[c] = d["false_alarm"]
+                continue
+            if truth.get(sid, {}).get("split") != "train" or r["score"] is None:
+                continue
+            k = kind.get(sid, "correct")
+            measured.setdefault(r["check"], Counter())[k] += 1
+            if r["is_issue"]:
+                fired.setdefault(r["check"], Counter())[k] += 1
+        for c, f in rates.items():
+            weights.setdefault(c, []).append(f)
+    kinds = ["correct", *KINDS]
+    lines = [
+        f"round {number}'s out-of-fold audit, {', '.join(seeds)} (fired / measured, summed)",
+        "",
+        "| check | f (mean) | " + " | ".join(kinds) + " |",
+        "| --- | ---: |" + " ---: |" * len(kinds),
+    ]
+    for c in sorted(fired):
+        f = statistics.fmean(weights[c]) if c in weights else None
+        cells = [f"{fired[c][k]}/{measured[c][k]}" if measured[c][k] else "-" for k in kinds]
+        lines.append(f"| {c} | {_f(f)} | " + " | ".join(cells) + " |")
+    return {"fired": {c: dict(v) for c, v in fired.items()},
+            "measured": {c: dict(v) for c, v in measured.items()}, "seeds": seeds,
+            "markdown": "\n".join(lines)}  # fmt: skip
+
+
 if __name__ == "__main__":
     import sys
 
     if len(sys.argv) == 3 and sys.argv[1] == "--markdown":  # tables from a finished run
         print(markdown(json.loads(Path(sys.argv[2]).read_text())))
+    elif len(sys.argv) == 3 and sys.argv[1] == "--check-rates":  # from a run's directory
+        print(check_rates(Path(sys.argv[2]))["markdown"])
     else:
         main()

@@ -61,6 +61,12 @@ def test_quick_runs_end_to_end(ls_server, monkeypatch, capfd):
     assert {"task", "r0 train full", "r1 train audit", "r2 train random"} <= set(r["seconds"])
     assert (out / "precision.png").stat().st_size > 0 and (out / "rounds.png").exists()
     assert json.loads((out / "RESULTS.json").read_text())["seeds"][0]["seed"] == 0
+    # per check: how often it fired on correct rows and on each planted kind, per seed
+    rates = bench().check_rates(out)
+    assert rates["seeds"] == ["seed0", "seed1"] and "iou_disagreement" in rates["measured"]
+    for c, by_kind in rates["fired"].items():
+        assert all(n <= rates["measured"][c][k] for k, n in by_kind.items())
+    assert rates["markdown"].splitlines()[2].startswith("| check | f (mean) | correct |")
     # a rerun with the same settings reuses the pretraining and every finished seed
     capfd.readouterr()
     again = bench().main(argv)

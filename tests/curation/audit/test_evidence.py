@@ -174,7 +174,7 @@ def test_model_evidence_out_of_fold_or_in_sample():
 def test_a_check_that_reads_no_label_adds_no_evidence():
     """iou_spread compares the K answers with each other, never with the label: a model that
     is unsure of a row says nothing about its label (on the active-learning benchmark it
-    fired on 20% of correct rows and 17% of planted errors). Its reliability is still
+    fired on 20% of correct rows and 18% of planted errors). Its reliability is still
     measured and reported, its flag weighs 0 in the priority, and --weight brings it back."""
     from tvgcurate.curation.audit.ranking import RankingConfig, weighing
 
