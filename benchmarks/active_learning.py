@@ -950,8 +950,10 @@ def check_rates(out: Path, number: int = 1) -> dict:
         for c, f in rates.items():
             weights.setdefault(c, []).append(f)
     kinds = ["correct", *KINDS]
+    which = f"round {number - 1}" if number > 1 else "round 0"
     lines = [
-        f"round {number}'s out-of-fold audit, {', '.join(seeds)} (fired / measured, summed)",
+        f"{which}'s out-of-fold audit (loop round {number}), {', '.join(seeds)} "
+        "(fired / measured, summed)",
         "",
         "| check | f (mean) | " + " | ".join(kinds) + " |",
         "| --- | ---: |" + " ---: |" * len(kinds),
