@@ -89,3 +89,19 @@ def test_report_renders_in_headless_chromium(report, tmp_path):
     assert colours is not None and len(colours) > 50
     reds = sum(n for n, (r, g, b) in colours if r > 180 and g < 90 and b < 90)
     assert reds > 100
+
+
+def test_report_says_which_checks_weigh_nothing_as_the_audit_weighed_them():
+    """The 'reads no label' line follows the multipliers the audit used: by default
+    iou_spread weighs 0; with --weight iou_spread=1 the report does not claim it."""
+    from tvgcurate.curation.audit.ranking import RankingConfig
+    from tvgcurate.curation.audit.reliability import estimate
+    from tvgcurate.curation.audit.report import reliability_html
+
+    rows = [{"sample_id": f"s{i}", "check": "iou_spread", "is_issue": i < 10,
+             "score": 0.2 if i < 10 else 0.9, "value": 0.8 if i < 10 else 0.1}
+            for i in range(100)]  # fmt: skip
+    rel = estimate(rows)
+    assert "iou_spread reads no label: weighs 0" in "".join(reliability_html(rel, None))
+    restored = reliability_html(rel, None, RankingConfig(weights={"iou_spread": 1.0}))
+    assert "reads no label" not in "".join(restored)

@@ -20,7 +20,13 @@ import pyarrow.compute as pc
 
 from tvgcurate.curation.audit.base import CHECKS, check_names
 from tvgcurate.curation.audit.plots import plot_counts, plot_timeline
-from tvgcurate.curation.audit.ranking import PRIORITY, family_rankings, precision_curve, weighing
+from tvgcurate.curation.audit.ranking import (
+    PRIORITY,
+    RankingConfig,
+    family_rankings,
+    precision_curve,
+    weighing,
+)
 from tvgcurate.curation.audit.reliability import estimate
 from tvgcurate.keyvalue import setting
 from tvgcurate.schemas.sample import stored_windows
@@ -41,6 +47,9 @@ class ReportConfig:
     planted: set[str] | None = setting(
         None, "Sample ids known to be wrong (demo): precision@k curves per family."
     )
+    weights: dict[str, float] | None = setting(
+        None, "The priority's per-check multipliers (--weight), as the audit used them."
+    )
 
 
 def trust_html(trust) -> str:
@@ -55,10 +64,10 @@ def trust_html(trust) -> str:
     )
 
 
-def reliability_html(rel: dict, model_evidence: str | None) -> list[str]:
+def reliability_html(rel: dict, model_evidence: str | None, ranking=None) -> list[str]:
     """The evidence weights: per check, rows measured, fire rate, the false-alarm rate it was
     weighed by (and on how many rows), the weight of one flag, and the flags."""
-    parts = [f"<p>{html.escape(line)}.</p>" for line in weighing(rel, model_evidence)]
+    parts = [f"<p>{html.escape(line)}.</p>" for line in weighing(rel, model_evidence, ranking)]
     parts.append("<table><tr><th>check</th><th>measured</th><th>fire rate</th><th>false-alarm "
                  "rate f</th><th>measured on</th><th>weight ln((1-f)/f)</th><th>flagged</th>"
                  "</tr>")  # fmt: skip
@@ -187,7 +196,8 @@ def write_report(
     if rel is None:
         rel = estimate([r for r in table.to_pylist() if r["check"] != PRIORITY], checks)
     parts.append("<h2>How the evidence was weighed</h2>")
-    parts += reliability_html(rel, cfg.model_evidence)
+    ranking = RankingConfig(weights=cfg.weights) if cfg.weights else None
+    parts += reliability_html(rel, cfg.model_evidence, ranking)
     parts.append("<h2>Model agreement</h2>")
     parts.append(trust_html(cfg.trust))
     parts.append("<h2>Check families</h2>")

@@ -193,7 +193,7 @@ def run_audit(cfg: AuditConfig) -> AuditResult:
     if cfg.report is not None:
         report = write_report(
             ReportConfig(out=cfg.report, top=cfg.top, trust=trust, reliability=reliability,
-                         model_evidence=evidence),
+                         model_evidence=evidence, weights=dict(cfg.ranking.weights)),
             ws, ctx, table, summarise(rows, ran), skipped, instances,
         )  # fmt: skip
     return AuditResult(
