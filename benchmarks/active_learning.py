@@ -41,7 +41,6 @@ every phase's wall time is printed beside its step budget and kept in RESULTS.js
 from __future__ import annotations
 
 import argparse
-import contextlib
 import inspect
 import json
 import math
@@ -54,7 +53,7 @@ from pathlib import Path
 
 from tvgcurate.demo.plants import NOISE, plant_noise_rows
 from tvgcurate.loop import take_seconds
-from tvgcurate.workspace import Workspace
+from tvgcurate.workspace import Workspace, file_lock
 
 REPO = Path(__file__).resolve().parents[1]
 # the library's label-noise kinds (tvgcurate.demo.plants.NOISE): moved, swapped,
@@ -333,19 +332,6 @@ def relabel(ws: Workspace, ids: list[str], project: str, url: str, key: str, scr
             "stale": decided.stale}  # fmt: skip
 
 
-@contextlib.contextmanager
-def one_at_a_time(path: Path):
-    """An exclusive lock file: lanes relabel through one Label Studio (SQLite) in turn."""
-    import fcntl
-
-    with open(path, "a") as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
-
-
 # -- what each arm trains on ------------------------------------------------------------------
 
 
@@ -458,8 +444,14 @@ SETTINGS = ("quick", "rounds", "folds", "budget_seconds", "kinds", "noise", "tra
             "val_split", "set")  # fmt: skip
 
 
-def settings(args) -> dict:
-    return {k: str(getattr(args, k, None)) for k in SETTINGS}
+# what decides the base (PRETRAINED.json), beside its seed
+PRETRAIN_SETTINGS = ("quick", "pretrain_steps", "pretrain_videos", "base_sft_steps",
+                     "base_irrelevant_share", "train_videos", "val_videos", "size", "noise",
+                     "kinds", "set")  # fmt: skip
+
+
+def settings(args, keys: tuple[str, ...] = SETTINGS) -> dict:
+    return {k: str(getattr(args, k, None)) for k in keys}
 
 
 def one_seed(args, seed: int, url: str, key: str) -> dict:
@@ -479,7 +471,7 @@ def one_seed(args, seed: int, url: str, key: str) -> dict:
     (root / "planted.json").write_text(json.dumps(planted, indent=1))
     shutil.copytree(ws.root, root / "control-ws")  # the random arm: same noisy start
     arms = {"audit": ws, "random": Workspace(root / "control-ws")}
-    args.start = clock("pretrain", pretrained, ws, args, root, seed)
+    # args.start: the base, made once by `pretrain_base` before the lanes
     train_ids = sorted(i for i, s in truth.items() if s["split"] == "train")
     n = len(train_ids)
     watch = {i: float(truth[i]["duration_s"] or 0.0) for i in train_ids}
@@ -532,7 +524,7 @@ def one_seed(args, seed: int, url: str, key: str) -> dict:
                                      audits if arm == "audit" else None) for arm in ARMS}  # fmt: skip
         rnd["relabel"] = {}
         for arm in ARMS:
-            with one_at_a_time(Path(args.out) / "labelstudio.lock"):  # lanes share the server
+            with file_lock(Path(args.out) / "labelstudio.lock"):  # lanes share one server
                 rnd["relabel"][arm] = clock(f"r{number} relabel {arm}", relabel, arms[arm],
                                             pick[arm], f"al seed{seed} r{number} {arm}", url, key,
                                             script, doc)  # fmt: skip
@@ -577,10 +569,7 @@ def pretrain_base(args, out: Path) -> tuple[Path, float | None, bool]:
         return Path(args.pretrained), None, False
     root = out / "pretrain"
     stamp = root / "PRETRAINED.json"
-    want = {k: str(getattr(args, k, None)) for k in ("quick", "pretrain_steps", "pretrain_videos",
-                                                     "base_sft_steps", "base_irrelevant_share",
-                                                     "train_videos", "val_videos", "size",
-                                                     "noise", "kinds", "set")}  # fmt: skip
+    want = settings(args, PRETRAIN_SETTINGS)
     # the base of other videos is a release: its own seed; the first seed's videos: that seed
     seed = BASE_SEED if getattr(args, "pretrain_videos", 0) else args.seeds[0]
     want["seed"] = seed
@@ -923,7 +912,7 @@ def check_rates(out: Path, number: int = 1) -> dict:
 
     fired: dict[str, Counter] = {}
     measured: dict[str, Counter] = {}
-    weights: dict[str, list[float]] = {}
+    false_alarms: dict[str, list[float]] = {}
     seeds = []
     for root in sorted(Path(out).glob("seed*")):
         ws = Workspace(root / "ws")
@@ -948,7 +937,7 @@ def check_rates(out: Path, number: int = 1) -> dict:
             if r["is_issue"]:
                 fired.setdefault(r["check"], Counter())[k] += 1
         for c, f in rates.items():
-            weights.setdefault(c, []).append(f)
+            false_alarms.setdefault(c, []).append(f)
     kinds = ["correct", *KINDS]
     which = f"round {number - 1}" if number > 1 else "round 0"
     lines = [
@@ -959,7 +948,7 @@ def check_rates(out: Path, number: int = 1) -> dict:
         "| --- | ---: |" + " ---: |" * len(kinds),
     ]
     for c in sorted(fired):
-        f = statistics.fmean(weights[c]) if c in weights else None
+        f = statistics.fmean(false_alarms[c]) if c in false_alarms else None
         cells = [f"{fired[c][k]}/{measured[c][k]}" if measured[c][k] else "-" for k in kinds]
         lines.append(f"| {c} | {_f(f)} | " + " | ".join(cells) + " |")
     return {"fired": {c: dict(v) for c, v in fired.items()},
