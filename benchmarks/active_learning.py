@@ -51,6 +51,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from benchmarks import active_learning_stake as stake
+from benchmarks.active_learning_stake import add_stake, stake_settings, test_task
 from tvgcurate.demo.plants import NOISE, plant_noise_rows
 from tvgcurate.loop import take_seconds
 from tvgcurate.workspace import Workspace, file_lock
@@ -63,7 +65,7 @@ KINDS = tuple(NOISE.names())
 # docs/active-learning.md); every one is an option
 DEFAULTS = {"train_videos": 160, "val_videos": 40, "size": 112, "steps": 400,
             "pretrain_steps": 2000, "pretrain_videos": 1000, "base_sft_steps": 2500,
-            "num_samples": 4, "lanes": 2}  # fmt: skip
+            "num_samples": 4, "lanes": 2, "test_videos": 200}  # fmt: skip
 PRETRAIN_TASK_SEED = 1000  # --pretrain-videos: a task seed no experiment seed uses
 BASE_SEED = 0  # --pretrain-videos: the base's training seed, whatever the experiment's seeds
 
@@ -462,7 +464,7 @@ def one_seed(args, seed: int, url: str, key: str) -> dict:
         prev = json.loads(done.read_text())
         if prev.get("settings") == settings(args):
             print(f"seed {seed}: finished before with these settings ({done}), reused", flush=True)
-            return prev["result"]
+            return stake_of(args, prev, root, done)
     shutil.rmtree(root, ignore_errors=True)
     clock = Clock(f"seed {seed} ")
     ws = clock("task", demo_task if args.quick else headline_task, root, args, seed)
@@ -555,7 +557,27 @@ def one_seed(args, seed: int, url: str, key: str) -> dict:
                     "base_sft": None if args.pretrained_given else args.base_sft_steps}  # fmt: skip
     done.write_text(json.dumps({"settings": settings(args), "result": res}, indent=1,
                                default=str))  # fmt: skip
-    return res
+    return stake_of(args, json.loads(done.read_text()), root, done)
+
+
+def stake_of(args, prev: dict, root: Path, done: Path) -> dict:
+    """A finished seed with its test scores, ceilings and separability
+    (benchmarks/active_learning_stake.py), added from its saved runs when missing or made
+    with other --test-videos; SEED.json is rewritten with them."""
+    res = prev["result"]
+    want = stake_settings(args)
+    if res.get("stake", {}).get("settings") == want or not getattr(args, "test_videos", 0):
+        return res
+    if res.get("stake", {}).get("settings") not in (None, want):  # other test videos: redo
+        res.pop("stake", None)
+        for key in [k for k in res if k.startswith("round")]:
+            res[key].pop("test", None)
+    planted = json.loads((root / "planted.json").read_text())
+
+    def save():
+        done.write_text(json.dumps({**prev, "result": res}, indent=1, default=str))
+
+    return add_stake(args, res, root, planted, Clock(f"seed {res['seed']} "), save)
 
 
 def pretrain_base(args, out: Path) -> tuple[Path, float | None, bool]:
@@ -616,12 +638,13 @@ def run_lanes(args, url: str, key: str) -> list[dict]:
     return [by_seed[s] for s in args.seeds]
 
 
-def paired(results: list[dict], number: int, metric: str) -> dict:
-    """audit - random of a round's held-out metric per seed, its mean and a 95% interval
-    (Student's t over the seeds; None with one seed)."""
+def paired(results: list[dict], number: int, metric: str, where: str = "held_out") -> dict:
+    """audit - random of a round's metric on `where` ("held_out": the val split; "test": the
+    test task) per seed, its mean and a 95% interval (Student's t over the seeds; None with
+    one seed)."""
     diffs = []
     for r in results:
-        h = r.get(f"round{number}", {}).get("held_out", {})
+        h = r.get(f"round{number}", {}).get(where, {})
         a, b = (h.get(arm, {}).get(metric) for arm in ARMS)
         if a is not None and b is not None:
             diffs.append(a - b)
@@ -656,16 +679,20 @@ def plot(results: list[dict], out: Path, rounds: int) -> list[Path]:
     paths.append(out / "precision.png")
     fig.savefig(paths[-1], dpi=90, bbox_inches="tight")
     plt.close(fig)
+    # the test task when every seed has it (benchmarks/active_learning_stake.py), else val
+    test = all("test" in r["round0"] for r in results)
+    ceilings = list(results[0].get("stake", {}).get("ceilings", {})) if test else []
     fig, axes = plt.subplots(1, len(METRICS), figsize=(4.5 * len(METRICS), 3.2))
-    xs = ["r0"] + [f"r{i} {arm}" for i in range(1, rounds + 1) for arm in ARMS]
+    xs = ["r0"] + [f"r{i} {arm}" for i in range(1, rounds + 1) for arm in ARMS] + ceilings
     for ax, metric in zip(axes, METRICS, strict=True):
         for r in results:
-            ys = [r["round0"]["metrics"].get(metric)] + [
-                r[f"round{i}"]["held_out"][arm].get(metric)
-                for i in range(1, rounds + 1) for arm in ARMS]  # fmt: skip
+            ys = [r["round0"]["test" if test else "metrics"].get(metric)] + [
+                r[f"round{i}"]["test" if test else "held_out"][arm].get(metric)
+                for i in range(1, rounds + 1) for arm in ARMS] + [
+                r["stake"]["ceilings"][c]["test"].get(metric) for c in ceilings]  # fmt: skip
             ax.plot(xs, [float("nan") if y is None else y for y in ys], marker="o",
                     label=f"seed {r['seed']}")  # fmt: skip
-        ax.set(title=f"held-out {metric}")
+        ax.set(title=f"{'test task' if test else 'held-out'} {metric}")
         ax.tick_params(axis="x", labelrotation=45, labelsize=7)
         ax.legend(fontsize=7)
     paths.append(out / "rounds.png")
@@ -729,6 +756,9 @@ def parse_args(argv=None):
     p.add_argument("--num-samples", type=int, default=DEFAULTS["num_samples"],
                    help="K answers per row when scoring for the audit.")  # fmt: skip
     p.add_argument("--val-split", default="val")
+    p.add_argument("--test-videos", type=int, default=DEFAULTS["test_videos"],
+                   help="A held-out test task of this many other videos, built once, on which "
+                        "every model is also scored (0: none; benchmarks/active_learning_stake.py).")  # fmt: skip
     p.add_argument("--url", default=None, help="A running Label Studio (default: start one).")
     p.add_argument("--document-root", type=Path, default=None,
                    help="--url's LOCAL_FILES_DOCUMENT_ROOT (default: --out; it must hold --out).")  # fmt: skip
@@ -736,6 +766,7 @@ def parse_args(argv=None):
     args = p.parse_args(argv)
     if args.quick:
         args.train_videos, args.val_videos, args.steps, args.num_samples = 6, 2, 2, 2
+        args.test_videos = min(args.test_videos, 2)
         args.pretrain_steps, args.size, args.pretrain_videos, args.base_sft_steps = 2, 56, 0, 0
         args.seeds = args.seeds[:1] if args.seeds == [0, 1, 2, 3] else args.seeds
         args.noise = max(args.noise, 0.3)
@@ -762,6 +793,7 @@ def main(argv=None) -> dict:
         t = time.perf_counter()
         args.pretrained, made, reused = pretrain_base(args, out)
         args.start = args.pretrained
+        args.test_ws = test_task(args, out)
         pretrain_seconds = round(time.perf_counter() - t, 1)
         print(f"[pretrain] {pretrain_seconds:.1f} s ({args.pretrain_steps} steps)", flush=True)
         results = run_lanes(args, url, key)
@@ -782,7 +814,9 @@ def summarize(args, results: list[dict], wall: float) -> dict:
     return {"args": {k: str(v) for k, v in vars(args).items()}, "seeds": results,
             "wall_seconds": round(wall, 1),
             "paired_audit_minus_random": {f"round{i}": {m: paired(results, i, m) for m in METRICS}
-                                          for i in range(1, args.rounds + 1)}}  # fmt: skip
+                                          for i in range(1, args.rounds + 1)},
+            "paired_on_test": {f"round{i}": {m: paired(results, i, m, "test") for m in METRICS}
+                               for i in range(1, args.rounds + 1)}}  # fmt: skip
 
 
 def _f(x) -> str:
@@ -828,6 +862,8 @@ def report(summary: dict) -> None:
         for m, d in ms.items():
             print(f"{rn} audit - random {m}: mean {_f(d['mean'])} 95% interval {d['ci95']} "
                   f"({d['diffs']})")  # fmt: skip
+    for line in stake.markdown(summary):
+        print(line)
     print(f"wall time: {summary['wall_seconds']:.0f} s")
 
 
@@ -901,6 +937,7 @@ def markdown(summary: dict) -> str:
             ci = "-" if d["ci95"] is None else f"[{d['ci95'][0]:.2f}, {d['ci95'][1]:.2f}]"
             lines.append(f"| {rn} {m} | {_f(d['mean'])} | {ci} | "
                          f"{', '.join(f'{x:+.2f}' for x in d['diffs'])} |")  # fmt: skip
+    lines += stake.markdown(summary)
     return "\n".join(lines)
 
 

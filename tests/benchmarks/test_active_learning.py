@@ -67,6 +67,21 @@ def test_quick_runs_end_to_end(ls_server, monkeypatch, capfd):
     for c, by_kind in rates["fired"].items():
         assert all(n <= rates["measured"][c][k] for k, n in by_kind.items())
     assert rates["markdown"].splitlines()[2].startswith("| check | f (mean) | correct |")
+    # the stake: every model on the shared test task, the ceilings, separability per kind
+    for res in summary["seeds"]:
+        assert set(res["round0"]["test"]) >= {"mIoU", "refusal_auc"}
+        assert all(set(res[f"round{n}"]["test"]) == {"audit", "random"} for n in (1, 2))
+        ceil = res["stake"]["ceilings"]
+        assert set(ceil) == set(bench().stake.CEILINGS)
+        assert ceil["all planted fixed"]["fixed"] == res["planted"]
+        assert sum(ceil[n]["fixed"] for n in ceil if n != "all planted fixed") == res["planted"]
+        assert set(res["stake"]["separability"]) == set(res["planted_by_kind"])
+    assert (out / "test-task" / "TEST.json").is_file()
+    text = bench().markdown(summary)
+    assert (
+        "| test task (2 other videos), greedy |" in text
+        and "| round1 audit − random mIoU |" in text
+    )
     # a rerun with the same settings reuses the pretraining and every finished seed
     capfd.readouterr()
     again = bench().main(argv)

@@ -1,0 +1,226 @@
+"""What a relabel round can win in benchmarks/active_learning.py, measured beside the arms.
+
+- `test_task`: a held-out TEST task of `--test-videos` other videos (its own task seed),
+  built once per experiment and shared by every seed. The val split (40 videos, about 100
+  relevant rows) is what the loop's trust reads; one model's mIoU on it moves by several
+  points with the held-out rows alone, so every model is also scored, greedy, on the test
+  task, and the paired audit - random difference is reported on both.
+- `ceilings`: the same noisy training set with planted rows put back to their clean labels
+  by hand (no Label Studio), trained and scored like an arm: all of them, the relevance
+  errors only (false_positive, present_absent) and the window errors only (moved, swapped,
+  boundary). Noisy round 0 against "all planted fixed" is the whole stake of a seed; the
+  two halves say which errors carry it.
+- `separability`: how well the round-0 out-of-fold model tells each planted kind from the
+  correct rows (rank AUC, 0.5 = chance): 1 - IoU of its top window with the label for the
+  window kinds, P(refusal) for false_positive, 1 - P(refusal) for present_absent.
+
+Everything is kept in the seed's SEED.json under "stake" and in its rounds under "test"; a
+seed finished before without them (or with other --test-videos) gets them added from its
+saved checkpoints, its arms are not retrained.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+from pathlib import Path
+
+from tvgcurate.workspace import Workspace, file_lock
+
+TEST_TASK_SEED = 3000  # --test-videos: a task seed no experiment seed (nor the base) uses
+RELEVANCE_KINDS = ("false_positive", "present_absent")
+WINDOW_KINDS = ("moved", "swapped", "boundary")
+CEILINGS = {"all planted fixed": None, "relevance errors fixed": RELEVANCE_KINDS,
+            "window errors fixed": WINDOW_KINDS}  # fmt: skip
+
+
+def stake_settings(args) -> dict:
+    """What decides a seed's stake, beside the seed's own settings."""
+    return {"test_videos": str(getattr(args, "test_videos", None))}
+
+
+def test_task(args, out: Path) -> Path | None:
+    """The shared test workspace (built once; reused while its settings hold), or None."""
+    from benchmarks import active_learning as al
+
+    if not getattr(args, "test_videos", 0):
+        return None
+    root = out / "test-task"
+    stamp = root / "TEST.json"
+    want = {"quick": str(args.quick), "test_videos": args.test_videos, "size": args.size,
+            "seed": TEST_TASK_SEED}  # fmt: skip
+    if stamp.is_file() and json.loads(stamp.read_text()) == want:
+        return root / "ws"
+    shutil.rmtree(root, ignore_errors=True)
+    # the headline task renders its training videos too: one is enough here
+    task = argparse.Namespace(**{**vars(args), "val_videos": args.test_videos,
+                                 "train_videos": args.train_videos if args.quick else 1})  # fmt: skip
+    ws = (al.demo_task if args.quick else al.headline_task)(root, task, TEST_TASK_SEED)
+    stamp.write_text(json.dumps(want))
+    return ws.root
+
+
+def on_test(args, checkpoint: Path, seed: int, run_id: str) -> dict:
+    """Greedy metrics of one trained run on the test task (lanes take turns on it)."""
+    from benchmarks import active_learning as al
+
+    with file_lock(Path(args.out) / "test-task.lock"):
+        return al.held_out(Workspace(args.test_ws), args, checkpoint, seed, f"seed{seed}-{run_id}")
+
+
+def add_test(args, res: dict, root: Path, clock, save) -> None:
+    """Every arm's model of every round (their saved runs under the seed's directory), scored
+    on the test task, into res["round0"]["test"] and res[f"round{n}"]["test"][arm]."""
+    from benchmarks.active_learning import ARMS
+
+    if "test" not in res["round0"]:
+        res["round0"]["test"] = clock("r0 test", on_test, args, root / "r0-full", res["seed"], "r0")
+        save()
+    n = 1
+    while f"round{n}" in res:
+        rnd = res[f"round{n}"].setdefault("test", {})
+        for arm in ARMS:
+            if arm not in rnd:
+                rnd[arm] = clock(f"r{n} test {arm}", on_test, args, root / f"r{n}-{arm}",
+                                 res["seed"], f"r{n}-{arm}")  # fmt: skip
+                save()
+        n += 1
+
+
+def fixed_rows(ws: Workspace, start_version: int, planted: list[dict], kinds) -> list[dict]:
+    """The noisy start's rows with the planted rows of `kinds` (None: all) put back to the
+    clean rows (samples version start_version - 1, written before the noise)."""
+    clean = {r["sample_id"]: r for r in ws.read("samples", start_version - 1).to_pylist()}
+    fix = {p["sample_id"] for p in planted if kinds is None or p["kind"] in kinds}
+    return [clean[r["sample_id"]] if r["sample_id"] in fix else r
+            for r in ws.read("samples", start_version).to_pylist()]  # fmt: skip
+
+
+def add_ceilings(args, res: dict, root: Path, planted: list[dict], clock, save) -> None:
+    """Each of CEILINGS trained from the start like an arm and scored on val and the test
+    task, into res["stake"]["ceilings"][name]: {"fixed", "held_out", "test"}."""
+    import pyarrow as pa
+
+    from benchmarks import active_learning as al
+
+    done = res.setdefault("stake", {}).setdefault("ceilings", {})
+    todo = [name for name in CEILINGS if name not in done]
+    if not todo:
+        return
+    copy = root / "ceiling-ws"
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(root / "ws", copy)
+    for name in todo:
+        kinds = CEILINGS[name]
+        rows = fixed_rows(Workspace(copy), res["start_version"], planted, kinds)
+        schema = Workspace(copy).read("samples", res["start_version"]).schema
+        Workspace(copy).write("samples", pa.Table.from_pylist(rows, schema=schema),
+                              command="benchmarks/active_learning_stake.py ceiling",
+                              note=name, validate=False)  # fmt: skip
+        slug = name.split()[0]
+        run = clock(f"ceiling {slug} train", al.train_full, Workspace(copy), args,
+                    root / f"ceiling-{slug}", res["seed"])  # fmt: skip
+        done[name] = {
+            "fixed": sum(kinds is None or p["kind"] in kinds for p in planted),
+            "held_out": al.held_out(Workspace(copy), args, run.output, res["seed"], f"ceiling-{slug}"),
+            "test": clock(f"ceiling {slug} test", on_test, args, run.output, res["seed"],
+                          f"ceiling-{slug}"),
+        }  # fmt: skip
+        save()
+    shutil.rmtree(copy, ignore_errors=True)
+
+
+def separability(ws: Workspace, start_version: int, planted: list[dict], run_id: str) -> dict:
+    """Rank AUC (percent) of the out-of-fold run `run_id` telling each planted kind from the
+    correct training rows of the same label side; rows without a prediction are left out."""
+    import numpy as np
+
+    from tvgcurate.curation.audit.predictions import refusal_prob, top_iou
+    from tvgcurate.metrics import refusal_auc
+    from tvgcurate.schemas.sample import expects_refusal
+
+    preds = {p["sample_id"]: p for p in ws.read("predictions").to_pylist()
+             if p["run_id"] == run_id and not p.get("error")}  # fmt: skip
+    kind_of = {p["sample_id"]: p["kind"] for p in planted}
+    out: dict = {}
+    rows = [r for r in ws.read("samples", start_version).to_pylist()
+            if r["split"] == "train" and r["sample_id"] in preds]  # fmt: skip
+    for kind in sorted({p["kind"] for p in planted}):
+        absent = kind == "present_absent"  # the only kind whose noisy label expects a refusal
+        side = [r for r in rows if expects_refusal(r) == absent
+                and kind_of.get(r["sample_id"], kind) == kind]  # fmt: skip
+        if kind in WINDOW_KINDS:
+            label = [[(w["start"], w["end"]) for w in r["windows"] or []] for r in side]
+            score = [1.0 - top_iou(preds[r["sample_id"]]["windows"] or [], lab)
+                     for r, lab in zip(side, label, strict=True)]  # fmt: skip
+        else:
+            p = [refusal_prob(preds[r["sample_id"]]) for r in side]
+            score = [1.0 - x for x in p] if absent else p
+        pos = np.array([kind_of.get(r["sample_id"]) == kind for r in side])
+        auc = refusal_auc(np.array(score, dtype=float), pos)
+        out[kind] = {"auc": None if auc is None else round(100 * auc, 1),
+                     "planted": int(pos.sum()), "correct": int((~pos).sum())}  # fmt: skip
+    return out
+
+
+def add_stake(args, res: dict, root: Path, planted: list[dict], clock, save) -> dict:
+    """Test scores, ceilings and separability of one seed (whatever is missing; `save()`
+    after each, so a crash redoes none of them)."""
+    if not getattr(args, "test_videos", 0):
+        return res
+    add_test(args, res, root, clock, save)
+    add_ceilings(args, res, root, planted, clock, save)
+    stake = res["stake"]
+    if "separability" not in stake and args.folds > 1:
+        stake["separability"] = separability(Workspace(root / "ws"), res["start_version"],
+                                             planted, "loop-r1")  # fmt: skip
+    stake["settings"] = stake_settings(args)
+    save()
+    return res
+
+
+def markdown(summary: dict) -> list[str]:
+    """The test task's tables (none when the seeds have no stake): every arm and ceiling,
+    the paired audit - random difference on it, and the separability per planted kind."""
+    from benchmarks.active_learning import ARMS, _f, _ms
+
+    seeds = [r for r in summary["seeds"] if "test" in r["round0"]]
+    if not seeds or len(seeds) < len(summary["seeds"]):
+        return []
+    n_rounds = sum(f"round{i}" in seeds[0] for i in range(1, 9))
+    names = list(seeds[0].get("stake", {}).get("ceilings", {}))
+    cols = ["round 0"] + [f"round {i} {arm}" for i in range(1, n_rounds + 1) for arm in ARMS]
+    test_videos = summary["args"].get("test_videos", "?")
+    lines = ["", f"| test task ({test_videos} other videos), greedy | " + " | ".join(cols + names)
+             + " |", "| --- |" + " ---: |" * (len(cols) + len(names))]  # fmt: skip
+    for m in ("mIoU", "R1@0.5", "refusal_auc", "refusal_acc@frr0.1"):
+        row = [_ms([r["round0"]["test"][m] for r in seeds])]
+        for i in range(1, n_rounds + 1):
+            row += [_ms([r[f"round{i}"]["test"][arm][m] for r in seeds]) for arm in ARMS]
+        row += [_ms([r["stake"]["ceilings"][n]["test"][m] for r in seeds]) for n in names]
+        lines.append(f"| {m} | " + " | ".join(row) + " |")
+    if names:
+        row = [_ms([r["planted"] for r in seeds])] + ["-"] * (len(cols) - 1)
+        row += [_ms([r["stake"]["ceilings"][n]["fixed"] for r in seeds]) for n in names]
+        lines.append("| planted rows fixed (ceilings) / planted (round 0) | " + " | ".join(row)
+                     + " |")  # fmt: skip
+    lines += ["", "| on the test task | mean | 95% interval | per seed |",
+              "| --- | ---: | --- | --- |"]  # fmt: skip
+    for rn, ms in summary.get("paired_on_test", {}).items():
+        for m, d in ms.items():
+            ci = "-" if d["ci95"] is None else f"[{d['ci95'][0]:.2f}, {d['ci95'][1]:.2f}]"
+            lines.append(f"| {rn} audit − random {m} | {_f(d['mean'])} | {ci} | "
+                         f"{', '.join(f'{x:+.2f}' for x in d['diffs'])} |")  # fmt: skip
+    for n in names:  # what each ceiling wins over the noisy start, paired per seed
+        d = [r["stake"]["ceilings"][n]["test"]["mIoU"] - r["round0"]["test"]["mIoU"]
+             for r in seeds]  # fmt: skip
+        lines.append(f"| {n} − round 0 mIoU | {_ms(d)} | - | {', '.join(f'{x:+.2f}' for x in d)} |")
+    sep = [r["stake"].get("separability") for r in seeds if r.get("stake")]
+    if sep and all(sep):
+        lines += ["", "| planted kind | round-0 out-of-fold model tells it from correct rows "
+                  "(rank AUC, %) | planted rows |", "| --- | ---: | ---: |"]  # fmt: skip
+        for kind in sep[0]:
+            lines.append(f"| {kind} | {_ms([s[kind]['auc'] for s in sep if kind in s])} | "
+                         f"{_ms([s[kind]['planted'] for s in sep if kind in s])} |")  # fmt: skip
+    return lines

@@ -1,0 +1,69 @@
+"""benchmarks/active_learning_stake.py: the ceilings put back exactly the planted rows of
+their kinds, and separability ranks a model that sees an error above one that does not."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pytest
+
+
+def stake():
+    from benchmarks import active_learning_stake
+
+    return active_learning_stake
+
+
+def _row(i, windows, relevance="relevant"):
+    return {"sample_id": f"s{i}", "video_id": "v", "query": f"q{i}", "split": "train",
+            "windows": [{"start": a, "end": b} for a, b in windows], "relevance": relevance,
+            "duration_s": 10.0}  # fmt: skip
+
+
+@pytest.fixture
+def noisy(tmp_path):
+    """A workspace: clean rows (version 1), then rows 0 (moved) and 1 (present_absent) noisy."""
+    from tvgcurate.workspace import Workspace
+
+    ws = Workspace(tmp_path / "ws", create=True)
+    clean = [_row(i, [(2.0 * i, 2.0 * i + 2)]) for i in range(4)]
+    ws.write("samples", pa.Table.from_pylist(clean), validate=False)
+    noisy = [_row(0, [(1.0, 3.0)]), _row(1, [], "irrelevant"), *clean[2:]]
+    ws.write("samples", pa.Table.from_pylist(noisy, schema=ws.read("samples").schema),
+             validate=False)  # fmt: skip
+    planted = [{"sample_id": "s0", "kind": "moved"}, {"sample_id": "s1", "kind": "present_absent"}]
+    return ws, planted
+
+
+def test_ceilings_put_back_only_their_kinds(noisy):
+    ws, planted = noisy
+    s = stake()
+    windows = stake().WINDOW_KINDS
+    by_id = {r["sample_id"]: r for r in s.fixed_rows(ws, 2, planted, windows)}
+    assert by_id["s0"]["windows"] == [{"start": 0.0, "end": 2.0}]  # moved: back
+    assert by_id["s1"]["relevance"] == "irrelevant"  # a relevance error: left as planted
+    both = {r["sample_id"]: r for r in s.fixed_rows(ws, 2, planted, None)}
+    assert both["s1"]["relevance"] == "relevant" and both["s1"]["windows"] == [
+        {"start": 2.0, "end": 4.0}]  # fmt: skip
+    assert set(s.CEILINGS["relevance errors fixed"]) | set(windows) == {
+        "false_positive", "present_absent", "moved", "swapped", "boundary"}  # fmt: skip
+
+
+def _predictions(ws, windows_of, refusal_of):
+    rows = [{"run_id": "oof", "sample_id": f"s{i}", "error": None, "refused": False,
+             "windows": [{"start": a, "end": b, "score": 1.0} for a, b in windows_of[i]],
+             "refusal_score": refusal_of[i]} for i in range(4)]  # fmt: skip
+    ws.write("predictions", pa.Table.from_pylist(rows), validate=False)
+
+
+def test_separability_is_high_when_the_model_sees_the_error_and_low_when_not(noisy):
+    ws, planted = noisy
+    truth = {0: [(0.0, 2.0)], 1: [(2.0, 4.0)], 2: [(4.0, 6.0)], 3: [(6.0, 8.0)]}
+    _predictions(ws, truth, {0: 0.0, 1: 0.0, 2: 0.0, 3: 0.0})  # grounds the truth, refuses none
+    sep = stake().separability(ws, 2, planted, "oof")
+    assert sep["moved"] == {"auc": 100.0, "planted": 1, "correct": 2}
+    # present_absent: its noisy label expects a refusal, the model answers (P(refusal) 0)
+    assert sep["present_absent"]["correct"] == 0 and sep["present_absent"]["auc"] is None
+    # a model that follows the noisy label cannot tell the moved row from the others
+    _predictions(ws, {**truth, 0: [(1.0, 3.0)], 2: [(5.0, 7.0)], 3: [(7.0, 9.0)]},
+                 {i: 0.0 for i in range(4)})  # fmt: skip
+    assert stake().separability(ws, 2, planted, "oof")["moved"]["auc"] == 0.0
