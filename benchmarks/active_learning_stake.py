@@ -14,16 +14,24 @@
   correct rows (rank AUC, 0.5 = chance): 1 - IoU of its top window with the label for the
   window kinds, P(refusal) for false_positive, 1 - P(refusal) for present_absent.
 
+- `add_repeats` (`--repeats R`): every model above trained R - 1 more times with other
+  training seeds on exactly its training labels (the samples version it trained on) and
+  scored on the test task; the tables average each model over its R runs. Two runs on the
+  same labels differ by one to three points of test mIoU, as much as a relabel round moves
+  it, so one run per arm cannot tell the arms apart.
+
 Everything is kept in the seed's SEED.json under "stake" and in its rounds under "test"; a
 seed finished before without them (or with other --test-videos) gets them added from its
-saved checkpoints, its arms are not retrained.
+saved checkpoints and labels, its arms are not retrained.
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import shutil
+import statistics
 from pathlib import Path
 
 from tvgcurate.workspace import Workspace, file_lock
@@ -164,6 +172,92 @@ def separability(ws: Workspace, start_version: int, planted: list[dict], run_id:
     return out
 
 
+def repeat_seeds(seed: int, repeats: int) -> list[int]:
+    """The training seeds of a model's runs after its first (which used `seed`)."""
+    return [seed + 1000 * j for j in range(1, max(1, repeats))]
+
+
+def model_labels(res: dict, root: Path, planted: list[dict]) -> dict:
+    """Every model of a seed -> a function giving the samples table it trained on: round 0
+    (the noisy start), each round's arms (the version their relabel wrote), the ceilings."""
+    import pyarrow as pa
+
+    from benchmarks.active_learning import ARMS
+
+    ws, start = Workspace(root / "ws"), res["start_version"]
+    arm_ws = {"audit": ws, "random": Workspace(root / "control-ws")}
+    out = {"r0": lambda: ws.read("samples", start)}
+    n = 1
+    while f"round{n}" in res:
+        for arm in ARMS:
+            v = res[f"round{n}"]["relabel"][arm]["samples_version"]
+            out[f"r{n}-{arm}"] = lambda w=arm_ws[arm], v=v: w.read("samples", v)
+        n += 1
+    for name, kinds in CEILINGS.items():
+        out[f"ceiling:{name}"] = lambda kinds=kinds: pa.Table.from_pylist(
+            fixed_rows(ws, start, planted, kinds), schema=ws.read("samples", start).schema)  # fmt: skip
+    return out
+
+
+def add_repeats(args, res: dict, root: Path, planted: list[dict], clock, save) -> None:
+    """The R - 1 further runs of every model (`--repeats`), into
+    res["stake"]["repeats"][model][training seed] (test metrics); the run itself is deleted
+    once scored. Repeat j of every model comes before repeat j + 1."""
+    from benchmarks import active_learning as al
+
+    todo = repeat_seeds(res["seed"], getattr(args, "repeats", 1))
+    if not todo:
+        return
+    reps = res["stake"].setdefault("repeats", {})
+    labels = model_labels(res, root, planted)
+    work = root / "repeat-ws"
+    made = False
+    for tseed in todo:
+        for key, table in labels.items():
+            if str(tseed) in reps.get(key, {}):
+                continue
+            if not made:  # one copy; each run writes its labels as a new version there
+                shutil.rmtree(work, ignore_errors=True)
+                shutil.copytree(root / "ws", work)
+                made = True
+            Workspace(work).write("samples", table(), command="active_learning_stake repeat",
+                                  note=f"{key}, training seed {tseed}", validate=False)  # fmt: skip
+            slug = key.replace(":", "-").replace(" ", "-")
+            run = clock(f"{key} train t{tseed}", al.train_full, Workspace(work), args,
+                        root / f"repeat-{slug}", tseed)  # fmt: skip
+            reps.setdefault(key, {})[str(tseed)] = clock(
+                f"{key} test t{tseed}", on_test, args, run.output, res["seed"],
+                f"{slug}-t{tseed}")  # fmt: skip
+            shutil.rmtree(root / f"repeat-{slug}", ignore_errors=True)
+            save()
+    shutil.rmtree(work, ignore_errors=True)
+
+
+def averaged(res: dict, repeats: int) -> dict:
+    """A copy of a seed's result whose test figures are each model's mean over its first
+    run and its repeats among the first `repeats` runs (the result itself when none)."""
+    reps = res.get("stake", {}).get("repeats", {})
+    want = [str(s) for s in repeat_seeds(res["seed"], repeats)]
+    if not reps or not want or "test" not in res["round0"]:
+        return res
+    out = copy.deepcopy(res)
+
+    def mean(first: dict, key: str) -> dict:
+        runs = [first, *(reps.get(key, {})[s] for s in want if s in reps.get(key, {}))]
+        return {m: statistics.fmean(v) if (v := [r[m] for r in runs if r.get(m) is not None])
+                else None for m in first} | {"runs": len(runs)}  # fmt: skip
+
+    out["round0"]["test"] = mean(res["round0"]["test"], "r0")
+    n = 1
+    while f"round{n}" in res:
+        for arm, m in res[f"round{n}"]["test"].items():
+            out[f"round{n}"]["test"][arm] = mean(m, f"r{n}-{arm}")
+        n += 1
+    for name, c in res["stake"].get("ceilings", {}).items():
+        out["stake"]["ceilings"][name]["test"] = mean(c["test"], f"ceiling:{name}")
+    return out
+
+
 def add_stake(args, res: dict, root: Path, planted: list[dict], clock, save) -> dict:
     """Test scores, ceilings and separability of one seed (whatever is missing; `save()`
     after each, so a crash redoes none of them)."""
@@ -171,6 +265,7 @@ def add_stake(args, res: dict, root: Path, planted: list[dict], clock, save) -> 
         return res
     add_test(args, res, root, clock, save)
     add_ceilings(args, res, root, planted, clock, save)
+    add_repeats(args, res, root, planted, clock, save)
     stake = res["stake"]
     if "separability" not in stake and args.folds > 1:
         stake["separability"] = separability(Workspace(root / "ws"), res["start_version"],
@@ -185,14 +280,23 @@ def markdown(summary: dict) -> list[str]:
     the paired audit - random difference on it, and the separability per planted kind."""
     from benchmarks.active_learning import ARMS, _f, _ms
 
-    seeds = [r for r in summary["seeds"] if "test" in r["round0"]]
+    repeats = int(summary["args"].get("repeats", 1) or 1)
+    seeds = [averaged(r, repeats) for r in summary["seeds"] if "test" in r["round0"]]
     if not seeds or len(seeds) < len(summary["seeds"]):
         return []
+    runs = {r["round0"]["test"].get("runs", 1) for r in seeds}
     n_rounds = sum(f"round{i}" in seeds[0] for i in range(1, 9))
     names = list(seeds[0].get("stake", {}).get("ceilings", {}))
     cols = ["round 0"] + [f"round {i} {arm}" for i in range(1, n_rounds + 1) for arm in ARMS]
     test_videos = summary["args"].get("test_videos", "?")
-    lines = ["", f"| test task ({test_videos} other videos), greedy | " + " | ".join(cols + names)
+    each = (
+        f"each figure: one model's mean over {'/'.join(map(str, sorted(runs)))} training "
+        "seeds on the same labels"
+        if runs != {1}
+        else "each figure: one training run"
+    )
+    lines = ["", f"Test task ({test_videos} other videos), greedy; {each}; mean ± sd over seeds:",
+             "", f"| test task ({test_videos} other videos), greedy | " + " | ".join(cols + names)
              + " |", "| --- |" + " ---: |" * (len(cols) + len(names))]  # fmt: skip
     for m in ("mIoU", "R1@0.5", "refusal_auc", "refusal_acc@frr0.1"):
         row = [_ms([r["round0"]["test"][m] for r in seeds])]

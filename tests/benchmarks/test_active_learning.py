@@ -22,7 +22,8 @@ def test_quick_runs_end_to_end(ls_server, monkeypatch, capfd):
     monkeypatch.setenv("LABEL_STUDIO_API_KEY", ls_server.token)
     out = ls_server.media_root / "al-quick"  # under the server's document root
     argv = ["--quick", "--out", str(out), "--url", ls_server.url, "--seeds", "0", "1",
-            "--lanes", "2", "--document-root", str(ls_server.media_root.parent)]  # fmt: skip
+            "--lanes", "2", "--document-root", str(ls_server.media_root.parent),
+            "--repeats", "2"]  # fmt: skip
     summary = bench().main(argv)
     r, r1 = summary["seeds"]  # two seeds, side by side in two lanes
     assert (r["seed"], r1["seed"]) == (0, 1) and r1["planted"] > 0
@@ -76,6 +77,19 @@ def test_quick_runs_end_to_end(ls_server, monkeypatch, capfd):
         assert ceil["all planted fixed"]["fixed"] == res["planted"]
         assert sum(ceil[n]["fixed"] for n in ceil if n != "all planted fixed") == res["planted"]
         assert set(res["stake"]["separability"]) == set(res["planted_by_kind"])
+        # --repeats 2: every model once more, on its own labels, with another training seed
+        models = {"r0", "r1-audit", "r1-random", "r2-audit", "r2-random"} | {
+            f"ceiling:{n}" for n in ceil}  # fmt: skip
+        assert set(res["stake"]["repeats"]) == models
+        assert all(list(v) == [str(res["seed"] + 1000)] for v in res["stake"]["repeats"].values())
+        view = bench().stake.averaged(res, 2)
+        a, b = (
+            res["round0"]["test"]["mIoU"],
+            res["stake"]["repeats"]["r0"][str(res["seed"] + 1000)]["mIoU"],
+        )
+        assert view["round0"]["test"]["runs"] == 2 and view["round0"]["test"][
+            "mIoU"
+        ] == pytest.approx((a + b) / 2)
     assert (out / "test-task" / "TEST.json").is_file()
     text = bench().markdown(summary)
     assert (
