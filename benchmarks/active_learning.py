@@ -574,10 +574,14 @@ def stake_of(args, prev: dict, root: Path, done: Path) -> dict:
             res[key].pop("test", None)
     planted = json.loads((root / "planted.json").read_text())
 
-    def save():
+    clock = Clock(f"seed {res['seed']} ")
+    spent = dict(res.get("stake", {}).get("seconds", {}))  # phases of earlier invocations
+
+    def save():  # with every phase's wall time so far (stake.seconds)
+        res.setdefault("stake", {})["seconds"] = {**spent, **clock.seconds}
         done.write_text(json.dumps({**prev, "result": res}, indent=1, default=str))
 
-    return add_stake(args, res, root, planted, Clock(f"seed {res['seed']} "), save)
+    return add_stake(args, res, root, planted, clock, save)
 
 
 def pretrain_base(args, out: Path) -> tuple[Path, float | None, bool]:
@@ -820,7 +824,8 @@ def summarize(args, results: list[dict], wall: float) -> dict:
             "wall_seconds": round(wall, 1),
             "paired_audit_minus_random": {f"round{i}": {m: paired(results, i, m) for m in METRICS}
                                           for i in range(1, args.rounds + 1)},
-            "paired_on_test": {f"round{i}": {m: paired(views, i, m, "test") for m in METRICS}
+            "paired_on_test": {f"round{i}": {m: paired(views, i, m, "test")
+                                             for m in stake.TEST_METRICS}
                                for i in range(1, args.rounds + 1)}}  # fmt: skip
 
 

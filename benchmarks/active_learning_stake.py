@@ -39,6 +39,8 @@ from tvgcurate.workspace import Workspace, file_lock
 TEST_TASK_SEED = 3000  # --test-videos: a task seed no experiment seed (nor the base) uses
 RELEVANCE_KINDS = ("false_positive", "present_absent")
 WINDOW_KINDS = ("moved", "swapped", "boundary")
+# the test tables' metrics: the paired ones and greedy refusal accuracy on the absent queries
+TEST_METRICS = ("R1@0.5", "mIoU", "refusal_auc", "refusal_acc@frr0.1", "refusal_acc")
 CEILINGS = {"all planted fixed": None, "relevance errors fixed": RELEVANCE_KINDS,
             "window errors fixed": WINDOW_KINDS}  # fmt: skip
 
@@ -258,6 +260,31 @@ def averaged(res: dict, repeats: int) -> dict:
     return out
 
 
+def run_spread(results: list[dict], repeats: int, metric: str = "mIoU") -> dict | None:
+    """The sd of `metric` over each model's runs (first run and repeats), over every model of
+    every seed: median, min, max and the number of models; None without repeats."""
+    sds = []
+    for res in results:
+        reps = res.get("stake", {}).get("repeats", {})
+        want = [str(s) for s in repeat_seeds(res["seed"], repeats)]
+        firsts = {"r0": res["round0"].get("test")}
+        n = 1
+        while f"round{n}" in res:
+            firsts |= {f"r{n}-{a}": m for a, m in res[f"round{n}"].get("test", {}).items()}
+            n += 1
+        firsts |= {
+            f"ceiling:{k}": c["test"] for k, c in res.get("stake", {}).get("ceilings", {}).items()
+        }
+        for key, first in firsts.items():
+            runs = [first] + [reps.get(key, {})[s] for s in want if s in reps.get(key, {})]
+            vals = [r[metric] for r in runs if r and r.get(metric) is not None]
+            if len(vals) > 1:
+                sds.append(statistics.stdev(vals))
+    if not sds:
+        return None
+    return {"median": statistics.median(sds), "min": min(sds), "max": max(sds), "models": len(sds)}
+
+
 def add_stake(args, res: dict, root: Path, planted: list[dict], clock, save) -> dict:
     """Test scores, ceilings and separability of one seed (whatever is missing; `save()`
     after each, so a crash redoes none of them)."""
@@ -298,7 +325,7 @@ def markdown(summary: dict) -> list[str]:
     lines = ["", f"Test task ({test_videos} other videos), greedy; {each}; mean ± sd over seeds:",
              "", f"| test task ({test_videos} other videos), greedy | " + " | ".join(cols + names)
              + " |", "| --- |" + " ---: |" * (len(cols) + len(names))]  # fmt: skip
-    for m in ("mIoU", "R1@0.5", "refusal_auc", "refusal_acc@frr0.1"):
+    for m in TEST_METRICS:
         row = [_ms([r["round0"]["test"][m] for r in seeds])]
         for i in range(1, n_rounds + 1):
             row += [_ms([r[f"round{i}"]["test"][arm][m] for r in seeds]) for arm in ARMS]
@@ -320,6 +347,16 @@ def markdown(summary: dict) -> list[str]:
         d = [r["stake"]["ceilings"][n]["test"]["mIoU"] - r["round0"]["test"]["mIoU"]
              for r in seeds]  # fmt: skip
         lines.append(f"| {n} − round 0 mIoU | {_ms(d)} | - | {', '.join(f'{x:+.2f}' for x in d)} |")
+    arms = [sum(r.get("seconds", {}).values()) / 60 for r in summary["seeds"]]
+    more = [sum(r.get("stake", {}).get("seconds", {}).values()) / 60 for r in summary["seeds"]]
+    staked = (f", the stake {_ms(more)} min (`stake.seconds`: test scores, ceilings, repeats)"
+              if all(more) else "")  # fmt: skip
+    lines += ["", f"Compute per seed, one core: the arms {_ms(arms)} min (`seconds`){staked}."]
+    spread = run_spread(summary["seeds"], repeats)
+    if spread:
+        lines += ["", f"Training-seed spread: test mIoU sd over each model's runs on the same "
+                  f"labels, median {spread['median']:.2f}, range {spread['min']:.2f}-"
+                  f"{spread['max']:.2f} ({spread['models']} models)."]  # fmt: skip
     sep = [r["stake"].get("separability") for r in seeds if r.get("stake")]
     if sep and all(sep):
         lines += ["", "| planted kind | round-0 out-of-fold model tells it from correct rows "
