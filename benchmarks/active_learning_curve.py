@@ -18,6 +18,12 @@ loss falling from about 0.15 to about 0.02).
     # from a grounding base (1500 or 2500 SFT steps on the 1000 other videos): 0, 200, 400
     .venv/bin/python -m benchmarks.active_learning_curve --out /tmp/tvg_al_curve/base2500 \
         --pretrain-steps 2000 --pretrain-videos 1000 --base-sft-steps 2500 --steps 0 200 400
+    # the same labels, four training seeds: how far one run's greedy refusal moves
+    .venv/bin/python -m benchmarks.active_learning_curve --out /tmp/tvg_al_curve/swing \
+        --pretrain-steps 2000 --steps 400 --train-seeds 0 1 2 3
+
+With `--train-seeds`, every budget is trained once per training seed on the same noisy
+labels (the task and its noise stay those of `--seed`).
 """
 
 from __future__ import annotations
@@ -59,6 +65,9 @@ def main(argv=None) -> dict:
     p.add_argument("--irrelevant-share", type=float, default=0.3)
     p.add_argument("--val-split", default="val")
     p.add_argument("--set", action="append", default=[])
+    p.add_argument("--train-seeds", type=int, nargs="+", default=None,
+                   help="Train every budget once per training seed on the same labels "
+                        "(default: --seed only).")  # fmt: skip
     args = p.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     root = args.out / f"seed{args.seed}"
@@ -75,16 +84,20 @@ def main(argv=None) -> dict:
         res["pretrain_loss_per_100"] = pretrain_losses(root / "pretrain")
     res["start"] = str(args.start)
     res["curve"] = []
+    seeds = args.train_seeds or [args.seed]
     for steps in args.steps:  # 0: the start itself
-        t = time.perf_counter()
-        model = args.start
-        if steps:
-            model = al.train_full(ws, argparse.Namespace(**{**vars(args), "steps": steps}),
-                                  root / f"sft-{steps}", args.seed).output  # fmt: skip
-        train_s = round(time.perf_counter() - t, 1)
-        m = al.held_out(ws, args, model, args.seed, f"curve-{steps}")
-        res["curve"].append({"sft_steps": steps, "train_seconds": train_s, **m})
-        print(f"[curve] sft {steps} steps ({train_s:.0f} s): {m}", flush=True)
+        for tseed in seeds if steps else seeds[:1]:
+            t = time.perf_counter()
+            model, name = args.start, f"{steps}" if tseed == args.seed else f"{steps}-t{tseed}"
+            if steps:
+                model = al.train_full(ws, argparse.Namespace(**{**vars(args), "steps": steps}),
+                                      root / f"sft-{name}", tseed).output  # fmt: skip
+            train_s = round(time.perf_counter() - t, 1)
+            m = al.held_out(ws, args, model, args.seed, f"curve-{name}")
+            res["curve"].append({"sft_steps": steps, "train_seed": tseed, "train_seconds": train_s,
+                                 **m})  # fmt: skip
+            print(f"[curve] sft {steps} steps, training seed {tseed} ({train_s:.0f} s): {m}",
+                  flush=True)  # fmt: skip
         (args.out / f"CURVE-seed{args.seed}.json").write_text(json.dumps(res, indent=1))
     return res
 

@@ -22,6 +22,14 @@ def test_curve_runs_one_sft_per_budget(tmp_path):
     assert (tmp_path / "seed0" / "sft-1").is_dir() and (tmp_path / "seed0" / "sft-2").is_dir()
     assert not (tmp_path / "seed0" / "sft-0").exists()
     assert json.loads((tmp_path / "CURVE-seed0.json").read_text())["curve"] == res["curve"]
+    # --train-seeds: every budget once per training seed, on the same labels
+    res = curve.main(["--out", str(tmp_path / "swing"), "--train-videos", "4", "--val-videos",
+                      "2", "--size", "56", "--pretrain-steps", "2", "--steps", "0", "1",
+                      "--train-seeds", "0", "5"])  # fmt: skip
+    assert [(c["sft_steps"], c["train_seed"]) for c in res["curve"]] == [(0, 0), (1, 0), (1, 5)]
+    runs = [json.loads((tmp_path / "swing" / "seed0" / d / "run.json").read_text())["config"]
+            for d in ("sft-1", "sft-1-t5")]  # fmt: skip
+    assert [r["seed"] for r in runs] == [0, 5] and runs[0]["workspace"] == runs[1]["workspace"]
 
 
 def test_pretrain_losses_average_per_bucket(tmp_path):
