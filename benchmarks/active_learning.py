@@ -903,7 +903,8 @@ def markdown(summary: dict) -> str:
         )
         start += f" ({made}{summary.get('pretrain_seconds', 0) / 60:.0f} min, once)"
     lines = [f"{len(seeds)} seeds ({', '.join(str(r['seed']) for r in seeds)}); "
-             f"wall time {summary['wall_seconds'] / 60:.0f} min; every run: {st['sft']} SFT "
+             f"this invocation's wall time {summary['wall_seconds'] / 60:.0f} min (seeds "
+             f"finished before are reused; per-seed compute below); every run: {st['sft']} SFT "
              f"steps from the base; folds {st['folds']}; base: {start}", "",
              "| ranking | precision@k, k = planted | x base rate | precision, top 5% | x base rate |",
              "| --- | ---: | ---: | ---: | ---: |"]  # fmt: skip

@@ -16,9 +16,9 @@
 
 - `add_repeats` (`--repeats R`): every model above trained R - 1 more times with other
   training seeds on exactly its training labels (the samples version it trained on) and
-  scored on the test task; the tables average each model over its R runs. Two runs on the
-  same labels differ by one to three points of test mIoU, as much as a relabel round moves
-  it, so one run per arm cannot tell the arms apart.
+  scored on the test task; the tables average each model over its R runs. Runs on the
+  same labels spread by up to about 2 points of test mIoU (sd), about what a relabel round
+  wins, so one run per arm can hardly tell the arms apart.
 
 Everything is kept in the seed's SEED.json under "stake" and in its rounds under "test"; a
 seed finished before without them (or with other --test-videos) gets them added from its
