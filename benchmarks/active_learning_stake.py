@@ -107,38 +107,47 @@ def fixed_rows(ws: Workspace, start_version: int, planted: list[dict], kinds) ->
             for r in ws.read("samples", start_version).to_pylist()]  # fmt: skip
 
 
+def fresh_copy(root: Path, name: str) -> Path:
+    """A scratch copy of the seed's workspace: each run there writes its labels as a new
+    samples version and trains on it (training reads only the samples)."""
+    work = root / name
+    shutil.rmtree(work, ignore_errors=True)
+    shutil.copytree(root / "ws", work)
+    return work
+
+
+def train_on(args, work: Path, table, out: Path, tseed: int, clock, phase: str, note: str):
+    """Write `table` as the copy's current samples, train like an arm: the run."""
+    from benchmarks import active_learning as al
+
+    Workspace(work).write("samples", table, command="benchmarks/active_learning_stake.py",
+                          note=note, validate=False)  # fmt: skip
+    return clock(f"{phase} train", al.train_full, Workspace(work), args, out, tseed)
+
+
 def add_ceilings(args, res: dict, root: Path, planted: list[dict], clock, save) -> None:
     """Each of CEILINGS trained from the start like an arm and scored on val and the test
     task, into res["stake"]["ceilings"][name]: {"fixed", "held_out", "test"}."""
-    import pyarrow as pa
-
     from benchmarks import active_learning as al
 
     done = res.setdefault("stake", {}).setdefault("ceilings", {})
     todo = [name for name in CEILINGS if name not in done]
     if not todo:
         return
-    copy = root / "ceiling-ws"
-    shutil.rmtree(copy, ignore_errors=True)
-    shutil.copytree(root / "ws", copy)
+    labels = model_labels(res, root, planted)
+    work = fresh_copy(root, "ceiling-ws")
     for name in todo:
-        kinds = CEILINGS[name]
-        rows = fixed_rows(Workspace(copy), res["start_version"], planted, kinds)
-        schema = Workspace(copy).read("samples", res["start_version"]).schema
-        Workspace(copy).write("samples", pa.Table.from_pylist(rows, schema=schema),
-                              command="benchmarks/active_learning_stake.py ceiling",
-                              note=name, validate=False)  # fmt: skip
-        slug = name.split()[0]
-        run = clock(f"ceiling {slug} train", al.train_full, Workspace(copy), args,
-                    root / f"ceiling-{slug}", res["seed"])  # fmt: skip
+        kinds, slug = CEILINGS[name], name.split()[0]
+        run = train_on(args, work, labels[f"ceiling:{name}"](), root / f"ceiling-{slug}",
+                       res["seed"], clock, f"ceiling {slug}", name)  # fmt: skip
         done[name] = {
             "fixed": sum(kinds is None or p["kind"] in kinds for p in planted),
-            "held_out": al.held_out(Workspace(copy), args, run.output, res["seed"], f"ceiling-{slug}"),
+            "held_out": al.held_out(Workspace(work), args, run.output, res["seed"], f"ceiling-{slug}"),
             "test": clock(f"ceiling {slug} test", on_test, args, run.output, res["seed"],
                           f"ceiling-{slug}"),
         }  # fmt: skip
         save()
-    shutil.rmtree(copy, ignore_errors=True)
+    shutil.rmtree(work, ignore_errors=True)
 
 
 def separability(ws: Workspace, start_version: int, planted: list[dict], run_id: str) -> dict:
@@ -205,34 +214,27 @@ def add_repeats(args, res: dict, root: Path, planted: list[dict], clock, save) -
     """The R - 1 further runs of every model (`--repeats`), into
     res["stake"]["repeats"][model][training seed] (test metrics); the run itself is deleted
     once scored. Repeat j of every model comes before repeat j + 1."""
-    from benchmarks import active_learning as al
-
     todo = repeat_seeds(res["seed"], getattr(args, "repeats", 1))
     if not todo:
         return
     reps = res["stake"].setdefault("repeats", {})
     labels = model_labels(res, root, planted)
-    work = root / "repeat-ws"
-    made = False
+    work = None
     for tseed in todo:
         for key, table in labels.items():
             if str(tseed) in reps.get(key, {}):
                 continue
-            if not made:  # one copy; each run writes its labels as a new version there
-                shutil.rmtree(work, ignore_errors=True)
-                shutil.copytree(root / "ws", work)
-                made = True
-            Workspace(work).write("samples", table(), command="active_learning_stake repeat",
-                                  note=f"{key}, training seed {tseed}", validate=False)  # fmt: skip
+            work = work or fresh_copy(root, "repeat-ws")
             slug = key.replace(":", "-").replace(" ", "-")
-            run = clock(f"{key} train t{tseed}", al.train_full, Workspace(work), args,
-                        root / f"repeat-{slug}", tseed)  # fmt: skip
+            run = train_on(args, work, table(), root / f"repeat-{slug}", tseed, clock,
+                           f"{key} t{tseed}", f"{key}, training seed {tseed}")  # fmt: skip
             reps.setdefault(key, {})[str(tseed)] = clock(
                 f"{key} test t{tseed}", on_test, args, run.output, res["seed"],
                 f"{slug}-t{tseed}")  # fmt: skip
             shutil.rmtree(root / f"repeat-{slug}", ignore_errors=True)
             save()
-    shutil.rmtree(work, ignore_errors=True)
+    if work:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def averaged(res: dict, repeats: int) -> dict:
