@@ -109,30 +109,35 @@ def task(out: Path, al) -> None:
     print(f"[task] {len(planted)} planted rows", flush=True)
 
 
-def done(out: Path) -> set[int]:
-    path = out / "results.jsonl"
-    lines = path.read_text().splitlines() if path.exists() else []
-    return {json.loads(line)["train_seed"] for line in lines if line.strip()}
+def train_each(out: Path, al, ws, runs: Path, seeds: list[int], run: str, log: str,
+               tag: dict) -> None:  # fmt: skip
+    """Train `ws`'s labels once per training seed from the stand-in, scored greedily, as run
+    `run` (a template for the seed) under `runs`; each result is one line of OUT/`log` (with
+    `tag`), and seeds already there are skipped."""
+    path = out / log
+    done = [json.loads(line) for line in (path.read_text().splitlines() if path.exists() else [])]
+    have = {r["train_seed"] for r in done if all(r.get(k) == v for k, v in tag.items())}
+    start = out / "H0" / "multi" / "seed0" / "pretrain" / "final"
+    args = argparse.Namespace(steps=2000, irrelevant_share=0.3, set=[], start=start,
+                              val_split="val")  # fmt: skip
+    for s in seeds:
+        if s in have:
+            continue
+        name = run.format(s)
+        m = {**tag, **trained(ws, al, args, runs / name, s, name)}
+        print(f"[{log} training seed {s}] {m}", flush=True)
+        with open(path, "a") as f:
+            f.write(json.dumps(m) + "\n")
 
 
 def lane(out: Path, al, name: str, seeds: list[int]) -> None:
-    """Train and score each training seed on a copy of the task (lanes write predictions)."""
+    """The noisy labels, on a copy of the task (lanes write predictions)."""
     from tvgcurate.workspace import Workspace
 
     root = out / f"lane-{name}"
     if not (root / "ws").exists():
         shutil.copytree(out / "seed1", root, symlinks=True)
-    ws = Workspace(root / "ws")
-    start = out / "H0" / "multi" / "seed0" / "pretrain" / "final"
-    args = argparse.Namespace(steps=2000, irrelevant_share=0.3, set=[], start=start,
-                              val_split="val")  # fmt: skip
-    for s in seeds:
-        if s in done(out):
-            continue
-        m = trained(ws, al, args, root / f"sft-t{s}", s, f"t{s}")
-        print(f"[training seed {s}] {m}", flush=True)
-        with open(out / "results.jsonl", "a") as f:
-            f.write(json.dumps(m) + "\n")
+    train_each(out, al, Workspace(root / "ws"), root, seeds, "sft-t{}", "results.jsonl", {})
 
 
 def truth(ws, planted: list[dict]) -> dict[str, dict]:
@@ -202,25 +207,12 @@ def picks(out: Path, al) -> None:
 
 
 def arm(out: Path, al, name: str, seeds: list[int]) -> None:
-    """Train one arm's labels with each training seed, from the stand-in, scored greedily."""
+    """One arm's labels (the audit arm's workspace, or the random arm's control copy)."""
     from tvgcurate.workspace import Workspace
 
     root = out / "arms"
     ws = Workspace(root / ("ws" if name == "audit" else "control-ws"))
-    path = out / "arms.jsonl"
-    lines = path.read_text().splitlines() if path.exists() else []
-    have = {(r["arm"], r["train_seed"]) for r in map(json.loads, lines)}
-    start = out / "H0" / "multi" / "seed0" / "pretrain" / "final"
-    args = argparse.Namespace(steps=2000, irrelevant_share=0.3, set=[], start=start,
-                              val_split="val")  # fmt: skip
-    for s in seeds:
-        if (name, s) in have:
-            continue
-        run = f"r1-{name}-t{s}"
-        m = {"arm": name, **trained(ws, al, args, root / run, s, run)}
-        print(f"[arm {name}, training seed {s}] {m}", flush=True)
-        with open(path, "a") as f:
-            f.write(json.dumps(m) + "\n")
+    train_each(out, al, ws, root, seeds, f"r1-{name}-t{{}}", "arms.jsonl", {"arm": name})
 
 
 HALVES = {"fp": {"false_positive"}, "win": {"moved", "swapped"}}
@@ -255,21 +247,8 @@ def half(out: Path, al, name: str, seeds: list[int]) -> None:
                 rows[i] = {**r, "windows": n["windows"], "relevance": n["relevance"]}
         ws.write("samples", pa.Table.from_pylist(rows, schema=table.schema), note=f"half {name}",
                  validate=False)  # fmt: skip
-    ws = Workspace(root / "ws")
-    path = out / "halves.jsonl"
-    lines = path.read_text().splitlines() if path.exists() else []
-    have = {(r["half"], r["train_seed"]) for r in map(json.loads, lines)}
-    start = out / "H0" / "multi" / "seed0" / "pretrain" / "final"
-    args = argparse.Namespace(steps=2000, irrelevant_share=0.3, set=[], start=start,
-                              val_split="val")  # fmt: skip
-    for s in seeds:
-        if (name, s) in have:
-            continue
-        run = f"half-{name}-t{s}"
-        m = {"half": name, **trained(ws, al, args, root / run, s, run)}
-        print(f"[half {name}, training seed {s}] {m}", flush=True)
-        with open(path, "a") as f:
-            f.write(json.dumps(m) + "\n")
+    train_each(out, al, Workspace(root / "ws"), root, seeds, f"half-{name}-t{{}}", "halves.jsonl",
+               {"half": name})  # fmt: skip
 
 
 def main() -> None:
