@@ -52,6 +52,8 @@ import sys
 import time
 from pathlib import Path
 
+STAND_IN = Path("H0") / "multi" / "seed0" / "pretrain" / "final"  # under OUT
+
 
 def refusal_auc(ws, run_id: str) -> float:
     """ROC AUC (x100) of the run's refusal score for held-out rows labelled irrelevant (that
@@ -86,7 +88,7 @@ def old_modules(old: Path):
 
 
 def stand_in(out: Path, learning, threads: int) -> Path:
-    final = out / "H0" / "multi" / "seed0" / "pretrain" / "final"
+    final = out / STAND_IN
     if final.is_dir():
         return final
     ws = learning.build_task(out / "H0" / "multi", 3000, 100, 0, 112, "multi")
@@ -117,7 +119,7 @@ def train_each(out: Path, al, ws, runs: Path, seeds: list[int], run: str, log: s
     path = out / log
     done = [json.loads(line) for line in (path.read_text().splitlines() if path.exists() else [])]
     have = {r["train_seed"] for r in done if all(r.get(k) == v for k, v in tag.items())}
-    start = out / "H0" / "multi" / "seed0" / "pretrain" / "final"
+    start = out / STAND_IN
     args = argparse.Namespace(steps=2000, irrelevant_share=0.3, set=[], start=start,
                               val_split="val")  # fmt: skip
     for s in seeds:
@@ -294,7 +296,7 @@ def main() -> None:
     def two(flag: str, jobs) -> None:
         procs = [subprocess.Popen([*cmd, flag, n, "--seeds", *map(str, s)], env=env)
                  for n, s in jobs]  # fmt: skip
-        if any(pr.wait() for pr in procs):
+        if any([pr.wait() for pr in procs]):  # wait for every lane, then judge
             sys.exit(f"a {flag[2:]} failed")
 
     two("--lane", (("a", a.noise_seeds[0::2]), ("b", a.noise_seeds[1::2])))
