@@ -85,6 +85,36 @@ def test_rerun_skips_finished_shards_and_matches(grounding_ws, tiny_dir, tmp_pat
     assert key(again.rows) == key(first.rows)
 
 
+def test_a_model_retrained_into_the_same_directory_is_scored_as_itself(grounding_ws, tmp_path):
+    """One process scores a model, then another model saved to the same path: the second
+    score reads the new weights (the per-process model cache follows the files, not the
+    path), as a fresh process would."""
+    import torch
+
+    from tvgcurate.model.loading import save_model
+    from tvgcurate.model.tiny import TinyConfig, build_tiny
+
+    meta = {"frames": "keyframes", "max_frames": 2, "timestamp_width": 1}
+    path = tmp_path / "same"
+    scores = []
+    for init in (0, 1):
+        model, processor = build_tiny(TinyConfig(**SMALL))
+        torch.manual_seed(init)
+        with torch.no_grad():  # build_tiny is deterministic: make the second model another
+            for p in model.parameters():
+                p.add_(torch.randn_like(p) * 0.2 * init)
+        save_model(model, processor, path, meta)
+        res = score(cfg(grounding_ws, path, run_id=f"same-{init}", limit=2))
+        scores.append([r["refusal_score"] for r in res.rows])
+    from tvgcurate.model import score_stage
+
+    score_stage._BACKENDS.clear()  # a fresh process: nothing cached
+    fresh = score(cfg(grounding_ws, path, run_id="same-fresh", limit=2))
+    assert scores[1] == pytest.approx([r["refusal_score"] for r in fresh.rows])
+    assert scores[0] != pytest.approx(scores[1])
+    assert len(score_stage._BACKENDS) == 1  # one model kept per process
+
+
 def test_written_once_with_refusal_score_column(grounding_ws, tiny_dir):
     before = len(grounding_ws.versions("predictions")) if grounding_ws.has("predictions") else 0
     res = score(cfg(grounding_ws, tiny_dir, run_id="w", write=True, limit=3, shard_size=1))

@@ -254,10 +254,11 @@ def _plan(ws, cfg: ScoreConfig):
     error, the model directory)."""
     import dataclasses
 
+    from tvgcurate.executors import run_key
     from tvgcurate.model.backends.base import GenOptions
     from tvgcurate.model.eta import TimestampFormat
     from tvgcurate.model.inputs import InputConfig
-    from tvgcurate.model.loading import read_inputs_meta, resolve_checkpoint
+    from tvgcurate.model.loading import model_identity, read_inputs_meta, resolve_checkpoint
     from tvgcurate.model.score_stage import ScoreStage
 
     model_dir = resolve_checkpoint(cfg.checkpoint)
@@ -287,6 +288,7 @@ def _plan(ws, cfg: ScoreConfig):
         video_paths={v["video_id"]: v["path"] for v in videos},
         frames_path=str(ws.path_of("frames")) if src.store is not None else None,
         torch_threads=cfg.torch_threads,
+        model_stamp=run_key(model_identity(model_dir)),
     )
     return stage, samples, items, model_dir
 

@@ -24,7 +24,7 @@ from tvgcurate.model.pool import pool_answers
 from tvgcurate.schemas.predictions import PREDICTIONS_TABLE
 from tvgcurate.schemas.sample import answer_window
 
-_BACKENDS: dict = {}  # per process: stage key -> backend (the model, loaded once)
+_BACKENDS: dict = {}  # per process: stage key -> backend (the model, loaded once; one kept)
 _SOURCES: dict = {}  # per process: stage key -> FrameSource
 
 
@@ -42,11 +42,17 @@ class ScoreStage:
     media_root: str | None
     video_paths: dict[str, str] = field(repr=False)
     frames_path: str | None = None
+    # the model files' identity when the stage was planned (loading.model_identity's digest):
+    # a model retrained into the same directory is another model, not the one cached
+    model_stamp: str = ""
     # set in each worker: spawned workers start at torch's default
     torch_threads: int | None = None
 
     def key(self) -> str:
-        parts = (self.model_dir, self.backend, repr(self.gen), sorted(self.inputs.items()))
+        parts = (
+            self.model_dir, self.model_stamp, self.backend, repr(self.gen),
+            sorted(self.inputs.items()),
+        )  # fmt: skip
         return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
 
     def item_key(self, item: dict) -> str:
@@ -135,6 +141,7 @@ class ScoreStage:
                 import torch
 
                 torch.set_num_threads(self.torch_threads)
+            _BACKENDS.clear()  # one model per process: a long run scores many in turn
             _BACKENDS[k] = get_backend(self.backend, Path(self.model_dir), self.gen)
         return _BACKENDS[k]
 
@@ -160,6 +167,7 @@ def stage_fields(stage: ScoreStage) -> dict:
     d = dataclasses.asdict(stage)
     d.pop("video_paths")
     d.pop("torch_threads")  # not part of what is computed
+    d.pop("model_stamp")  # the scratch key has the model's identity itself
     return d
 
 
