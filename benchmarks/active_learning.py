@@ -654,13 +654,39 @@ def paired(results: list[dict], number: int, metric: str, where: str = "held_out
             diffs.append(a - b)
     if not diffs:
         return {"diffs": [], "mean": None, "ci95": None}
+    mean, ci = t_interval(diffs)
+    return {"diffs": diffs, "mean": mean, "ci95": ci}
+
+
+# Student's t, 97.5% quantile, by the number n of paired seeds (n - 1 degrees of freedom)
+T975 = (None, None, 12.71, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201,
+        2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069,
+        2.064, 2.060, 2.056, 2.052, 2.048, 2.045)  # fmt: skip
+
+
+def t975(n: int) -> float:
+    """The t quantile of a 95% interval over n paired seeds (beyond 30 seeds: 30's, which
+    is a little wider than exact)."""
+    return T975[min(n, len(T975) - 1)]
+
+
+def t_interval(diffs: list[float]) -> tuple[float, list[float] | None]:
+    """The mean of paired differences and its 95% t-interval over them (None below two)."""
     mean = statistics.mean(diffs)
     if len(diffs) < 2:
-        return {"diffs": diffs, "mean": mean, "ci95": None}
-    t975 = {2: 12.71, 3: 4.303, 4: 3.182, 5: 2.776, 6: 2.571, 7: 2.447, 8: 2.365, 9: 2.306,
-            10: 2.262}  # fmt: skip
-    half = t975.get(len(diffs), 1.96) * statistics.stdev(diffs) / math.sqrt(len(diffs))
-    return {"diffs": diffs, "mean": mean, "ci95": [mean - half, mean + half]}
+        return mean, None
+    half = t975(len(diffs)) * statistics.stdev(diffs) / math.sqrt(len(diffs))
+    return mean, [mean - half, mean + half]
+
+
+def seeds_needed(mean: float, sd: float, most: int = 500) -> int | None:
+    """The fewest paired seeds whose 95% t-interval would exclude 0 if the differences kept
+    this mean and sd (None: a mean of 0, or more than `most`)."""
+    if mean == 0:
+        return None
+    if sd == 0:
+        return 2
+    return next((n for n in range(2, most + 1) if t975(n) * sd / math.sqrt(n) < abs(mean)), None)
 
 
 def plot(results: list[dict], out: Path, rounds: int) -> list[Path]:

@@ -304,6 +304,32 @@ def add_stake(args, res: dict, root: Path, planted: list[dict], clock, save) -> 
     return res
 
 
+def narrowing(summary: dict, metric: str = "mIoU") -> list[str]:
+    """How the paired audit - random interval of `metric` on the test task narrows as seeds
+    come in (the first n, in run order), and how many seeds would put it above 0 if the
+    differences kept their mean and sd so far."""
+    import statistics
+
+    from benchmarks.active_learning import seeds_needed, t_interval
+
+    rows = []
+    for rn, ms in summary.get("paired_on_test", {}).items():
+        d = ms.get(metric, {}).get("diffs", [])
+        if len(d) < 2:
+            continue
+        cells = []
+        for n in range(2, len(d) + 1):
+            mean, (lo, hi) = t_interval(d[:n])
+            cells.append(f"{n}: {mean:+.2f} [{lo:.2f}, {hi:.2f}]")
+        need = seeds_needed(statistics.mean(d), statistics.stdev(d))
+        rows.append(f"| {rn} audit − random {metric} | {'; '.join(cells)} | "
+                    f"{'-' if need is None else need} |")  # fmt: skip
+    if not rows:
+        return []
+    return ["", "| as seeds come in (test task) | first n seeds: mean [95% interval] | seeds an "
+            "interval above 0 would take at this mean and sd |", "| --- | --- | ---: |", *rows]  # fmt: skip
+
+
 def markdown(summary: dict) -> list[str]:
     """The test task's tables (none when the seeds have no stake): every arm and ceiling,
     the paired audit - random difference on it, and the separability per planted kind."""
@@ -349,6 +375,7 @@ def markdown(summary: dict) -> list[str]:
         d = [r["stake"]["ceilings"][n]["test"]["mIoU"] - r["round0"]["test"]["mIoU"]
              for r in seeds]  # fmt: skip
         lines.append(f"| {n} − round 0 mIoU | {_ms(d)} | - | {', '.join(f'{x:+.2f}' for x in d)} |")
+    lines += narrowing(summary)
     arms = [sum(r.get("seconds", {}).values()) / 60 for r in summary["seeds"]]
     more = [sum(r.get("stake", {}).get("seconds", {}).values()) / 60 for r in summary["seeds"]]
     staked = (f", the stake {_ms(more)} min (`stake.seconds`: test scores, ceilings, repeats)"

@@ -67,3 +67,39 @@ def test_separability_is_high_when_the_model_sees_the_error_and_low_when_not(noi
     _predictions(ws, {**truth, 0: [(1.0, 3.0)], 2: [(5.0, 7.0)], 3: [(7.0, 9.0)]},
                  {i: 0.0 for i in range(4)})  # fmt: skip
     assert stake().separability(ws, 2, planted, "oof")["moved"]["auc"] == 0.0
+
+
+def test_the_interval_narrows_as_seeds_come_in_and_says_how_many_it_would_take():
+    import math
+    import statistics
+
+    from benchmarks.active_learning import paired, seeds_needed, t_interval
+
+    mean, (lo, hi) = t_interval([1.0, 2.0, 3.0])
+    assert mean == 2.0 and hi - 2.0 == pytest.approx(4.303 / math.sqrt(3))
+    assert t_interval([1.0]) == (1.0, None)
+    # the fewest seeds whose interval excludes 0 at this mean and sd: n does, n - 1 does not
+    n = seeds_needed(0.8, 1.6)
+    half = lambda k: t_interval([0.8 + 1.6 * x for x in _unit(k)])[1][0]  # noqa: E731
+    assert half(n) > 0 > half(n - 1)
+    assert seeds_needed(-0.8, 1.6) == n and seeds_needed(0.0, 1.0) is None
+    assert seeds_needed(0.01, 10.0, most=50) is None
+    diffs = [1.0, -0.5, 2.0, 0.5]
+    res = [{"round1": {"test": {"audit": {"mIoU": d}, "random": {"mIoU": 0.0}}}} for d in diffs]
+    summary = {"paired_on_test": {"round1": {"mIoU": paired(res, 1, "mIoU", "test")}}}
+    lines = stake().narrowing(summary)
+    row = next(x for x in lines if x.startswith("| round1"))
+    cells = row.split(" | ")[1].split("; ")
+    assert [c.split(":")[0] for c in cells] == ["2", "3", "4"]
+    lo4, hi4 = paired(res, 1, "mIoU", "test")["ci95"]
+    assert cells[-1] == f"4: {statistics.mean(diffs):+.2f} [{lo4:.2f}, {hi4:.2f}]"
+    assert row.endswith(f"| {seeds_needed(statistics.mean(diffs), statistics.stdev(diffs))} |")
+
+
+def _unit(k: int) -> list[float]:
+    """k values with mean 0 and sample sd 1."""
+    import statistics
+
+    xs = [float(i) for i in range(k)]
+    m, s = statistics.mean(xs), statistics.stdev(xs)
+    return [(x - m) / s for x in xs]
