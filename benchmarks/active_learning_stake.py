@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import copy
 import json
+import math
 import shutil
 import statistics
 from pathlib import Path
@@ -262,29 +263,60 @@ def averaged(res: dict, repeats: int) -> dict:
     return out
 
 
+def model_runs(res: dict, repeats: int, metric: str = "mIoU") -> dict[str, list[float]]:
+    """Each model of a seed (r0, r{n}-{arm}, ceiling:{name}) -> `metric` of its runs on the
+    test task: the first run, then its repeats among the first `repeats` runs."""
+    reps = res.get("stake", {}).get("repeats", {})
+    want = [str(s) for s in repeat_seeds(res["seed"], repeats)]
+    firsts = {"r0": res["round0"].get("test")}
+    n = 1
+    while f"round{n}" in res:
+        firsts |= {f"r{n}-{a}": m for a, m in res[f"round{n}"].get("test", {}).items()}
+        n += 1
+    firsts |= {
+        f"ceiling:{k}": c["test"] for k, c in res.get("stake", {}).get("ceilings", {}).items()
+    }
+    out = {}
+    for key, first in firsts.items():
+        runs = [first] + [reps.get(key, {})[s] for s in want if s in reps.get(key, {})]
+        out[key] = [r[metric] for r in runs if r and r.get(metric) is not None]
+    return out
+
+
 def run_spread(results: list[dict], repeats: int, metric: str = "mIoU") -> dict | None:
     """The sd of `metric` over each model's runs (first run and repeats), over every model of
     every seed: median, min, max and the number of models; None without repeats."""
-    sds = []
-    for res in results:
-        reps = res.get("stake", {}).get("repeats", {})
-        want = [str(s) for s in repeat_seeds(res["seed"], repeats)]
-        firsts = {"r0": res["round0"].get("test")}
-        n = 1
-        while f"round{n}" in res:
-            firsts |= {f"r{n}-{a}": m for a, m in res[f"round{n}"].get("test", {}).items()}
-            n += 1
-        firsts |= {
-            f"ceiling:{k}": c["test"] for k, c in res.get("stake", {}).get("ceilings", {}).items()
-        }
-        for key, first in firsts.items():
-            runs = [first] + [reps.get(key, {})[s] for s in want if s in reps.get(key, {})]
-            vals = [r[metric] for r in runs if r and r.get(metric) is not None]
-            if len(vals) > 1:
-                sds.append(statistics.stdev(vals))
+    sds = [statistics.stdev(v) for res in results
+           for v in model_runs(res, repeats, metric).values() if len(v) > 1]  # fmt: skip
     if not sds:
         return None
     return {"median": statistics.median(sds), "min": min(sds), "max": max(sds), "models": len(sds)}
+
+
+def noise_share(summary: dict, metric: str = "mIoU") -> list[str]:
+    """How much of each round's paired audit - random variance over seeds (test task) the
+    training runs explain: one run's variance on fixed labels, pooled over that round's two
+    arms of every seed, divided by the runs each model's figure averages, for both arms."""
+    from benchmarks.active_learning import ARMS
+
+    repeats = int(summary["args"].get("repeats", 1) or 1)
+    rows = []
+    for rn, ms in summary.get("paired_on_test", {}).items():
+        d = ms.get(metric, {}).get("diffs", [])
+        runs = [model_runs(r, repeats, metric)[f"r{rn[len('round'):]}-{arm}"]
+                for r in summary["seeds"] for arm in ARMS]  # fmt: skip
+        if len(d) < 2 or any(len(v) < 2 for v in runs):
+            continue
+        one = statistics.fmean(statistics.variance(v) for v in runs)  # pooled: equal run counts
+        per = statistics.fmean(len(v) for v in runs)
+        train, total = len(ARMS) * one / per, statistics.variance(d)
+        rows.append(f"| {rn} | {math.sqrt(one):.2f} | {per:g} | {train:.2f} | {total:.2f} | "
+                    f"{100 * train / total:.0f}% |")  # fmt: skip
+    if not rows:
+        return []
+    return ["", f"| paired {metric} difference, test task | one run's sd on fixed labels "
+            "(pooled) | runs per model | training runs' part of its variance | its variance "
+            "over seeds | share |", "| --- | ---: | ---: | ---: | ---: | ---: |", *rows]  # fmt: skip
 
 
 def add_stake(args, res: dict, root: Path, planted: list[dict], clock, save) -> dict:
@@ -386,6 +418,7 @@ def markdown(summary: dict) -> list[str]:
         lines += ["", f"Training-seed spread: test mIoU sd over each model's runs on the same "
                   f"labels, median {spread['median']:.2f}, range {spread['min']:.2f}-"
                   f"{spread['max']:.2f} ({spread['models']} models)."]  # fmt: skip
+    lines += noise_share(summary)
     sep = [r["stake"].get("separability") for r in seeds if r.get("stake")]
     if sep and all(sep):
         lines += ["", "| planted kind | round-0 out-of-fold model tells it from correct rows "

@@ -103,3 +103,34 @@ def _unit(k: int) -> list[float]:
     xs = [float(i) for i in range(k)]
     m, s = statistics.mean(xs), statistics.stdev(xs)
     return [(x - m) / s for x in xs]
+
+
+def test_noise_share_is_the_training_runs_part_of_the_paired_variance():
+    """Each arm's three runs vary with sd 1 on fixed labels; its figure is their mean, so the
+    training part of an audit - random difference's variance is 2 * 1 / 3."""
+    from benchmarks.active_learning import paired
+
+    def seed(s, audit, random_):
+        res = {"seed": s, "round0": {"test": {"mIoU": 50.0}},
+               "round1": {"test": {"audit": {"mIoU": audit}, "random": {"mIoU": random_}}},
+               "stake": {"repeats": {}}}  # fmt: skip
+        for key, first in (("r1-audit", audit), ("r1-random", random_)):
+            res["stake"]["repeats"][key] = {
+                str(s + 1000): {"mIoU": first + 1.0},
+                str(s + 2000): {"mIoU": first - 1.0},
+            }
+        return res
+
+    seeds = [seed(4, 52.0, 50.0), seed(5, 51.0, 50.0), seed(6, 53.0, 50.0)]
+    st = stake()
+    assert st.model_runs(seeds[0], 3)["r1-audit"] == [52.0, 53.0, 51.0]
+    assert st.model_runs(seeds[0], 2)["r1-audit"] == [52.0, 53.0]  # only the first 2 runs
+    views = [st.averaged(r, 3) for r in seeds]  # the means: the first runs themselves here
+    summary = {"args": {"repeats": "3"},
+               "paired_on_test": {"round1": {"mIoU": paired(views, 1, "mIoU", "test")}},
+               "seeds": seeds}  # fmt: skip
+    row = next(x for x in st.noise_share(summary) if x.startswith("| round1"))
+    one, runs, train, total, share = row.strip("| ").split(" | ")[1:]
+    assert (one, runs, train, total) == ("1.00", "3", "0.67", "1.00")  # diffs 2, 1, 3: var 1
+    assert share == "67%"
+    assert st.noise_share({**summary, "args": {"repeats": "1"}}) == []  # one run: no spread
