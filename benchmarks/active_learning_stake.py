@@ -310,8 +310,9 @@ def noise_share(summary: dict, metric: str = "mIoU") -> list[str]:
         one = statistics.fmean(statistics.variance(v) for v in runs)  # pooled: equal run counts
         per = statistics.fmean(len(v) for v in runs)
         train, total = len(ARMS) * one / per, statistics.variance(d)
+        share = f"{100 * train / total:.0f}%" if total else "-"  # equal differences: none
         rows.append(f"| {rn} | {math.sqrt(one):.2f} | {per:g} | {train:.2f} | {total:.2f} | "
-                    f"{100 * train / total:.0f}% |")  # fmt: skip
+                    f"{share} |")  # fmt: skip
     if not rows:
         return []
     return ["", f"| paired {metric} difference, test task | one run's sd on fixed labels "

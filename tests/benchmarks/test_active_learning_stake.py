@@ -134,3 +134,7 @@ def test_noise_share_is_the_training_runs_part_of_the_paired_variance():
     assert (one, runs, train, total) == ("1.00", "3", "0.67", "1.00")  # diffs 2, 1, 3: var 1
     assert share == "67%"
     assert st.noise_share({**summary, "args": {"repeats": "1"}}) == []  # one run: no spread
+    same = [seed(s, 51.0, 50.0) for s in (4, 5)]  # equal differences: no share to give
+    summary = {"args": {"repeats": "3"}, "seeds": same, "paired_on_test": {
+        "round1": {"mIoU": paired([st.averaged(r, 3) for r in same], 1, "mIoU", "test")}}}  # fmt: skip
+    assert st.noise_share(summary)[-1].endswith("| 0.00 | - |")
