@@ -241,31 +241,29 @@ def add_repeats(args, res: dict, root: Path, planted: list[dict], clock, save) -
 def averaged(res: dict, repeats: int) -> dict:
     """A copy of a seed's result whose test figures are each model's mean over its first
     run and its repeats among the first `repeats` runs (the result itself when none)."""
-    reps = res.get("stake", {}).get("repeats", {})
-    want = [str(s) for s in repeat_seeds(res["seed"], repeats)]
-    if not reps or not want or "test" not in res["round0"]:
+    want = repeat_seeds(res["seed"], repeats)
+    if not res.get("stake", {}).get("repeats") or not want or "test" not in res["round0"]:
         return res
-    out = copy.deepcopy(res)
+    out, runs = copy.deepcopy(res), model_runs(res, repeats)
 
-    def mean(first: dict, key: str) -> dict:
-        runs = [first, *(reps.get(key, {})[s] for s in want if s in reps.get(key, {}))]
-        return {m: statistics.fmean(v) if (v := [r[m] for r in runs if r.get(m) is not None])
-                else None for m in first} | {"runs": len(runs)}  # fmt: skip
+    def mean(key: str) -> dict:
+        return {m: statistics.fmean(v) if (v := metric_of(runs[key], m)) else None
+                for m in runs[key][0]} | {"runs": len(runs[key])}  # fmt: skip
 
-    out["round0"]["test"] = mean(res["round0"]["test"], "r0")
+    out["round0"]["test"] = mean("r0")
     n = 1
     while f"round{n}" in res:
-        for arm, m in res[f"round{n}"]["test"].items():
-            out[f"round{n}"]["test"][arm] = mean(m, f"r{n}-{arm}")
+        for arm in res[f"round{n}"]["test"]:
+            out[f"round{n}"]["test"][arm] = mean(f"r{n}-{arm}")
         n += 1
-    for name, c in res["stake"].get("ceilings", {}).items():
-        out["stake"]["ceilings"][name]["test"] = mean(c["test"], f"ceiling:{name}")
+    for name in res["stake"].get("ceilings", {}):
+        out["stake"]["ceilings"][name]["test"] = mean(f"ceiling:{name}")
     return out
 
 
-def model_runs(res: dict, repeats: int, metric: str = "mIoU") -> dict[str, list[float]]:
-    """Each model of a seed (r0, r{n}-{arm}, ceiling:{name}) -> `metric` of its runs on the
-    test task: the first run, then its repeats among the first `repeats` runs."""
+def model_runs(res: dict, repeats: int) -> dict[str, list[dict]]:
+    """Each model of a seed (r0, r{n}-{arm}, ceiling:{name}) -> its runs' test metrics: the
+    first run, then its repeats among the first `repeats` runs (models not scored: none)."""
     reps = res.get("stake", {}).get("repeats", {})
     want = [str(s) for s in repeat_seeds(res["seed"], repeats)]
     firsts = {"r0": res["round0"].get("test")}
@@ -276,18 +274,20 @@ def model_runs(res: dict, repeats: int, metric: str = "mIoU") -> dict[str, list[
     firsts |= {
         f"ceiling:{k}": c["test"] for k, c in res.get("stake", {}).get("ceilings", {}).items()
     }
-    out = {}
-    for key, first in firsts.items():
-        runs = [first] + [reps.get(key, {})[s] for s in want if s in reps.get(key, {})]
-        out[key] = [r[metric] for r in runs if r and r.get(metric) is not None]
-    return out
+    return {key: [first] + [reps.get(key, {})[s] for s in want if s in reps.get(key, {})]
+            for key, first in firsts.items() if first}  # fmt: skip
+
+
+def metric_of(runs: list[dict], metric: str) -> list[float]:
+    """`metric` of each run that has it."""
+    return [r[metric] for r in runs if r.get(metric) is not None]
 
 
 def run_spread(results: list[dict], repeats: int, metric: str = "mIoU") -> dict | None:
     """The sd of `metric` over each model's runs (first run and repeats), over every model of
     every seed: median, min, max and the number of models; None without repeats."""
-    sds = [statistics.stdev(v) for res in results
-           for v in model_runs(res, repeats, metric).values() if len(v) > 1]  # fmt: skip
+    sds = [statistics.stdev(v) for res in results for runs in model_runs(res, repeats).values()
+           if len(v := metric_of(runs, metric)) > 1]  # fmt: skip
     if not sds:
         return None
     return {"median": statistics.median(sds), "min": min(sds), "max": max(sds), "models": len(sds)}
@@ -303,7 +303,7 @@ def noise_share(summary: dict, metric: str = "mIoU") -> list[str]:
     rows = []
     for rn, ms in summary.get("paired_on_test", {}).items():
         d = ms.get(metric, {}).get("diffs", [])
-        runs = [model_runs(r, repeats, metric)[f"r{rn[len('round'):]}-{arm}"]
+        runs = [metric_of(model_runs(r, repeats)[f"r{rn[len('round'):]}-{arm}"], metric)
                 for r in summary["seeds"] for arm in ARMS]  # fmt: skip
         if len(d) < 2 or any(len(v) < 2 for v in runs):
             continue

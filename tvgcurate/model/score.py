@@ -211,8 +211,8 @@ def score(cfg: ScoreConfig, console=None) -> ScoreResult:
 
     t0 = time.perf_counter()
     ws = Workspace(cfg.workspace)
-    stage, samples, items, model_dir = _plan(ws, cfg)
-    scratch, files, report, rank = _run(ws, cfg, stage, items, model_dir)
+    stage, samples, items = _plan(ws, cfg)
+    scratch, files, report, rank = _run(ws, cfg, stage, items)
     if rank != 0:
         return ScoreResult(stage.run_id, [], {}, time.perf_counter() - t0, None, report)
     ordered = _collect(files, samples, scratch)
@@ -251,7 +251,7 @@ def _select_samples(ws, cfg: ScoreConfig) -> list[dict]:
 
 def _plan(ws, cfg: ScoreConfig):
     """(the ScoreStage the workers run, the samples, the items: one per sample, a plan or an
-    error, the model directory)."""
+    error)."""
     import dataclasses
 
     from tvgcurate.executors import run_key
@@ -290,21 +290,18 @@ def _plan(ws, cfg: ScoreConfig):
         torch_threads=cfg.torch_threads,
         model_stamp=run_key(model_identity(model_dir)),
     )
-    return stage, samples, items, model_dir
+    return stage, samples, items
 
 
-def _run(ws, cfg: ScoreConfig, stage, items: list[dict], model_dir: Path):
+def _run(ws, cfg: ScoreConfig, stage, items: list[dict]):
     """Run this rank's shards; rank 0 then waits for the others. (scratch dir, every shard's
     file in order, the executors' ShardReport of this rank's shards, the rank)."""
     from tvgcurate import executors
     from tvgcurate.executors.driver import shard_name
-    from tvgcurate.model.loading import model_identity
     from tvgcurate.model.score_stage import dist_rank, rank_shards, stage_fields
 
     tables = [ws.current(t) for t in ("samples", "keyframes", "frames") if ws.has(t)]
-    key = executors.run_key(
-        "score", stage_fields(stage), model_identity(model_dir), [t.sha256 for t in tables]
-    )
+    key = executors.run_key("score", stage_fields(stage), [t.sha256 for t in tables])
     scratch = ws.scratch("score", key)
     shards = _shards(items, cfg.shard_size, cfg.batch_size)
     rank, world = dist_rank(cfg.rank, cfg.world_size)

@@ -43,7 +43,8 @@ class ScoreStage:
     video_paths: dict[str, str] = field(repr=False)
     frames_path: str | None = None
     # the model files' identity when the stage was planned (loading.model_identity's digest):
-    # a model retrained into the same directory is another model, not the one cached
+    # a model retrained into the same directory is another model, for the model cache and
+    # the scratch key alike
     model_stamp: str = ""
     # set in each worker: spawned workers start at torch's default
     torch_threads: int | None = None
@@ -167,7 +168,6 @@ def stage_fields(stage: ScoreStage) -> dict:
     d = dataclasses.asdict(stage)
     d.pop("video_paths")
     d.pop("torch_threads")  # not part of what is computed
-    d.pop("model_stamp")  # the scratch key has the model's identity itself
     return d
 
 
