@@ -200,7 +200,10 @@ def train(
         if reused:
             final = sdir / "final"
         else:
-            rows = mix(rows_all, stage_cfg.irrelevant_share, cfg.seed, stage_cfg.max_rows)
+            rows = mix(
+                rows_all, stage_cfg.irrelevant_share, cfg.seed, stage_cfg.max_rows,
+                stage_cfg.order,
+            )  # fmt: skip
             t = time.perf_counter()
             stage_run = StageRun(
                 name, cfg, stage_cfg, rows, model, processor, sdir, built, ws, skipped_path, console
