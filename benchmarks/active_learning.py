@@ -143,10 +143,8 @@ def plant_noise(ws: Workspace, share: float, seed: int, train_split: str = "trai
 
 
 def sft_sets(args) -> list[str]:
-    """Recipe overrides of every SFT run: the ladder's irrelevant share, the row order (the
-    base's is always "shuffle": it is a release), then --set."""
-    order = getattr(args, "order", "shuffle")
-    return [f"sft.irrelevant_share={args.irrelevant_share}", f"sft.order={order}", *args.set]
+    """Recipe overrides of every SFT run: the ladder's irrelevant share, then --set."""
+    return [f"sft.irrelevant_share={args.irrelevant_share}", *args.set]
 
 
 def loop_config(ws: Workspace, args, out: Path, seed: int, url: str, key: str, rounds: int = 1):
@@ -188,7 +186,7 @@ def pretrained(ws: Workspace, args, root: Path, seed: int) -> Path:
                              "the experiment's videos)")  # fmt: skip
         base = argparse.Namespace(**{**vars(args), "steps": args.base_sft_steps,
                                      "irrelevant_share": args.base_irrelevant_share,
-                                     "order": "shuffle", "start": args.pretrained})  # fmt: skip
+                                     "start": args.pretrained})  # fmt: skip
         args.pretrained = train_full(ws, base, root / "base-sft", seed).final
     return Path(args.pretrained)
 
@@ -445,10 +443,7 @@ def budget(ids: list[str], watch: dict[str, float], args, k: int) -> list[str]:
 SETTINGS = ("quick", "rounds", "folds", "budget_seconds", "kinds", "noise", "train_videos",
             "val_videos", "size", "steps", "pretrained", "pretrain_steps", "pretrain_videos",
             "base_sft_steps", "base_irrelevant_share", "irrelevant_share", "num_samples",
-            "val_split", "set", "order")  # fmt: skip
-# settings added after runs were made: recorded only when not at this default, so that a seed
-# finished before them is still reused
-LATER_SETTINGS = {"order": "shuffle"}
+            "val_split", "set")  # fmt: skip
 
 
 # what decides the base (PRETRAINED.json), beside its seed
@@ -458,8 +453,7 @@ PRETRAIN_SETTINGS = ("quick", "pretrain_steps", "pretrain_videos", "base_sft_ste
 
 
 def settings(args, keys: tuple[str, ...] = SETTINGS) -> dict:
-    out = {k: str(getattr(args, k, None)) for k in keys}
-    return {k: v for k, v in out.items() if v != LATER_SETTINGS.get(k)}
+    return {k: str(getattr(args, k, None)) for k in keys}
 
 
 def one_seed(args, seed: int, url: str, key: str) -> dict:
@@ -557,9 +551,8 @@ def one_seed(args, seed: int, url: str, key: str) -> dict:
                                 "seconds_per_fixed_error": round(secs / fixed, 2) if fixed else None}  # fmt: skip
         res[f"round{number}"] = rnd
     res["seconds"] = clock.seconds
-    res["steps"] = {"sft": args.steps, "order": args.order,
-                    "pretrain": None if args.pretrained_given else args.pretrain_steps,
-                    "folds": args.folds,
+    res["steps"] = {"sft": args.steps, "pretrain": None if args.pretrained_given else
+                    args.pretrain_steps, "folds": args.folds,
                     "pretrain_videos": None if args.pretrained_given else args.pretrain_videos,
                     "base_sft": None if args.pretrained_given else args.base_sft_steps}  # fmt: skip
     done.write_text(json.dumps({"settings": settings(args), "result": res}, indent=1,
@@ -790,10 +783,6 @@ def parse_args(argv=None):
     p.add_argument("--lanes", type=int, default=DEFAULTS["lanes"],
                    help="Seeds run side by side, one core each (seed i in lane i mod lanes).")  # fmt: skip
     p.add_argument("--irrelevant-share", type=float, default=0.3, help="SFT's (the ladder's).")
-    p.add_argument("--order", choices=("shuffle", "keyed"), default="shuffle",
-                   help="Row order of every SFT run after the base (sft.order): 'keyed' gives "
-                        "two models of a seed the same batches apart from the rows their labels "
-                        "differ in (common random numbers for the paired difference).")  # fmt: skip
     p.add_argument("--num-samples", type=int, default=DEFAULTS["num_samples"],
                    help="K answers per row when scoring for the audit.")  # fmt: skip
     p.add_argument("--val-split", default="val")
@@ -914,14 +903,6 @@ def report(summary: dict) -> None:
     print(f"wall time: {summary['wall_seconds']:.0f} s")
 
 
-def _order_note(steps: dict) -> str:
-    """The header's word on the SFT row order (nothing for the default, "shuffle")."""
-    if steps.get("order", "shuffle") == "shuffle":
-        return ""
-    return (f" in {steps['order']} order (a seed's models see the same batches apart from the "
-            "rows their labels differ in)")  # fmt: skip
-
-
 def _ms(values: list) -> str:
     """mean ± sd over seeds (sd only with two or more)."""
     v = [x for x in values if x is not None]
@@ -950,7 +931,7 @@ def markdown(summary: dict) -> str:
     lines = [f"{len(seeds)} seeds ({', '.join(str(r['seed']) for r in seeds)}); "
              f"this invocation's wall time {summary['wall_seconds'] / 60:.0f} min (seeds "
              f"finished before are reused; per-seed compute below); every run: {st['sft']} SFT "
-             f"steps from the base{_order_note(st)}; folds {st['folds']}; base: {start}", "",
+             f"steps from the base; folds {st['folds']}; base: {start}", "",
              "| ranking | precision@k, k = planted | x base rate | precision, top 5% | x base rate |",
              "| --- | ---: | ---: | ---: | ---: |"]  # fmt: skip
     for name in seeds[0]["find"]["precision"]:

@@ -50,9 +50,6 @@ STAGE_PLAN = {
 REWARD_NAMES = ("format", "iou", "iou_v2", "refusal")
 # the row kinds of `tvgcurate.model.pretrain` (pretrain.KINDS)
 PRETRAIN_KINDS = ("presence", "caption")
-# a stage's row order (`tvgcurate.model.data.mix`); "keyed" is SFT's alone (pretraining
-# shuffles its own rows, GRPO's sampler draws its own prompts)
-ORDERS = ("shuffle", "keyed")
 # the keys of a stage's `peft` section (tvgcurate.model.lora)
 PEFT_KEYS = frozenset({"r", "alpha", "dropout", "target_modules", "bias", "modules_to_save"})
 
@@ -105,13 +102,6 @@ class StageConfig:
         "same irrelevant share (None: every row). max_steps beyond one pass replays the "
         "pool, so GRPO's reward per pass is over the same prompts (docs/learning.md).",
     )
-    order: str = setting(
-        "shuffle",
-        "Row order (SFT): 'shuffle', one seeded permutation (the trainer reshuffles each "
-        "pass); 'keyed', each row placed by a seeded hash of its sample id and read in that "
-        "order every pass, so two runs whose labels differ in a few rows see the same "
-        "batches elsewhere (paired comparisons of label versions).",
-    )
     max_seconds: float | None = setting(
         None,
         "Stop the stage after this many seconds (a safety net: set max_steps from "
@@ -141,8 +131,6 @@ class StageConfig:
             raise ConfigError(f"learning_rate must be > 0, got {self.learning_rate}")
         if self.max_steps == 0:
             raise ConfigError("max_steps must be > 0, or -1 to train by epochs")
-        if self.order not in ORDERS:
-            raise ConfigError(f"order must be one of {', '.join(ORDERS)}, got {self.order!r}")
 
 
 @dataclass
@@ -168,7 +156,6 @@ class PretrainStageConfig(StageConfig):
             )
         if self.clip_frames < 1 or self.rows_per_sample < 1 or self.turns < 1:
             raise ConfigError("pretrain: clip_frames, rows_per_sample and turns must be >= 1")
-        _shuffled_only("pretrain", self.order)
 
     def task_fields(self) -> dict[str, Any]:
         """The fields of `tvgcurate.model.pretrain.PretrainTask` (PretrainTask(**these))."""
@@ -235,7 +222,6 @@ class GRPOStageConfig(StageConfig):
             raise ConfigError(
                 f"reward_weights has {len(self.reward_weights)} values for {len(self.rewards)} rewards"
             )
-        _shuffled_only("grpo", self.order)
         if self.num_generations < 2:
             raise ConfigError("num_generations must be >= 2 (GRPO compares completions in a group)")
         per_generation = self.per_device_train_batch_size * self.gradient_accumulation_steps
@@ -245,13 +231,6 @@ class GRPOStageConfig(StageConfig):
                 f"must be a multiple of num_generations ({self.num_generations}); the batch "
                 "counts completions, not prompts"
             )
-
-
-def _shuffled_only(stage: str, order: str) -> None:
-    if order != "shuffle":
-        raise ConfigError(
-            f"{stage}.order must be 'shuffle' ('keyed' orders SFT rows; {stage} draws its own)"
-        )
 
 
 def _is_dir(path) -> bool:

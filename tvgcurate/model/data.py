@@ -24,7 +24,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from tvgcurate.errors import TvgError
-from tvgcurate.model.config import ORDERS
 from tvgcurate.model.inputs import InputConfig, ModelInput, SamplePlan, build_input
 from tvgcurate.schemas.sample import expects_refusal, has_windows
 
@@ -34,11 +33,7 @@ MAX_CONSECUTIVE_SKIPS = 32
 
 
 def mix(
-    inputs: Sequence,
-    irrelevant_share: float | None,
-    seed: int,
-    limit: int | None = None,
-    order: str = "shuffle",
+    inputs: Sequence, irrelevant_share: float | None, seed: int, limit: int | None = None
 ) -> list:
     """Keep every relevant row and enough irrelevant/partial rows for `irrelevant_share`.
 
@@ -48,55 +43,28 @@ def mix(
     share s with R relevant rows asks for s/(1-s)*R irrelevant ones, drawn without
     replacement with `seed` (all of them when there are fewer). None keeps the input as is.
     `limit`: at most that many rows, drawn with `seed`, in the proportions of the full mix
-    (the stage's fixed pool, `max_rows`). `order` (ORDERS): "shuffle" draws and permutes with
-    one random stream, so editing any row's label redraws them all; "keyed" draws and orders
-    by `keyed` ranks, so an edited row moves only itself.
+    (the stage's fixed pool, `max_rows`).
     """
-    if order not in ORDERS:
-        raise ValueError(f"order must be one of {', '.join(ORDERS)}, got {order!r}")
     if irrelevant_share is None:
         rel = list(inputs)
         irr: list = []
     else:
         rel = [m for m in inputs if has_windows(m.relevance)]
         irr = [m for m in inputs if expects_refusal(m.relevance)]
-    if order == "keyed":
-        rel, irr = keyed(rel, seed, 1), keyed(irr, seed, 2)
-
-        def draw(rows: list, n: int) -> list:  # the n lowest ranks
-            return rows[:n]
-
-    else:
-        rng = random.Random(seed)
-        draw = rng.sample
+    rng = random.Random(seed)
     if irrelevant_share is not None:
         want = round(irrelevant_share / (1.0 - irrelevant_share) * len(rel)) if rel else len(irr)
-        irr = draw(irr, min(want, len(irr)))
+        irr = rng.sample(irr, min(want, len(irr)))
     pool = limit is not None and len(rel) + len(irr) > limit
     if pool:
         n_irr = round(limit * len(irr) / (len(rel) + len(irr)))
-        irr = draw(irr, n_irr)
-        rel = draw(rel, limit - n_irr)
+        irr = rng.sample(irr, n_irr)
+        rel = rng.sample(rel, limit - n_irr)
     out = rel + irr
-    if order == "keyed":
-        return keyed(out, seed)
     if irrelevant_share is None and not pool:
         return out
     rng.shuffle(out)
     return out
-
-
-def keyed(rows: Sequence, seed: int, salt: int = 0) -> list:
-    """`rows` (anything with `.sample_id`) sorted by a seeded hash of their sample ids: a
-    random order in which a row's place depends on it alone, never on which other rows are
-    there (splitmix64, curation.irrelevant.similarity, which orders donors the same way)."""
-    import numpy as np
-
-    from tvgcurate.curation.irrelevant.similarity import key64
-    from tvgcurate.curation.irrelevant.similarity import mix as seeded_hash
-
-    ids = np.array([key64(r.sample_id) for r in rows], dtype=np.uint64)
-    return [rows[i] for i in np.argsort(seeded_hash(seed, ids, salt), kind="stable")]
 
 
 def said(text: str) -> dict:
@@ -155,12 +123,10 @@ def _frame_times(row) -> tuple[float, ...]:
     return tuple(row.timestamps)
 
 
-def companions(rows: Sequence, turns: int, seed: int, order: str = "shuffle") -> list[list[int]]:
+def companions(rows: Sequence, turns: int, seed: int) -> list[list[int]]:
     """For each row (ModelInput or SamplePlan), the indices of up to `turns`-1 other rows of
     its video that show the same frames: its follow-up questions in a multi-turn SFT row.
-    Drawn with `seed`, so the in-memory and streamed paths pick the same ones; `order`
-    "keyed": each row's picks are the lowest seeded ranks of (row, other) pairs, so they
-    change only when its own group does."""
+    Drawn with `seed`, so the in-memory and streamed paths pick the same ones."""
     if turns <= 1:
         return [[] for _ in rows]
     groups: dict[tuple, list[int]] = {}
@@ -170,33 +136,15 @@ def companions(rows: Sequence, turns: int, seed: int, order: str = "shuffle") ->
     out = []
     for i, r in enumerate(rows):
         pool = [j for j in groups[(r.video_id, _frame_times(r))] if j != i]
-        if order == "keyed":
-            out.append(_keyed_picks(rows, i, pool, turns - 1, seed))
-        else:
-            out.append(rng.sample(pool, min(turns - 1, len(pool))))
+        out.append(rng.sample(pool, min(turns - 1, len(pool))))
     return out
 
 
-def _keyed_picks(rows: Sequence, i: int, pool: list[int], n: int, seed: int) -> list[int]:
-    import numpy as np
-
-    from tvgcurate.curation.irrelevant.similarity import key64
-    from tvgcurate.curation.irrelevant.similarity import mix as seeded_hash
-
-    if not pool:
-        return []
-    others = np.array([key64(rows[j].sample_id) for j in pool], dtype=np.uint64)
-    ranks = seeded_hash(seed, np.uint64(key64(rows[i].sample_id)), others)
-    return [pool[k] for k in np.argsort(ranks, kind="stable")[:n]]
-
-
-def sft_rows(
-    inputs: Sequence[ModelInput], turns: int = 1, seed: int = 0, order: str = "shuffle"
-) -> list[dict]:
+def sft_rows(inputs: Sequence[ModelInput], turns: int = 1, seed: int = 0) -> list[dict]:
     """SFT rows; `turns` > 1: multi-turn rows, each sample then up to turns-1 companions."""
     if turns <= 1:
         return [sft_row(m) for m in inputs]
-    picks = companions(inputs, turns, seed, order)
+    picks = companions(inputs, turns, seed)
     return [sft_row(m, [inputs[j] for j in js]) for m, js in zip(inputs, picks, strict=True)]
 
 
@@ -268,9 +216,7 @@ def read_skipped(path: str | Path, stage: str | None = None) -> dict[str, str]:
     return out
 
 
-def light_rows(
-    plans: Sequence[SamplePlan], turns: int = 1, seed: int = 0, order: str = "shuffle"
-) -> dict[str, list]:
+def light_rows(plans: Sequence[SamplePlan], turns: int = 1, seed: int = 0) -> dict[str, list]:
     """Columns of the streamed dataset: a sample's fields and its keyframes' sizes, no pixels,
     and the indices of its multi-turn companions (`companions`; empty when `turns` is 1)."""
     cols: dict[str, list] = {
@@ -288,7 +234,7 @@ def light_rows(
             "kf_width",
         )
     }
-    cols["companions"] = companions(plans, turns, seed, order)
+    cols["companions"] = companions(plans, turns, seed)
     for p in plans:
         s = p.sample
         cols["sample_id"].append(s["sample_id"])
@@ -399,7 +345,6 @@ def stream_dataset(
     skip_log,
     turns: int = 1,
     seed: int = 0,
-    order: str = "shuffle",
 ):
     """A datasets.Dataset of light rows that decodes frames on access (see the module doc).
 
@@ -410,7 +355,7 @@ def stream_dataset(
 
     if not plans:
         raise ValueError("no training rows")
-    cols = light_rows(plans, turns if kind == "sft" else 1, seed, order)
+    cols = light_rows(plans, turns if kind == "sft" else 1, seed)
     light = datasets.Dataset.from_dict(cols)
     index = datasets.Dataset.from_dict(
         {"index": list(range(len(plans))), "sample_id": cols["sample_id"]}

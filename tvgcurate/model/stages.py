@@ -53,10 +53,10 @@ class StageRun:
             log = SkipLog(self.skipped_path, self.name)
             return stream_dataset(
                 self.rows, self.inputs.source, self.inputs.fmt, cfg.inputs, kind, log, turns,
-                cfg.seed, self.stage.order,
+                cfg.seed,
             )  # fmt: skip
         if kind == "sft":
-            return to_dataset(sft_rows(self.rows, turns, cfg.seed, self.stage.order))
+            return to_dataset(sft_rows(self.rows, turns, cfg.seed))
         return to_dataset(grpo_rows(self.rows))
 
     def options(self) -> dict:

@@ -200,10 +200,7 @@ def train(
         if reused:
             final = sdir / "final"
         else:
-            rows = mix(
-                rows_all, stage_cfg.irrelevant_share, cfg.seed, stage_cfg.max_rows,
-                stage_cfg.order,
-            )  # fmt: skip
+            rows = mix(rows_all, stage_cfg.irrelevant_share, cfg.seed, stage_cfg.max_rows)
             t = time.perf_counter()
             stage_run = StageRun(
                 name, cfg, stage_cfg, rows, model, processor, sdir, built, ws, skipped_path, console

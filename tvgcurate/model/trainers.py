@@ -44,8 +44,6 @@ def common_args(
         dataloader_num_workers=0,
         use_cpu=_no_gpu(),
     )
-    if stage.order == "keyed":  # the rows' keyed order (data.mix), read as it is every pass
-        args["train_sampling_strategy"] = "sequential"
     return {k: v for k, v in args.items() if k not in stage.trl_args}
 
 
