@@ -789,6 +789,9 @@ def parse_args(argv=None):
     p.add_argument("--repeats", type=int, default=DEFAULTS["repeats"],
                    help="Runs per model on the test task, each with its own training seed on "
                         "the same labels; the test tables average them (1: one run).")  # fmt: skip
+    p.add_argument("--arm-repeats", type=int, default=None,
+                   help="Runs per model of the relabel rounds' arms (the paired difference's "
+                        "models); round 0 and the ceilings keep --repeats (default: --repeats).")  # fmt: skip
     p.add_argument("--test-videos", type=int, default=DEFAULTS["test_videos"],
                    help="A held-out test task of this many other videos, built once, on which "
                         "every model is also scored (0: none; benchmarks/active_learning_stake.py).")  # fmt: skip
@@ -801,6 +804,7 @@ def parse_args(argv=None):
         args.train_videos, args.val_videos, args.steps, args.num_samples = 6, 2, 2, 2
         args.test_videos = min(args.test_videos, 2)
         args.repeats = min(args.repeats, 2)
+        args.arm_repeats = args.arm_repeats and min(args.arm_repeats, 3)
         args.pretrain_steps, args.size, args.pretrain_videos, args.base_sft_steps = 2, 56, 0, 0
         args.seeds = args.seeds[:1] if args.seeds == [0, 1, 2, 3] else args.seeds
         args.noise = max(args.noise, 0.3)
@@ -839,13 +843,13 @@ def main(argv=None) -> dict:
     finally:
         if server is not None:
             server.stop()
-    plot([stake.averaged(r, args.repeats) for r in results], out, args.rounds)
+    plot([stake.averaged(r, stake.Runs.of_args(args)) for r in results], out, args.rounds)
     report(summary)
     return summary
 
 
 def summarize(args, results: list[dict], wall: float) -> dict:
-    views = [stake.averaged(r, getattr(args, "repeats", 1)) for r in results]  # test: run means
+    views = [stake.averaged(r, stake.Runs.of_args(args)) for r in results]  # test: run means
     return {"args": {k: str(v) for k, v in vars(args).items()}, "seeds": results,
             "wall_seconds": round(wall, 1),
             "paired_audit_minus_random": {f"round{i}": {m: paired(results, i, m) for m in METRICS}

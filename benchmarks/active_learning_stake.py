@@ -14,9 +14,10 @@
   correct rows (rank AUC, 0.5 = chance): 1 - IoU of its top window with the label for the
   window kinds, P(refusal) for false_positive, 1 - P(refusal) for present_absent.
 
-- `add_repeats` (`--repeats R`): every model above trained R - 1 more times with other
-  training seeds on exactly its training labels (the samples version it trained on) and
-  scored on the test task; the tables average each model over its R runs. Runs on the
+- `add_repeats` (`--repeats R`, `--arm-repeats A`): every model above trained R - 1 more
+  times (the relabel rounds' arms: A - 1) with other training seeds on exactly its training
+  labels (the samples version it trained on) and scored on the test task; the tables
+  average each model over its runs. Runs on the
   same labels spread by up to about 2 points of test mIoU (sd), about what a relabel round
   wins, so one run per arm can hardly tell the arms apart.
 
@@ -31,8 +32,10 @@ import argparse
 import copy
 import json
 import math
+import re
 import shutil
 import statistics
+from dataclasses import dataclass
 from pathlib import Path
 
 from tvgcurate.workspace import Workspace, file_lock
@@ -189,6 +192,35 @@ def repeat_seeds(seed: int, repeats: int) -> list[int]:
     return [seed + 1000 * j for j in range(1, max(1, repeats))]
 
 
+@dataclass(frozen=True)
+class Runs:
+    """Runs per model: `models` for round 0 and the ceilings (`--repeats`), `arms` for the
+    relabel rounds' arms, the models of the paired difference (`--arm-repeats`; None: the
+    same)."""
+
+    models: int = 1
+    arms: int | None = None
+
+    def of(self, key: str) -> int:
+        """The runs of model `key` (r0, r{n}-{arm}, ceiling:{name})."""
+        return self.arms if self.arms and re.fullmatch(r"r[1-9]\d*-.+", key) else self.models
+
+    @property
+    def most(self) -> int:
+        return max(self.models, self.arms or 0)
+
+    @classmethod
+    def of_args(cls, args) -> Runs:
+        """From the benchmark's arguments, or RESULTS.json's "args" (strings)."""
+        get = args.get if isinstance(args, dict) else lambda k, d=None: getattr(args, k, d)
+        arms = get("arm_repeats", None)
+        return cls(int(get("repeats", 1) or 1), None if arms in (None, "None") else int(arms))
+
+
+def _runs(runs: int | Runs) -> Runs:
+    return runs if isinstance(runs, Runs) else Runs(runs)
+
+
 def model_labels(res: dict, root: Path, planted: list[dict]) -> dict:
     """Every model of a seed -> a function giving the samples table it trained on: round 0
     (the noisy start), each round's arms (the version their relabel wrote), the ceilings."""
@@ -215,7 +247,8 @@ def add_repeats(args, res: dict, root: Path, planted: list[dict], clock, save) -
     """The R - 1 further runs of every model (`--repeats`), into
     res["stake"]["repeats"][model][training seed] (test metrics); the run itself is deleted
     once scored. Repeat j of every model comes before repeat j + 1."""
-    todo = repeat_seeds(res["seed"], getattr(args, "repeats", 1))
+    runs = Runs.of_args(args)
+    todo = repeat_seeds(res["seed"], runs.most)
     if not todo:
         return
     reps = res["stake"].setdefault("repeats", {})
@@ -223,7 +256,7 @@ def add_repeats(args, res: dict, root: Path, planted: list[dict], clock, save) -
     work = None
     for tseed in todo:
         for key, table in labels.items():
-            if str(tseed) in reps.get(key, {}):
+            if str(tseed) in reps.get(key, {}) or tseed not in repeat_seeds(res["seed"], runs.of(key)):
                 continue
             work = work or fresh_copy(root, "repeat-ws")
             slug = key.replace(":", "-").replace(" ", "-")
@@ -238,10 +271,10 @@ def add_repeats(args, res: dict, root: Path, planted: list[dict], clock, save) -
         shutil.rmtree(work, ignore_errors=True)
 
 
-def averaged(res: dict, repeats: int) -> dict:
+def averaged(res: dict, repeats: int | Runs) -> dict:
     """A copy of a seed's result whose test figures are each model's mean over its first
-    run and its repeats among the first `repeats` runs (the result itself when none)."""
-    want = repeat_seeds(res["seed"], repeats)
+    run and its repeats among its first `repeats` runs (the result itself when none)."""
+    want = repeat_seeds(res["seed"], _runs(repeats).most)
     if not res.get("stake", {}).get("repeats") or not want or "test" not in res["round0"]:
         return res
     out, runs = copy.deepcopy(res), model_runs(res, repeats)
@@ -261,11 +294,14 @@ def averaged(res: dict, repeats: int) -> dict:
     return out
 
 
-def model_runs(res: dict, repeats: int) -> dict[str, list[dict]]:
+def model_runs(res: dict, repeats: int | Runs) -> dict[str, list[dict]]:
     """Each model of a seed (r0, r{n}-{arm}, ceiling:{name}) -> its runs' test metrics: the
-    first run, then its repeats among the first `repeats` runs (models not scored: none)."""
-    reps = res.get("stake", {}).get("repeats", {})
-    want = [str(s) for s in repeat_seeds(res["seed"], repeats)]
+    first run, then its repeats among its first `repeats` runs (models not scored: none)."""
+    reps, runs = res.get("stake", {}).get("repeats", {}), _runs(repeats)
+
+    def want(key: str) -> list[str]:
+        return [str(s) for s in repeat_seeds(res["seed"], runs.of(key))]
+
     firsts = {"r0": res["round0"].get("test")}
     n = 1
     while f"round{n}" in res:
@@ -274,7 +310,7 @@ def model_runs(res: dict, repeats: int) -> dict[str, list[dict]]:
     firsts |= {
         f"ceiling:{k}": c["test"] for k, c in res.get("stake", {}).get("ceilings", {}).items()
     }
-    return {key: [first] + [reps.get(key, {})[s] for s in want if s in reps.get(key, {})]
+    return {key: [first] + [reps.get(key, {})[s] for s in want(key) if s in reps.get(key, {})]
             for key, first in firsts.items() if first}  # fmt: skip
 
 
@@ -283,7 +319,7 @@ def metric_of(runs: list[dict], metric: str) -> list[float]:
     return [r[metric] for r in runs if r.get(metric) is not None]
 
 
-def run_spread(results: list[dict], repeats: int, metric: str = "mIoU") -> dict | None:
+def run_spread(results: list[dict], repeats: int | Runs, metric: str = "mIoU") -> dict | None:
     """The sd of `metric` over each model's runs (first run and repeats), over every model of
     every seed: median, min, max and the number of models; None without repeats."""
     sds = [statistics.stdev(v) for res in results for runs in model_runs(res, repeats).values()
@@ -299,7 +335,7 @@ def noise_share(summary: dict, metric: str = "mIoU") -> list[str]:
     arms of every seed, divided by the runs each model's figure averages, for both arms."""
     from benchmarks.active_learning import ARMS
 
-    repeats = int(summary["args"].get("repeats", 1) or 1)
+    repeats = Runs.of_args(summary["args"])
     rows = []
     for rn, ms in summary.get("paired_on_test", {}).items():
         d = ms.get(metric, {}).get("diffs", [])
@@ -368,11 +404,13 @@ def markdown(summary: dict) -> list[str]:
     the paired audit - random difference on it, and the separability per planted kind."""
     from benchmarks.active_learning import ARMS, _f, _ms
 
-    repeats = int(summary["args"].get("repeats", 1) or 1)
+    repeats = Runs.of_args(summary["args"])
     seeds = [averaged(r, repeats) for r in summary["seeds"] if "test" in r["round0"]]
     if not seeds or len(seeds) < len(summary["seeds"]):
         return []
     runs = {r["round0"]["test"].get("runs", 1) for r in seeds}
+    arm_runs = {t.get("runs", 1) for r in seeds for i in range(1, 9) if f"round{i}" in r
+                for t in r[f"round{i}"]["test"].values()}  # fmt: skip
     n_rounds = sum(f"round{i}" in seeds[0] for i in range(1, 9))
     names = list(seeds[0].get("stake", {}).get("ceilings", {}))
     cols = ["round 0"] + [f"round {i} {arm}" for i in range(1, n_rounds + 1) for arm in ARMS]
@@ -383,6 +421,9 @@ def markdown(summary: dict) -> list[str]:
         if runs != {1}
         else "each figure: one training run"
     )
+    if arm_runs != runs:
+        each += (f" (the rounds' arms: {'/'.join(map(str, sorted(arm_runs)))}, "
+                 "`--arm-repeats`)")  # fmt: skip
     lines = ["", f"Test task ({test_videos} other videos), greedy; {each}; mean ± sd over seeds:",
              "", f"| test task ({test_videos} other videos), greedy | " + " | ".join(cols + names)
              + " |", "| --- |" + " ---: |" * (len(cols) + len(names))]  # fmt: skip
