@@ -138,3 +138,45 @@ def test_noise_share_is_the_training_runs_part_of_the_paired_variance():
     summary = {"args": {"repeats": "3"}, "seeds": same, "paired_on_test": {
         "round1": {"mIoU": paired([st.averaged(r, 3) for r in same], 1, "mIoU", "test")}}}  # fmt: skip
     assert st.noise_share(summary)[-1].endswith("| 0.00 | - |")
+
+
+def test_arm_repeats_add_runs_to_the_rounds_arms_only(tmp_path, monkeypatch):
+    """--arm-repeats 4 with --repeats 2: the arms' models get training seeds +1000..+3000,
+    round 0 and the ceilings +1000 only; the means follow each model's own count."""
+    import argparse
+
+    st = stake()
+    runs = st.Runs.of_args(argparse.Namespace(repeats=2, arm_repeats=4))
+    assert (runs.of("r0"), runs.of("r1-audit"), runs.of("r2-random"), runs.of("ceiling:all")) == (
+        2, 4, 4, 2)  # fmt: skip
+    assert st.Runs.of_args({"repeats": "3", "arm_repeats": "None"}) == st.Runs(3, None)
+    assert st.Runs.of_args({"repeats": "3"}).of("r1-audit") == 3  # a run made before the option
+
+    res = {"seed": 4, "round0": {"test": {"mIoU": 50.0}},
+           "round1": {"test": {"audit": {"mIoU": 52.0}, "random": {"mIoU": 51.0}}},
+           "stake": {"ceilings": {"all": {"test": {"mIoU": 54.0}}}}}  # fmt: skip
+    labels = {key: (lambda: None) for key in ("r0", "r1-audit", "r1-random", "ceiling:all")}
+    trained: list[tuple[str, int]] = []
+
+    def train_on(args, work, table, out, tseed, clock, phase, note):
+        trained.append((phase.split(" t")[0], tseed))
+        return argparse.Namespace(output=out)
+
+    monkeypatch.setattr(st, "model_labels", lambda *a: labels)
+    monkeypatch.setattr(st, "fresh_copy", lambda root, name: root / name)
+    monkeypatch.setattr(st, "train_on", train_on)
+    monkeypatch.setattr(st, "on_test", lambda args, out, seed, run_id: {"mIoU": 40.0 + len(trained)})
+    args = argparse.Namespace(repeats=2, arm_repeats=4)
+    st.add_repeats(args, res, tmp_path, [], lambda name, f, *a: f(*a), lambda: None)
+    assert sorted(t for k, t in trained if k == "r1-audit") == [1004, 2004, 3004]
+    assert [t for k, t in trained if k == "r0"] == [1004]
+    assert [t for k, t in trained if k == "ceiling:all"] == [1004]
+    n_before = len(trained)
+    st.add_repeats(args, res, tmp_path, [], lambda name, f, *a: f(*a), lambda: None)
+    assert len(trained) == n_before  # finished runs are not redone
+    means = st.averaged(res, runs)
+    assert means["round1"]["test"]["audit"]["runs"] == 4
+    assert means["round0"]["test"]["runs"] == 2
+    assert means["stake"]["ceilings"]["all"]["test"]["runs"] == 2
+    audit = st.metric_of(st.model_runs(res, runs)["r1-audit"], "mIoU")
+    assert means["round1"]["test"]["audit"]["mIoU"] == pytest.approx(sum(audit) / 4)
