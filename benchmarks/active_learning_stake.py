@@ -329,26 +329,36 @@ def run_spread(results: list[dict], repeats: int | Runs, metric: str = "mIoU") -
     return {"median": statistics.median(sds), "min": min(sds), "max": max(sds), "models": len(sds)}
 
 
-def noise_share(summary: dict, metric: str = "mIoU") -> list[str]:
-    """How much of each round's paired audit - random variance over seeds (test task) the
-    training runs explain: one run's variance on fixed labels, pooled over that round's two
-    arms of every seed, divided by the runs each model's figure averages, for both arms."""
+def training_part(summary: dict, rn: str, metric: str = "mIoU") -> dict | None:
+    """The part of round `rn`'s paired audit - random variance (test task) that the training
+    runs alone explain: one run's variance on fixed labels, pooled over the round's two arms
+    of every seed, divided by the runs each arm model's figure averages, for both arms. None
+    when a model has fewer than two runs."""
     from benchmarks.active_learning import ARMS
 
     repeats = Runs.of_args(summary["args"])
+    runs = [metric_of(model_runs(r, repeats)[f"r{rn[len('round'):]}-{arm}"], metric)
+            for r in summary["seeds"] for arm in ARMS]  # fmt: skip
+    if any(len(v) < 2 for v in runs):
+        return None
+    one = statistics.fmean(statistics.variance(v) for v in runs)  # pooled: equal run counts
+    per = statistics.fmean(len(v) for v in runs)
+    return {"one_run_sd": math.sqrt(one), "runs": per, "variance": len(ARMS) * one / per}
+
+
+def noise_share(summary: dict, metric: str = "mIoU") -> list[str]:
+    """How much of each round's paired audit - random variance over seeds (test task) the
+    training runs explain (`training_part`), as a table."""
     rows = []
     for rn, ms in summary.get("paired_on_test", {}).items():
         d = ms.get(metric, {}).get("diffs", [])
-        runs = [metric_of(model_runs(r, repeats)[f"r{rn[len('round'):]}-{arm}"], metric)
-                for r in summary["seeds"] for arm in ARMS]  # fmt: skip
-        if len(d) < 2 or any(len(v) < 2 for v in runs):
+        part = training_part(summary, rn, metric)
+        if len(d) < 2 or part is None:
             continue
-        one = statistics.fmean(statistics.variance(v) for v in runs)  # pooled: equal run counts
-        per = statistics.fmean(len(v) for v in runs)
-        train, total = len(ARMS) * one / per, statistics.variance(d)
+        train, total = part["variance"], statistics.variance(d)
         share = f"{100 * train / total:.0f}%" if total else "-"  # equal differences: none
-        rows.append(f"| {rn} | {math.sqrt(one):.2f} | {per:g} | {train:.2f} | {total:.2f} | "
-                    f"{share} |")  # fmt: skip
+        rows.append(f"| {rn} | {part['one_run_sd']:.2f} | {part['runs']:g} | {train:.2f} | "
+                    f"{total:.2f} | {share} |")  # fmt: skip
     if not rows:
         return []
     return ["", f"| paired {metric} difference, test task | one run's sd on fixed labels "

@@ -180,3 +180,24 @@ def test_arm_repeats_add_runs_to_the_rounds_arms_only(tmp_path, monkeypatch):
     assert means["stake"]["ceilings"]["all"]["test"]["runs"] == 2
     audit = st.metric_of(st.model_runs(res, runs)["r1-audit"], "mIoU")
     assert means["round1"]["test"]["audit"]["mIoU"] == pytest.approx(sum(audit) / 4)
+
+
+def test_the_docs_show_both_looks_as_looks_py_prints_them():
+    """docs/active-learning.md's table of the two looks (3 and 6 runs per arm model) is what
+    results/active-learning/looks.py prints from the committed RESULTS.json."""
+    import importlib.util
+    import json
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    spec = importlib.util.spec_from_file_location("looks", root / "results/active-learning/looks.py")
+    looks = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(looks)
+    summary = json.loads((root / "results/active-learning/RESULTS.json").read_text())
+    lines = looks.looks(summary)
+    assert len(lines) == 2 + 2 * len(summary["paired_on_test"])
+    first = stake().averaged(summary["seeds"][0], stake().Runs(3, 3))
+    assert first["round1"]["test"]["audit"]["runs"] == 3  # the first look: three runs per arm
+    doc = (root / "docs" / "active-learning.md").read_text()
+    for line in lines:
+        assert f"    {line}" in doc
