@@ -165,7 +165,9 @@ def test_arm_repeats_add_runs_to_the_rounds_arms_only(tmp_path, monkeypatch):
     monkeypatch.setattr(st, "model_labels", lambda *a: labels)
     monkeypatch.setattr(st, "fresh_copy", lambda root, name: root / name)
     monkeypatch.setattr(st, "train_on", train_on)
-    monkeypatch.setattr(st, "on_test", lambda args, out, seed, run_id: {"mIoU": 40.0 + len(trained)})
+    monkeypatch.setattr(
+        st, "on_test", lambda args, out, seed, run_id: {"mIoU": 40.0 + len(trained)}
+    )
     args = argparse.Namespace(repeats=2, arm_repeats=4)
     st.add_repeats(args, res, tmp_path, [], lambda name, f, *a: f(*a), lambda: None)
     assert sorted(t for k, t in trained if k == "r1-audit") == [1004, 2004, 3004]
@@ -190,7 +192,9 @@ def test_the_docs_show_both_looks_as_looks_py_prints_them():
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[2]
-    spec = importlib.util.spec_from_file_location("looks", root / "results/active-learning/looks.py")
+    spec = importlib.util.spec_from_file_location(
+        "looks", root / "results/active-learning/looks.py"
+    )
     looks = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(looks)
     summary = json.loads((root / "results/active-learning/RESULTS.json").read_text())
