@@ -256,9 +256,8 @@ def add_repeats(args, res: dict, root: Path, planted: list[dict], clock, save) -
     work = None
     for tseed in todo:
         for key, table in labels.items():
-            if str(tseed) in reps.get(key, {}) or tseed not in repeat_seeds(
-                res["seed"], runs.of(key)
-            ):
+            done = str(tseed) in reps.get(key, {})
+            if done or tseed not in repeat_seeds(res["seed"], runs.of(key)):
                 continue
             work = work or fresh_copy(root, "repeat-ws")
             slug = key.replace(":", "-").replace(" ", "-")
