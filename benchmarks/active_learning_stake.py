@@ -17,9 +17,9 @@
 - `add_repeats` (`--repeats R`, `--arm-repeats A`): every model above trained R - 1 more
   times (the relabel rounds' arms: A - 1) with other training seeds on exactly its training
   labels (the samples version it trained on) and scored on the test task; the tables
-  average each model over its runs. Runs on the
-  same labels spread by up to about 2 points of test mIoU (sd), about what a relabel round
-  wins, so one run per arm can hardly tell the arms apart.
+  average each model over its runs. Runs on the same labels spread by up to about 2 points
+  of test mIoU (sd), about what a relabel round wins, so one run per arm can hardly tell
+  the arms apart.
 
 Everything is kept in the seed's SEED.json under "stake" and in its rounds under "test"; a
 seed finished before without them (or with other --test-videos) gets them added from its
@@ -244,7 +244,7 @@ def model_labels(res: dict, root: Path, planted: list[dict]) -> dict:
 
 
 def add_repeats(args, res: dict, root: Path, planted: list[dict], clock, save) -> None:
-    """The R - 1 further runs of every model (`--repeats`), into
+    """The further runs of every model (`Runs`: --repeats, --arm-repeats), into
     res["stake"]["repeats"][model][training seed] (test metrics); the run itself is deleted
     once scored. Repeat j of every model comes before repeat j + 1."""
     runs = Runs.of_args(args)
