@@ -212,9 +212,9 @@ class Runs:
     @classmethod
     def of_args(cls, args) -> Runs:
         """From the benchmark's arguments, or RESULTS.json's "args" (strings)."""
-        get = args.get if isinstance(args, dict) else lambda k, d=None: getattr(args, k, d)
-        arms = get("arm_repeats", None)
-        return cls(int(get("repeats", 1) or 1), None if arms in (None, "None") else int(arms))
+        given = args if isinstance(args, dict) else vars(args)
+        arms = given.get("arm_repeats")
+        return cls(int(given.get("repeats") or 1), None if arms in (None, "None") else int(arms))
 
 
 def _runs(runs: int | Runs) -> Runs:
