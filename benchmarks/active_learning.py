@@ -52,7 +52,7 @@ from collections import Counter
 from pathlib import Path
 
 from benchmarks import active_learning_stake as stake
-from benchmarks.active_learning_stake import add_stake, stake_settings, test_task
+from benchmarks.active_learning_stake import CEILINGS, add_stake, stake_settings, test_task
 from tvgcurate.demo.plants import NOISE, plant_noise_rows
 from tvgcurate.loop import take_seconds
 from tvgcurate.workspace import Workspace, file_lock
@@ -792,6 +792,11 @@ def parse_args(argv=None):
     p.add_argument("--arm-repeats", type=int, default=None,
                    help="Runs per model of the relabel rounds' arms (the paired difference's "
                         "models); round 0 and the ceilings keep --repeats (default: --repeats).")  # fmt: skip
+    p.add_argument("--ceilings", nargs="*", default=None,
+                   choices=[n.split()[0] for n in CEILINGS],
+                   help="With --test-videos: the ceilings to train, by first word (default: "
+                        "all; `--ceilings` alone: none, as a confirmation of the paired "
+                        "difference needs).")  # fmt: skip
     p.add_argument("--test-videos", type=int, default=DEFAULTS["test_videos"],
                    help="A held-out test task of this many other videos, built once, on which "
                         "every model is also scored (0: none; benchmarks/active_learning_stake.py).")  # fmt: skip

@@ -129,13 +129,19 @@ def train_on(args, work: Path, table, out: Path, tseed: int, clock, phase: str, 
     return clock(f"{phase} train", al.train_full, Workspace(work), args, out, tseed)
 
 
+def wanted_ceilings(args) -> list[str]:
+    """The CEILINGS that `--ceilings` names (by their first word; default: all)."""
+    slugs = getattr(args, "ceilings", None)
+    return [n for n in CEILINGS if slugs is None or n.split()[0] in slugs]
+
+
 def add_ceilings(args, res: dict, root: Path, planted: list[dict], clock, save) -> None:
     """Each of CEILINGS trained from the start like an arm and scored on val and the test
     task, into res["stake"]["ceilings"][name]: {"fixed", "held_out", "test"}."""
     from benchmarks import active_learning as al
 
     done = res.setdefault("stake", {}).setdefault("ceilings", {})
-    todo = [name for name in CEILINGS if name not in done]
+    todo = [name for name in wanted_ceilings(args) if name not in done]
     if not todo:
         return
     labels = model_labels(res, root, planted)

@@ -205,3 +205,29 @@ def test_the_docs_show_both_looks_as_looks_py_prints_them():
     doc = (root / "docs" / "active-learning.md").read_text()
     for line in lines:
         assert f"    {line}" in doc
+
+
+def test_ceilings_option_picks_which_ceilings_train(tmp_path, monkeypatch):
+    """--ceilings names ceilings by first word; `--ceilings` alone trains none; default all."""
+    import argparse
+
+    from benchmarks import active_learning
+
+    st = stake()
+    assert active_learning.parse_args([]).ceilings is None
+    assert st.wanted_ceilings(active_learning.parse_args([])) == list(st.CEILINGS)
+    assert st.wanted_ceilings(active_learning.parse_args(["--ceilings"])) == []
+    picked = active_learning.parse_args(["--ceilings", "window", "all"])
+    assert st.wanted_ceilings(picked) == ["all planted fixed", "window errors fixed"]
+    with pytest.raises(SystemExit):
+        active_learning.parse_args(["--ceilings", "nonsense"])
+
+    trained: list[str] = []
+    monkeypatch.setattr(st, "model_labels", lambda *a: {})
+    monkeypatch.setattr(st, "fresh_copy", lambda root, name: root / name)
+    monkeypatch.setattr(
+        st, "train_on", lambda *a: trained.append(a[-1]) or argparse.Namespace(output=tmp_path)
+    )
+    res = {"seed": 4}
+    st.add_ceilings(argparse.Namespace(ceilings=[]), res, tmp_path, [], None, lambda: None)
+    assert trained == [] and res["stake"]["ceilings"] == {}
