@@ -184,19 +184,52 @@ def test_arm_repeats_add_runs_to_the_rounds_arms_only(tmp_path, monkeypatch):
     assert means["round1"]["test"]["audit"]["mIoU"] == pytest.approx(sum(audit) / 4)
 
 
+def _looks():
+    """results/active-learning/looks.py as a module."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "results/active-learning/looks.py"
+    spec = importlib.util.spec_from_file_location("looks", path)
+    looks = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(looks)
+    return looks
+
+
+def test_the_confirmation_is_judged_on_the_fresh_seeds_at_their_own_runs():
+    """looks.confirmation: the fresh run's arm models are the means of their own runs (here the
+    reported run read as if made with --arm-repeats 2: its first two runs), the interval is
+    over the fresh seeds only, and the verdict needs every round's mIoU lower bound above 0."""
+    import json
+    import statistics
+    from pathlib import Path
+
+    looks, st = _looks(), stake()
+    root = Path(__file__).resolve().parents[2]
+    reported = json.loads((root / "results/active-learning/RESULTS.json").read_text())
+    fresh = {**reported, "args": {**reported["args"], "repeats": "1", "arm_repeats": "2"}}
+    lines = looks.confirmation(reported, fresh)
+    row = next(x for x in lines if x.startswith("| mIoU | round1 |"))
+    d = []
+    for r in reported["seeds"]:
+        runs = st.model_runs(r, st.Runs(1, 2))
+        a, b = (st.metric_of(runs[f"r1-{arm}"], "mIoU") for arm in ("audit", "random"))
+        assert len(a) == len(b) == 2
+        d.append(statistics.mean(a) - statistics.mean(b))
+    assert row.split(" | ")[2] == f"{statistics.mean(d):+.2f}"
+    assert looks.verdict({"round1": 0.1, "round2": 0.01}).startswith("**Confirmed**")
+    short = looks.verdict({"round1": 0.3, "round2": 0.0})
+    assert short.startswith("**Not confirmed**") and "round2" in short and "round1" not in short
+
+
 def test_the_docs_show_both_looks_as_looks_py_prints_them():
     """docs/active-learning.md's table of the two looks (3 and 6 runs per arm model) is what
     results/active-learning/looks.py prints from the committed RESULTS.json."""
-    import importlib.util
     import json
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[2]
-    spec = importlib.util.spec_from_file_location(
-        "looks", root / "results/active-learning/looks.py"
-    )
-    looks = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(looks)
+    looks = _looks()
     summary = json.loads((root / "results/active-learning/RESULTS.json").read_text())
     lines = looks.looks(summary)
     assert len(lines) == 2 + 2 * len(summary["paired_on_test"])
