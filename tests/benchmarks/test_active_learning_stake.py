@@ -264,3 +264,31 @@ def test_ceilings_option_picks_which_ceilings_train(tmp_path, monkeypatch):
     res = {"seed": 4}
     st.add_ceilings(argparse.Namespace(ceilings=[]), res, tmp_path, [], None, lambda: None)
     assert trained == [] and res["stake"]["ceilings"] == {}
+
+
+def test_the_docs_show_the_confirmation_as_its_commands_print_it():
+    """docs/active-learning.md shows the confirmation's verdict table as looks.py prints it and
+    every table as `--markdown` prints it, from the committed confirmation/RESULTS.json."""
+    import json
+    from pathlib import Path
+
+    from benchmarks.active_learning import markdown
+
+    root = Path(__file__).resolve().parents[2]
+    results = root / "results/active-learning"
+    reported = json.loads((results / "RESULTS.json").read_text())
+    fresh = json.loads((results / "confirmation/RESULTS.json").read_text())
+    assert st_args(fresh) == ("1", "2", "[]")  # the design PLAN.md fixed
+    assert [r["seed"] for r in fresh["seeds"]] == list(range(10, 18))
+    doc = (root / "docs" / "active-learning.md").read_text()
+    lines = _looks().confirmation(reported, fresh)
+    assert lines[-1].endswith("every round's mIoU interval is above 0.")
+    for line in lines:
+        assert line in doc.splitlines()
+    assert markdown(fresh) in doc
+
+
+def st_args(summary: dict) -> tuple[str, str, str]:
+    """--repeats, --arm-repeats and --ceilings as RESULTS.json keeps them."""
+    a = summary["args"]
+    return a["repeats"], a["arm_repeats"], a["ceilings"]
