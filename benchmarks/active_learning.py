@@ -52,7 +52,13 @@ from collections import Counter
 from pathlib import Path
 
 from benchmarks import active_learning_stake as stake
-from benchmarks.active_learning_stake import CEILINGS, add_stake, stake_settings, test_task
+from benchmarks.active_learning_stake import (
+    CEILINGS,
+    add_stake,
+    ceiling_slug,
+    stake_settings,
+    test_task,
+)
 from tvgcurate.demo.plants import NOISE, plant_noise_rows
 from tvgcurate.loop import take_seconds
 from tvgcurate.workspace import Workspace, file_lock
@@ -793,7 +799,7 @@ def parse_args(argv=None):
                    help="Runs per model of the relabel rounds' arms (the paired difference's "
                         "models); round 0 and the ceilings keep --repeats (default: --repeats).")  # fmt: skip
     p.add_argument("--ceilings", nargs="*", default=None,
-                   choices=[n.split()[0] for n in CEILINGS],
+                   choices=[ceiling_slug(n) for n in CEILINGS],
                    help="With --test-videos: the ceilings to train, by first word (default: "
                         "all; `--ceilings` alone: none, as a confirmation of the paired "
                         "difference needs).")  # fmt: skip

@@ -129,10 +129,15 @@ def train_on(args, work: Path, table, out: Path, tseed: int, clock, phase: str, 
     return clock(f"{phase} train", al.train_full, Workspace(work), args, out, tseed)
 
 
+def ceiling_slug(name: str) -> str:
+    """A ceiling's short name (its first word): `--ceilings` and its run folders use it."""
+    return name.split()[0]
+
+
 def wanted_ceilings(args) -> list[str]:
-    """The CEILINGS that `--ceilings` names (by their first word; default: all)."""
+    """The CEILINGS that `--ceilings` names (default: all)."""
     slugs = getattr(args, "ceilings", None)
-    return [n for n in CEILINGS if slugs is None or n.split()[0] in slugs]
+    return [n for n in CEILINGS if slugs is None or ceiling_slug(n) in slugs]
 
 
 def add_ceilings(args, res: dict, root: Path, planted: list[dict], clock, save) -> None:
@@ -147,7 +152,7 @@ def add_ceilings(args, res: dict, root: Path, planted: list[dict], clock, save) 
     labels = model_labels(res, root, planted)
     work = fresh_copy(root, "ceiling-ws")
     for name in todo:
-        kinds, slug = CEILINGS[name], name.split()[0]
+        kinds, slug = CEILINGS[name], ceiling_slug(name)
         run = train_on(args, work, labels[f"ceiling:{name}"](), root / f"ceiling-{slug}",
                        res["seed"], clock, f"ceiling {slug}", name)  # fmt: skip
         done[name] = {

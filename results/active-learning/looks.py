@@ -80,7 +80,8 @@ def confirmation(reported: dict, fresh: dict) -> list[str]:
     it, descriptive only: every seed of both runs at the fresh run's runs per arm model (the
     reported run's arm models cut to their first runs)."""
     runs = st.Runs.of_args(fresh["args"])
-    cut = st.Runs(int(reported["args"].get("repeats", 1) or 1), runs.arms or runs.models)
+    arms = runs.arms or runs.models
+    cut = st.Runs(int(reported["args"].get("repeats", 1) or 1), arms)
     views = [st.averaged(r, runs) for r in fresh["seeds"]]
     both = [st.averaged(r, cut) for r in reported["seeds"]] + views
     seeds = [r["seed"] for r in fresh["seeds"]]
@@ -100,7 +101,6 @@ def confirmation(reported: dict, fresh: dict) -> list[str]:
             lines.append(f"| {metric} | {rn} | {m:+.2f} | [{lo:.2f}, {hi:.2f}] | "
                          f"{', '.join(f'{x:+.2f}' for x in d)} | {pm:+.2f} | "
                          f"[{plo:.2f}, {phi:.2f}] |")  # fmt: skip
-    arms = runs.arms or runs.models
     lines += ["", f"Each arm model: the mean of its first {arms} training runs. {verdict(lows)}"]
     return lines
 

@@ -278,7 +278,7 @@ def test_the_docs_show_the_confirmation_as_its_commands_print_it():
     results = root / "results/active-learning"
     reported = json.loads((results / "RESULTS.json").read_text())
     fresh = json.loads((results / "confirmation/RESULTS.json").read_text())
-    assert st_args(fresh) == ("1", "2", "[]")  # the design PLAN.md fixed
+    assert _design(fresh) == ("1", "2", "[]")  # the design PLAN.md fixed
     assert [r["seed"] for r in fresh["seeds"]] == list(range(10, 18))
     doc = (root / "docs" / "active-learning.md").read_text()
     lines = _looks().confirmation(reported, fresh)
@@ -288,7 +288,7 @@ def test_the_docs_show_the_confirmation_as_its_commands_print_it():
     assert markdown(fresh) in doc
 
 
-def st_args(summary: dict) -> tuple[str, str, str]:
+def _design(summary: dict) -> tuple[str, str, str]:
     """--repeats, --arm-repeats and --ceilings as RESULTS.json keeps them."""
     a = summary["args"]
     return a["repeats"], a["arm_repeats"], a["ceilings"]
