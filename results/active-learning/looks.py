@@ -47,7 +47,7 @@ def interval(diffs: list[float], level: float, variance: float | None = None) ->
 def looks(summary: dict) -> list[str]:
     from scipy.stats import chi2
 
-    models = int(summary["args"].get("repeats", 1) or 1)
+    models = st.Runs.of_args(summary["args"]).models
     lines = ["| look | round | mean | 95% | 97.5% (Bonferroni, 2 looks) | 95%, variance at "
              "least the training part | training part / variance over seeds | P(spread this "
              "small) |", "| --- | --- | ---: | --- | --- | --- | --- | ---: |"]  # fmt: skip
@@ -81,7 +81,7 @@ def confirmation(reported: dict, fresh: dict) -> list[str]:
     reported run's arm models cut to their first runs)."""
     runs = st.Runs.of_args(fresh["args"])
     arms = runs.arms or runs.models
-    cut = st.Runs(int(reported["args"].get("repeats", 1) or 1), arms)
+    cut = st.Runs(st.Runs.of_args(reported["args"]).models, arms)
     views = [st.averaged(r, runs) for r in fresh["seeds"]]
     both = [st.averaged(r, cut) for r in reported["seeds"]] + views
     seeds = [r["seed"] for r in fresh["seeds"]]
